@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Device memory on the host (dax, nvdimm, cxl, /proc/iomem) and the kind of
+ * each node, with the evidence for it.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host_internal.h"
+
+static int read_int(struct disc *d, const char *fmt, const char *name)
+{
+	char *p = xasprintf(fmt, name);
+	uint64_t v = host_readu(d, p);
+
+	free(p);
+	/* sysfs says -1 for "no node"; host_readu gives UINT64_MAX for it */
+	return v > INT32_MAX ? -1 : (int)v;
+}
+
+/* Where a dax device comes from: its parent in the device hierarchy. */
+static char *dax_source(struct disc *d, const char *name)
+{
+	char *p = xasprintf("/sys/bus/dax/devices/%s", name);
+	char *buf = tiervm_fs_readlink(&d->root, p);
+	const char *src = "unknown";
+
+	free(p);
+	if (buf) {
+		if (strstr(buf, "/ndbus") || strstr(buf, "/region"))
+			src = strstr(buf, "/cxl") ? "cxl" : "nvdimm";
+		else if (strstr(buf, "hmem"))
+			src = "hmem";
+		else if (strstr(buf, "/cxl"))
+			src = "cxl";
+		free(buf);
+	}
+	return xstrdup(src);
+}
+
+static void read_dax(struct disc *d)
+{
+	const char *dir = "/sys/bus/dax/devices";
+	unsigned count;
+	char **ents = tiervm_fs_list(&d->root, dir, &count, NULL);
+
+	if (!ents)
+		return;
+	d->h->dax = xcalloc(count + 1, sizeof(*d->h->dax));
+	for (unsigned i = 0; i < count; i++) {
+		struct tiervm_host_dax *x = &d->h->dax[d->h->n_dax++];
+		char *p;
+
+		x->name = xstrdup(ents[i]);
+		p = xasprintf("%s/%s/size", dir, ents[i]);
+		x->size = host_readu(d, p);
+		free(p);
+		x->target_node = read_int(d, "/sys/bus/dax/devices/%s/target_node",
+					  ents[i]);
+		x->numa_node = read_int(d, "/sys/bus/dax/devices/%s/numa_node",
+					ents[i]);
+		p = xasprintf("%s/%s/driver", dir, ents[i]);
+		x->driver = tiervm_fs_link_name(&d->root, p);
+		free(p);
+		x->resource = host_readf(d, "%s/%s/resource", dir, ents[i]);
+		x->source = dax_source(d, ents[i]);
+	}
+	tiervm_strv_free_null(ents);
+}
+
+static void read_nd(struct disc *d)
+{
+	const char *dir = "/sys/bus/nd/devices";
+	unsigned count;
+	char **ents = tiervm_fs_list(&d->root, dir, &count, NULL);
+
+	if (!ents)
+		return;
+	d->h->nd = xcalloc(count + 1, sizeof(*d->h->nd));
+	for (unsigned i = 0; i < count; i++) {
+		bool region = !strncmp(ents[i], "region", 6);
+		bool ns = !strncmp(ents[i], "namespace", 9);
+		struct tiervm_host_nd *x;
+		char *p;
+
+		if (!region && !ns)
+			continue;
+		x = &d->h->nd[d->h->n_nd++];
+		x->name = xstrdup(ents[i]);
+		x->type = xstrdup(region ? "region" : "namespace");
+		p = xasprintf("%s/%s/size", dir, ents[i]);
+		x->size = host_readu(d, p);
+		free(p);
+		x->mode = ns ? host_readf(d, "%s/%s/mode", dir, ents[i]) : NULL;
+		x->numa_node = read_int(d, "/sys/bus/nd/devices/%s/numa_node",
+					ents[i]);
+	}
+	tiervm_strv_free_null(ents);
+}
+
+static void read_cxl(struct disc *d)
+{
+	static const char *const kinds[] = { "mem", "region", "decoder",
+					     "port", "root", "endpoint",
+					     "dax_region", NULL };
+	const char *dir = "/sys/bus/cxl/devices";
+	unsigned count;
+	char **ents = tiervm_fs_list(&d->root, dir, &count, NULL);
+
+	if (!ents)
+		return;
+	d->h->cxl = xcalloc(count + 1, sizeof(*d->h->cxl));
+	for (unsigned i = 0; i < count; i++) {
+		struct tiervm_host_cxl *x = &d->h->cxl[d->h->n_cxl++];
+		const char *type = "other";
+		char *p;
+
+		for (int k = 0; kinds[k]; k++)
+			if (!strncmp(ents[i], kinds[k], strlen(kinds[k])))
+				type = kinds[k];
+		if (!strcmp(type, "mem"))
+			type = "memdev";
+		x->name = xstrdup(ents[i]);
+		x->type = xstrdup(type);
+		p = xasprintf("%s/%s/size", dir, ents[i]);
+		x->size = host_readu(d, p);
+		free(p);
+		if (!strcmp(type, "memdev")) {
+			char *pm = host_readf(d, "%s/%s/pmem/size", dir, ents[i]);
+			char *rm = host_readf(d, "%s/%s/ram/size", dir, ents[i]);
+
+			x->detail = xasprintf("ram %s, pmem %s", rm ? rm : "?",
+					      pm ? pm : "?");
+			free(pm);
+			free(rm);
+		} else if (!strcmp(type, "region")) {
+			x->detail = host_readf(d, "%s/%s/mode", dir, ents[i]);
+		}
+	}
+	tiervm_strv_free_null(ents);
+}
+
+/* /proc/iomem: "  100000000-17fffffff : System RAM", nesting by indent */
+static void read_iomem(struct disc *d)
+{
+	char *s = host_readf(d, "/proc/iomem");
+	char *line, *save = NULL;
+	unsigned cap = 0;
+
+	if (!s) {
+		host_note(d, "/proc/iomem: missing (not captured, or not root)");
+		return;
+	}
+	d->h->iomem_known = true;
+	for (line = strtok_r(s, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct tiervm_host_iomem *r;
+		unsigned depth = 0;
+		uint64_t a, b;
+		int off = 0;
+
+		while (line[depth] == ' ')
+			depth++;
+		if (sscanf(line + depth, "%" SCNx64 "-%" SCNx64 " : %n", &a, &b,
+			   &off) < 2 || !off)
+			continue;
+		if (d->h->n_iomem == cap) {
+			cap = cap ? cap * 2 : 64;
+			d->h->iomem = xrealloc(d->h->iomem, cap * sizeof(*r));
+		}
+		r = &d->h->iomem[d->h->n_iomem++];
+		r->start = a;
+		r->end = b;
+		r->depth = depth / 2;
+		r->name = xstrdup(line + depth + off);
+	}
+	free(s);
+}
+
+void host_read_devices(struct disc *d)
+{
+	read_dax(d);
+	read_nd(d);
+	read_cxl(d);
+	read_iomem(d);
+}
+
+/* ---- kinds ------------------------------------------------------------ */
+
+static void set_kind(struct tiervm_host_node *n, enum tiervm_host_kind k,
+		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void set_kind(struct tiervm_host_node *n, enum tiervm_host_kind k,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	free(n->evidence);
+	n->kind = k;
+	va_start(ap, fmt);
+	n->evidence = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+/* The best access figures of a node: access1 (cpus) before access0. */
+static const struct tiervm_host_access *best_access(const struct tiervm_host_node *n)
+{
+	if (n->access[1].present && n->access[1].read_bandwidth != UINT64_MAX)
+		return &n->access[1];
+	if (n->access[0].present && n->access[0].read_bandwidth != UINT64_MAX)
+		return &n->access[0];
+	return NULL;
+}
+
+/*
+ * Kinds, most certain evidence first: a dax device onlined as the node
+ * (kmem) says where the memory came from; else HMAT figures against the
+ * initiator's own memory; else a node with cpus is DRAM.  A cpu-less node
+ * with nothing to go on stays unknown: guessing HBM or CXL from distances
+ * alone would be wrong as often as right.
+ */
+void host_classify(struct disc *d)
+{
+	struct tiervm_host *h = d->h;
+
+	for (unsigned i = 0; i < h->n_nodes; i++) {
+		struct tiervm_host_node *n = &h->nodes[i];
+		const struct tiervm_host_access *a = best_access(n);
+
+		for (unsigned k = 0; k < h->n_dax; k++) {
+			const struct tiervm_host_dax *x = &h->dax[k];
+
+			if (x->target_node != (int)n->id || !x->driver ||
+			    strcmp(x->driver, "kmem"))
+				continue;
+			if (!strcmp(x->source, "nvdimm"))
+				set_kind(n, TIERVM_HOST_PMEM,
+					 "/sys/bus/dax/devices/%s: kmem over an NVDIMM region",
+					 x->name);
+			else if (!strcmp(x->source, "cxl"))
+				set_kind(n, TIERVM_HOST_CXL,
+					 "/sys/bus/dax/devices/%s: kmem over a CXL region",
+					 x->name);
+			else if (!strcmp(x->source, "hmem"))
+				set_kind(n, TIERVM_HOST_SOFT_RESERVED,
+					 "/sys/bus/dax/devices/%s: kmem over soft-reserved (hmem) memory",
+					 x->name);
+		}
+		if (n->kind != TIERVM_HOST_UNKNOWN)
+			continue;
+		if (n->has_cpus) {
+			set_kind(n, TIERVM_HOST_DRAM,
+				 "node%u has cpus: memory local to cpus is DRAM",
+				 n->id);
+			continue;
+		}
+		if (a) {
+			/* compare with the memory of the initiating node */
+			int init = cpuset_first(&a->initiators);
+			const struct tiervm_host_node *in =
+				init >= 0 ? tiervm_host_node(h, (unsigned)init) :
+					    NULL;
+			const struct tiervm_host_access *ia =
+				in && in != n ? best_access(in) : NULL;
+
+			if (ia && a->read_bandwidth > ia->read_bandwidth) {
+				set_kind(n, TIERVM_HOST_HBM,
+					 "HMAT: read bandwidth %" PRIu64 " MB/s above node%u's %" PRIu64 " MB/s",
+					 a->read_bandwidth, in->id,
+					 ia->read_bandwidth);
+				continue;
+			}
+			if (ia && a->read_bandwidth < ia->read_bandwidth) {
+				set_kind(n, TIERVM_HOST_UNKNOWN,
+					 "HMAT: slower than node%u (CXL, NVM or far memory); no device says which",
+					 in->id);
+				continue;
+			}
+		}
+		if (n->memory_known && n->memory == 0) {
+			set_kind(n, TIERVM_HOST_UNKNOWN,
+				 "cpu-less node without memory (a device node, e.g. a GPU or an offline device)");
+			continue;
+		}
+		set_kind(n, TIERVM_HOST_UNKNOWN,
+			 "cpu-less node with no HMAT figures and no dax device");
+	}
+}
+
+/* ---- queries for the planner ----------------------------------------- */
+
+static const char *const host_kind_names[] = {
+	"dram", "hbm", "cxl", "pmem", "soft-reserved", "gpu", "unknown",
+};
+
+const char *tiervm_host_kind_name(enum tiervm_host_kind kind)
+{
+	return host_kind_names[kind];
+}
+
+bool tiervm_host_nodes_of_kind(const struct tiervm_host *h,
+			       enum tiervm_kind kind,
+			       struct tiervm_cpuset *nodes, tiervm_error **errp)
+{
+	struct sbuf have = { 0 };
+
+	memset(nodes, 0, sizeof(*nodes));
+	for (unsigned i = 0; h && i < h->n_nodes; i++)
+		if ((int)h->nodes[i].kind == (int)kind)
+			cpuset_set(nodes, h->nodes[i].id);
+	if (cpuset_count(nodes))
+		return true;
+	for (unsigned i = 0; h && i < h->n_nodes; i++)
+		sbuf_addf(&have, "%snode%u %s", i ? ", " : "", h->nodes[i].id,
+			  tiervm_host_kind_name(h->nodes[i].kind));
+	tiervm_error_set(errp, TIERVM_E_INPUT,
+			 "host.kind: the host has no %s node; it has %s",
+			 tiervm_kind_name(kind), have.s ? have.s : "no NUMA nodes");
+	sbuf_free(&have);
+	return false;
+}
+
+bool tiervm_host_has_nodes(const struct tiervm_host *h,
+			   const struct tiervm_cpuset *nodes,
+			   tiervm_error **errp)
+{
+	for (int id = 0; id < TIERVM_MAX_CPUS; id++) {
+		if (!cpuset_test(nodes, (unsigned)id) ||
+		    tiervm_host_node(h, (unsigned)id))
+			continue;
+		tiervm_error_set(errp, TIERVM_E_INPUT,
+				 "host.nodes: the host has no node %d", id);
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * From a validated spec to QEMU arguments and the expected guest view.
+ * One table of features drives both, so an argument and what the guest must
+ * show for it are written side by side.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "plan_internal.h"
+
+/* Where every CXL fixed memory window must be sized (QEMU, cxl-host.c). */
+#define CXL_FMW_ALIGN (256 * MiB)
+
+static const char *const policy_names[] = { "bind", "preferred",
+					    "interleave" };
+
+static char *sz(uint64_t v)
+{
+	return tiervm_format_size(v);
+}
+
+void plan_arg(struct plan_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	strv_push(&c->p->argv, xvasprintf(fmt, ap));
+	va_end(ap);
+}
+
+void plan_note(struct plan_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	strv_push(&c->p->notes, xvasprintf(fmt, ap));
+	va_end(ap);
+}
+
+static json_object *exp_node(struct plan_ctx *c, unsigned id)
+{
+	return json_object_array_get_idx(c->exp_nodes, id);
+}
+
+/*
+ * The host side of a backend: host-nodes= and policy= for explicit nodes,
+ * or the host's nodes of a kind.  Returns the ",host-nodes=..." suffix.
+ */
+static char *host_props(struct plan_ctx *c, const struct tiervm_host_bind *h,
+			int line, const char *key)
+{
+	struct tiervm_cpuset nodes;
+	char *list, *out;
+	tiervm_error *err = NULL;
+
+	if (!h->present)
+		return xstrdup("");
+	if (h->has_kind) {
+		if (!tiervm_host_nodes_of_kind(c->host, h->kind, &nodes, &err)) {
+			diag_add_error(c->d, line, key, err);
+			return xstrdup("");
+		}
+	} else {
+		nodes = h->nodes;
+		if (!tiervm_host_has_nodes(c->host, &nodes, &err)) {
+			diag_add_error(c->d, line, key, err);
+			return xstrdup("");
+		}
+	}
+	/* QEMU's host-nodes takes one range per property instance. */
+	list = tiervm_format_cpulist(&nodes);
+	{
+		struct sbuf b = { 0 };
+		char *save = NULL, *tok;
+
+		for (tok = strtok_r(list, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save))
+			sbuf_addf(&b, ",host-nodes=%s", tok);
+		sbuf_addf(&b, ",policy=%s", policy_names[h->policy]);
+		out = b.s;
+	}
+	free(list);
+	return out;
+}
+
+static const char *backend_type(const struct tiervm_mem *m)
+{
+	switch (m->backend) {
+	case TIERVM_BACKEND_FILE:
+		return "memory-backend-file";
+	case TIERVM_BACKEND_MEMFD:
+		return "memory-backend-memfd";
+	default:
+		return "memory-backend-ram";
+	}
+}
+
+void plan_backend_arg(struct plan_ctx *c, const char *id, uint64_t size,
+			const struct tiervm_mem *m, int line, const char *key)
+{
+	char *host = host_props(c, &m->host, m->host.line ? m->host.line : line,
+				key);
+	char *s = sz(size);
+	struct sbuf extra = { 0 };
+
+	sbuf_addf(&extra, "%s", "");
+	if (m->backend == TIERVM_BACKEND_FILE)
+		sbuf_addf(&extra, ",mem-path=%s,share=on", m->path);
+	if (m->backend == TIERVM_BACKEND_MEMFD && m->hugepages)
+		sbuf_addf(&extra, ",hugetlb=on");
+	if (m->prealloc)
+		sbuf_addf(&extra, ",prealloc=on");
+	plan_arg(c, "-object");
+	plan_arg(c, "%s,id=%s,size=%s%s%s", backend_type(m), id, s, extra.s, host);
+	sbuf_free(&extra);
+	free(s);
+	free(host);
+}
+
+/* ---- machine ---------------------------------------------------------- */
+
+static void machine_args(struct plan_ctx *c)
+{
+	const struct tiervm_spec *s = c->s;
+	struct sbuf m = { 0 };
+	char *ram;
+
+	sbuf_addf(&m, "%s", s->machine.pc ? "pc" : "q35");
+	if (c->p->r->hmat)
+		sbuf_addf(&m, ",hmat=on");
+	if (s->n_nvdimms)
+		sbuf_addf(&m, ",nvdimm=on");
+	if (s->n_cxls) {
+		sbuf_addf(&m, ",cxl=on");
+		for (unsigned i = 0; i < s->n_cxls; i++) {
+			char *w = sz(ALIGN_UP(s->cxls[i].size, CXL_FMW_ALIGN));
+
+			sbuf_addf(&m,
+				  ",cxl-fmw.%u.targets.0=tiervm-cxl%u,cxl-fmw.%u.size=%s",
+				  i, i, i, w);
+			free(w);
+		}
+	}
+	plan_arg(c, "-machine");
+	plan_arg(c, "%s", m.s);
+	sbuf_free(&m);
+	plan_arg(c, "-accel");
+	plan_arg(c, "%s", c->p->accel);
+	plan_arg(c, "-smp");
+	plan_arg(c, "%u,sockets=%u,cores=%u,threads=1", s->machine.cpus,
+	    c->p->r->sockets, s->machine.cpus / c->p->r->sockets);
+	ram = sz(c->p->ram);
+	plan_arg(c, "-m");
+	if (c->p->maxmem > c->p->ram) {
+		char *max = sz(c->p->maxmem);
+
+		if (c->p->slots)
+			plan_arg(c, "%s,slots=%u,maxmem=%s", ram, c->p->slots, max);
+		else
+			plan_arg(c, "%s,maxmem=%s", ram, max);
+		free(max);
+	} else {
+		plan_arg(c, "%s", ram);
+	}
+	free(ram);
+}
+
+/* ---- nodes ------------------------------------------------------------ */
+
+static void node_args(struct plan_ctx *c)
+{
+	const struct tiervm_spec *s = c->s;
+
+	for (unsigned id = 0; id < c->p->r->n; id++) {
+		const struct tiervm_node *n = tiervm_spec_node(s, id);
+		struct sbuf b = { 0 };
+		char *key = xasprintf("nodes[%u]", (unsigned)(n - s->nodes));
+		json_object *e = json_object_new_object();
+
+		sbuf_addf(&b, "node,nodeid=%u", id);
+		if (n->memory) {
+			char *bid = xasprintf("tiervm-node%u", id);
+
+			plan_backend_arg(c, bid, n->memory, &n->mem, n->line, key);
+			sbuf_addf(&b, ",memdev=%s", bid);
+			free(bid);
+		}
+		if (n->has_cpus) {
+			char *list = tiervm_format_cpulist(&n->cpus);
+			char *save = NULL;
+
+			/* one cpus= per range: QEMU reads "0-1,4" as two options */
+			for (char *t = strtok_r(list, ",", &save); t;
+			     t = strtok_r(NULL, ",", &save))
+				sbuf_addf(&b, ",cpus=%s", t);
+			free(list);
+		}
+		if (c->p->r->initiator[id] >= 0)
+			sbuf_addf(&b, ",initiator=%d", c->p->r->initiator[id]);
+		plan_arg(c, "-numa");
+		plan_arg(c, "%s", b.s);
+		sbuf_free(&b);
+		free(key);
+
+		json_object_object_add(e, "id", json_object_new_int((int)id));
+		json_object_object_add(e, "kind", json_object_new_string(
+						  tiervm_kind_name(n->kind)));
+		{
+			char *list = n->has_cpus ?
+					     tiervm_format_cpulist(&n->cpus) :
+					     xstrdup("");
+
+			json_object_object_add(e, "cpus",
+					       json_object_new_string(list));
+			free(list);
+		}
+		json_object_object_add(e, "memory",
+				       json_object_new_int64((int64_t)n->memory));
+		json_object_object_add(
+			e, "initiator",
+			c->p->r->initiator[id] >= 0 ?
+				json_object_new_int(c->p->r->initiator[id]) :
+				NULL);
+		json_object_array_put_idx(c->exp_nodes, id, e);
+	}
+}
+
+/* ---- distances (ACPI SLIT) -------------------------------------------- */
+
+static void dist_args(struct plan_ctx *c)
+{
+	const struct tiervm_resolved *r = c->p->r;
+
+	for (unsigned i = 0; i < r->n; i++) {
+		json_object *row = json_object_new_array();
+
+		for (unsigned j = 0; j < r->n; j++) {
+			json_object_array_add(row, json_object_new_int(
+							   (int)r->dist[i * r->n + j]));
+			if (i == j || r->n < 2)
+				continue;
+			plan_arg(c, "-numa");
+			plan_arg(c, "dist,src=%u,dst=%u,val=%u", i, j,
+			    r->dist[i * r->n + j]);
+		}
+		json_object_object_add(exp_node(c, i), "distances", row);
+	}
+}
+
+/* ---- HMAT latency and bandwidth ---------------------------------------- */
+
+static const char *const origin_names[] = { "spec", "kind", "host" };
+
+/*
+ * Linux 6.1 (drivers/acpi/numa/hmat.c) shows a target's figures in
+ * nodeN/access0 and access1 only for the initiator QEMU names in the
+ * target's Memory Proximity Domain Attributes structure, i.e. initiator=.
+ */
+static void hmat_args(struct plan_ctx *c)
+{
+	const struct tiervm_resolved *r = c->p->r;
+
+	if (!r->hmat)
+		return;
+	for (unsigned i = 0; i < r->n; i++) {
+		if (!tiervm_spec_node(c->s, i)->has_cpus)
+			continue;
+		for (unsigned t = 0; t < r->n; t++) {
+			const struct tiervm_lb *lb = tiervm_resolved_lb(r, i, t);
+			char *bw = sz(lb->bandwidth);
+
+			plan_arg(c, "-numa");
+			plan_arg(c, "hmat-lb,initiator=%u,target=%u,hierarchy=memory,data-type=access-latency,latency=%llu",
+			    i, t, (unsigned long long)lb->latency);
+			plan_arg(c, "-numa");
+			plan_arg(c, "hmat-lb,initiator=%u,target=%u,hierarchy=memory,data-type=access-bandwidth,bandwidth=%s",
+			    i, t, bw);
+			free(bw);
+		}
+	}
+	for (unsigned t = 0; t < r->n; t++) {
+		const struct tiervm_node *n = tiervm_spec_node(c->s, t);
+		int in = r->initiator[t];
+		const struct tiervm_lb *lb;
+		json_object *a;
+
+		/* The kernel registers HMAT targets from SRAT memory ranges. */
+		if (!n->memory || in < 0)
+			continue;
+		lb = tiervm_resolved_lb(r, (unsigned)in, t);
+		a = json_object_new_object();
+		json_object_object_add(a, "initiator", json_object_new_int(in));
+		json_object_object_add(a, "read_latency",
+				       json_object_new_int64((int64_t)lb->latency));
+		json_object_object_add(a, "write_latency",
+				       json_object_new_int64((int64_t)lb->latency));
+		/* sysfs shows MB/s, QEMU's MiB of the bytes/s given */
+		json_object_object_add(
+			a, "read_bandwidth",
+			json_object_new_int64((int64_t)(lb->bandwidth / MiB)));
+		json_object_object_add(
+			a, "write_bandwidth",
+			json_object_new_int64((int64_t)(lb->bandwidth / MiB)));
+		json_object_object_add(a, "latency_from",
+				       json_object_new_string(
+					       origin_names[lb->latency_from]));
+		json_object_object_add(a, "bandwidth_from",
+				       json_object_new_string(
+					       origin_names[lb->bandwidth_from]));
+		json_object_object_add(exp_node(c, t), "access0", a);
+	}
+}
+
+/* ---- memory-side caches ------------------------------------------------ */
+
+static const char *const assoc_names[] = { "none", "direct", "complex" };
+static const char *const cpolicy_names[] = { "none", "write-back",
+					     "write-through" };
+/* include/linux/node.h: enum cache_indexing, enum cache_write_policy */
+static const int sysfs_indexing[] = { 2, 0, 1 };
+static const int sysfs_write_policy[] = { 2, 0, 1 };
+
+static void cache_args(struct plan_ctx *c)
+{
+	/* QEMU wants level 1 of a node before level 2 */
+	for (unsigned level = 1; level <= 3; level++) {
+		for (unsigned k = 0; k < c->s->n_caches; k++) {
+			const struct tiervm_cache *x = &c->s->caches[k];
+			json_object *n = exp_node(c, x->node), *arr, *e;
+			char *size;
+
+			if (x->level != level)
+				continue;
+			size = sz(x->size);
+			plan_arg(c, "-numa");
+			plan_arg(c, "hmat-cache,node-id=%u,size=%s,level=%u,associativity=%s,policy=%s,line=%u",
+			    x->node, size, x->level, assoc_names[x->assoc],
+			    cpolicy_names[x->policy], x->line_size);
+			free(size);
+			if (!json_object_object_get_ex(n, "caches", &arr)) {
+				arr = json_object_new_array();
+				json_object_object_add(n, "caches", arr);
+			}
+			e = json_object_new_object();
+			json_object_object_add(e, "level",
+					       json_object_new_int((int)x->level));
+			json_object_object_add(e, "size", json_object_new_int64(
+								  (int64_t)x->size));
+			json_object_object_add(e, "line_size",
+					       json_object_new_int((int)x->line_size));
+			json_object_object_add(
+				e, "indexing",
+				json_object_new_int(sysfs_indexing[x->assoc]));
+			json_object_object_add(
+				e, "write_policy",
+				json_object_new_int(sysfs_write_policy[x->policy]));
+			json_object_array_add(arr, e);
+		}
+	}
+}
+
+/* ---- the feature table -------------------------------------------------- */
+
+/*
+ * Order matters to QEMU: memory backends before the -numa node that uses
+ * them, hmat-lb before hmat-cache, and the device options last.
+ */
+static void (*const features[])(struct plan_ctx *) = {
+	machine_args, node_args, dist_args,  hmat_args,
+	cache_args,   plan_nvdimms, plan_vmems, plan_cxls,
+};
+
+static void check_qemu(struct plan_ctx *c)
+{
+	const struct tiervm_qemu_caps *q = c->p->caps;
+	const struct tiervm_spec *s = c->s;
+
+	if (s->machine.pc ? !q->machine_pc : !q->machine_q35)
+		diag_add(c->d, 0, "machine.type",
+			 "%s has no machine type %s", q->binary,
+			 s->machine.pc ? "pc" : "q35");
+	if (c->p->r->hmat && !tiervm_qemu_at_least(q, 5, 0))
+		diag_add(c->d, s->n_hmat ? s->hmat[0].line : 0, "hmat",
+			 "ACPI HMAT needs QEMU 5.0 or later; the installed QEMU is %u.%u.%u",
+			 q->major, q->minor, q->micro);
+	if (s->n_cxls && !tiervm_qemu_at_least(q, 7, 1))
+		diag_add(c->d, s->cxls[0].line, "cxl",
+			 "CXL fixed memory windows need QEMU 7.1 or later; the installed QEMU is %u.%u.%u",
+			 q->major, q->minor, q->micro);
+	for (unsigned i = 0; i < s->n_cxls; i++)
+		if (s->cxls[i].type == TIERVM_CXL_VOLATILE && !q->cxl_volatile)
+			diag_add(c->d, s->cxls[i].line, "cxl.type",
+				 "volatile CXL memory needs QEMU 8.0 or later (cxl-type3 volatile-memdev); the installed QEMU is %u.%u.%u",
+				 q->major, q->minor, q->micro);
+	if (s->machine.accel == TIERVM_ACCEL_KVM && !q->kvm_usable)
+		diag_add(c->d, 0, "machine.accel",
+			 "kvm is not usable here (/dev/kvm cannot be opened read-write); use auto or tcg");
+}
+
+static void kernel_args(struct plan_ctx *c)
+{
+	if (c->s->n_vmems)
+		/* Linux leaves hot-plugged blocks offline without it (6.1) */
+		strv_pushf(&c->p->kernel_args,
+			   "memhp_default_state=online_movable");
+	if (*c->s->guest.cmdline)
+		strv_pushf(&c->p->kernel_args, "%s", c->s->guest.cmdline);
+}
+
+struct tiervm_plan *tiervm_plan_build(const struct tiervm_spec *s,
+				      const struct tiervm_qemu_caps *caps,
+				      const struct tiervm_host *host,
+				      tiervm_error **errp)
+{
+	struct tiervm_diags d = { .file = s->file };
+	struct tiervm_plan *p = xcalloc(1, sizeof(*p));
+	struct plan_ctx c = { .p = p, .s = s, .host = host, .d = &d };
+
+	p->spec = s;
+	p->caps = caps;
+	p->r = tiervm_resolve(s, &d);
+	if (!p->r)
+		goto out;
+	p->accel = s->machine.accel == TIERVM_ACCEL_TCG ? "tcg" :
+		   s->machine.accel == TIERVM_ACCEL_KVM ? "kvm" :
+		   caps->kvm_usable			? "kvm" :
+							  "tcg";
+	check_qemu(&c);
+	for (unsigned i = 0; i < s->n_nodes; i++)
+		p->ram += s->nodes[i].memory;
+	p->maxmem = p->ram + plan_device_memory(s, &p->slots);
+
+	p->expected = json_object_new_object();
+	c.exp = p->expected;
+	c.exp_nodes = json_object_new_array();
+	json_object_object_add(p->expected, "nodes", c.exp_nodes);
+	strv_push(&p->argv, xstrdup(caps->binary));
+	for (size_t i = 0; i < ARRAY_SIZE(features); i++)
+		features[i](&c);
+	kernel_args(&c);
+out:
+	if (!diag_finish(&d, errp)) {
+		tiervm_plan_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void tiervm_plan_free(struct tiervm_plan *p)
+{
+	if (!p)
+		return;
+	tiervm_resolved_free(p->r);
+	strv_free(&p->argv);
+	strv_free(&p->kernel_args);
+	strv_free(&p->notes);
+	json_object_put(p->expected);
+	free(p);
+}

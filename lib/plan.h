@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef TIERVM_PLAN_H
+#define TIERVM_PLAN_H
+
+#include <json-c/json.h>
+
+#include "qemu_caps.h"
+#include "resolve.h"
+#include "spec.h"
+#include "util.h"
+
+struct tiervm_host;
+
+/*
+ * Everything tiervm decided for one spec on one host: the QEMU arguments,
+ * the kernel arguments, and what the guest must show.  The runtime parts
+ * (kernel, initrd, sockets, console) are added by `up`, not here.
+ */
+struct tiervm_plan {
+	const struct tiervm_spec *spec;
+	struct tiervm_resolved *r;
+	const struct tiervm_qemu_caps *caps;
+	const char *accel; /* "kvm" or "tcg" */
+	uint64_t ram, maxmem;
+	unsigned slots;
+	struct strv argv;	  /* argv[0] is the QEMU binary */
+	struct strv kernel_args;  /* what tiervm adds, then guest.cmdline */
+	struct strv notes;	  /* plain statements for the user */
+	json_object *expected;	  /* the guest view, see docs/plan-json.md */
+};
+
+/**
+ * tiervm_plan_build - plan @spec for the QEMU described by @caps.
+ * @host, when not NULL, resolves host bindings by kind and supplies HMAT
+ * figures for bound nodes.  Errors in the spec against this QEMU or host
+ * are TIERVM_E_INPUT with the usual FILE:LINE: KEY: form.
+ */
+struct tiervm_plan *tiervm_plan_build(const struct tiervm_spec *spec,
+				      const struct tiervm_qemu_caps *caps,
+				      const struct tiervm_host *host,
+				      tiervm_error **errp);
+
+void tiervm_plan_free(struct tiervm_plan *plan);
+
+/** tiervm_nvdimm_backing_size - size + label-size: what the file holds. */
+uint64_t tiervm_nvdimm_backing_size(const struct tiervm_nvdimm *nv);
+
+/** tiervm_plan_to_json - the whole plan as a new JSON object. */
+json_object *tiervm_plan_to_json(const struct tiervm_plan *plan);
+
+/** tiervm_plan_format_sh - a runnable script; every argument quoted. */
+char *tiervm_plan_format_sh(const struct tiervm_plan *plan);
+
+/** tiervm_plan_format_text - the human view: command, kernel args, guest. */
+char *tiervm_plan_format_text(const struct tiervm_plan *plan);
+
+#endif

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Memory devices: NVDIMMs, virtio-mem and CXL type-3.  Each emitter writes
+ * the QEMU arguments and the matching part of the expected guest view.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "plan_internal.h"
+
+#define CXL_FMW_ALIGN (256 * MiB)
+
+uint64_t tiervm_nvdimm_backing_size(const struct tiervm_nvdimm *nv)
+{
+	/*
+	 * QEMU puts the label area at the end of the backend and gives the
+	 * guest the rest, aligned down.  Sizing the backend as size +
+	 * label-size leaves the guest exactly `size`, so a 1G NVDIMM yields
+	 * a 1G region ndctl can convert to devdax (2M aligned).
+	 */
+	return nv->size + nv->label_size;
+}
+
+uint64_t plan_device_memory(const struct tiervm_spec *s, unsigned *slots)
+{
+	uint64_t total = 0;
+
+	/* each NVDIMM takes a DIMM slot; virtio-mem takes none */
+	*slots = s->n_nvdimms;
+	for (unsigned i = 0; i < s->n_nvdimms; i++)
+		total += tiervm_nvdimm_backing_size(&s->nvdimms[i]);
+	for (unsigned i = 0; i < s->n_vmems; i++)
+		total += s->vmems[i].size;
+	return total;
+}
+
+static json_object *list(struct plan_ctx *c, const char *key)
+{
+	json_object *a;
+
+	if (!json_object_object_get_ex(c->exp, key, &a)) {
+		a = json_object_new_array();
+		json_object_object_add(c->exp, key, a);
+	}
+	return a;
+}
+
+/*
+ * The user's backing file: checked, never changed.  QEMU grows a shorter
+ * file to the backend size and refuses a longer one; either way the user's
+ * data would be at risk or the start would fail, so both are refused here.
+ */
+static bool check_backing_file(struct plan_ctx *c, const struct tiervm_nvdimm *nv,
+			       const char *key, bool *is_devdax)
+{
+	uint64_t want = tiervm_nvdimm_backing_size(nv);
+	struct stat st;
+
+	*is_devdax = false;
+	if (stat(nv->path, &st) < 0) {
+		if (errno == ENOENT)
+			return true; /* `up` creates it */
+		diag_add(c->d, nv->path_line, key, "cannot check '%s': %s",
+			 nv->path, strerror(errno));
+		return false;
+	}
+	if (S_ISCHR(st.st_mode)) {
+		*is_devdax = true;
+		return true;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		diag_add(c->d, nv->path_line, key,
+			 "'%s' is neither a regular file nor a device-dax device",
+			 nv->path);
+		return false;
+	}
+	if ((uint64_t)st.st_size != want) {
+		char *a = tiervm_format_size(want);
+
+		diag_add(c->d, nv->path_line, key,
+			 "'%s' is %lld bytes but size + label-size is %llu (%s); tiervm never resizes a backing file: fix size or label-size, or use another path",
+			 nv->path, (long long)st.st_size,
+			 (unsigned long long)want, a);
+		free(a);
+		return false;
+	}
+	return true;
+}
+
+static const char *const nv_modes[] = { "raw", "fsdax", "devdax", "kmem" };
+
+void plan_nvdimms(struct plan_ctx *c)
+{
+	for (unsigned i = 0; i < c->s->n_nvdimms; i++) {
+		const struct tiervm_nvdimm *nv = &c->s->nvdimms[i];
+		char *key = xasprintf("nvdimms[%u].path", i);
+		char *size = tiervm_format_size(tiervm_nvdimm_backing_size(nv));
+		char *label = tiervm_format_size(nv->label_size);
+		unsigned node = nv->has_node ? nv->node : 0;
+		bool devdax = false, pmem;
+		json_object *e;
+
+		check_backing_file(c, nv, key, &devdax);
+		pmem = devdax;
+		if (nv->pmem == TIERVM_ON && !devdax)
+			diag_add(c->d, nv->line, key,
+				 "pmem: on needs the backing file on DAX storage (a /dev/daxN.M device); '%s' is not",
+				 nv->path);
+		if (nv->pmem == TIERVM_OFF)
+			pmem = false;
+		if (!pmem)
+			plan_note(c,
+				  "nvdimm %s: '%s' is not on host persistent memory; the data survives a guest power-off, not a host crash",
+				  nv->id, nv->path);
+		plan_arg(c, "-object");
+		/* device-dax backends map in 2M pages and need align=2M */
+		plan_arg(c,
+			 "memory-backend-file,id=tiervm-nv-%s,mem-path=%s,size=%s,share=%s%s%s%s",
+			 nv->id, nv->path, size, nv->readonly ? "off" : "on",
+			 pmem ? ",pmem=on" : "", devdax ? ",align=2M" : "",
+			 nv->readonly ? ",readonly=on" : "");
+		plan_arg(c, "-device");
+		if (nv->label_size)
+			plan_arg(c, "nvdimm,id=%s,memdev=tiervm-nv-%s,label-size=%s,node=%u%s",
+				 nv->id, nv->id, label, node,
+				 nv->readonly ? ",unarmed=on" : "");
+		else
+			plan_arg(c, "nvdimm,id=%s,memdev=tiervm-nv-%s,node=%u%s",
+				 nv->id, nv->id, node,
+				 nv->readonly ? ",unarmed=on" : "");
+
+		e = json_object_new_object();
+		json_object_object_add(e, "id", json_object_new_string(nv->id));
+		json_object_object_add(e, "node", json_object_new_int((int)node));
+		json_object_object_add(e, "size",
+				       json_object_new_int64((int64_t)nv->size));
+		json_object_object_add(e, "label_size", json_object_new_int64(
+							    (int64_t)nv->label_size));
+		json_object_object_add(e, "backing_size",
+				       json_object_new_int64((int64_t)
+					       tiervm_nvdimm_backing_size(nv)));
+		json_object_object_add(e, "path", json_object_new_string(nv->path));
+		json_object_object_add(e, "mode",
+				       json_object_new_string(nv_modes[nv->mode]));
+		json_object_object_add(e, "persistent_on_host",
+				       json_object_new_boolean(pmem));
+		json_object_array_add(list(c, "nvdimms"), e);
+		free(key);
+		free(size);
+		free(label);
+	}
+}
+
+void plan_vmems(struct plan_ctx *c)
+{
+	for (unsigned i = 0; i < c->s->n_vmems; i++) {
+		const struct tiervm_vmem *v = &c->s->vmems[i];
+		char *key = xasprintf("virtio-mem[%u]", i);
+		char *bid = xasprintf("tiervm-vm-%s", v->id);
+		char *req = tiervm_format_size(v->requested);
+		struct sbuf extra = { 0 };
+		json_object *e;
+
+		sbuf_addf(&extra, "%s", "");
+		if (v->block_size) {
+			char *bs = tiervm_format_size(v->block_size);
+
+			sbuf_addf(&extra, ",block-size=%s", bs);
+			free(bs);
+		}
+		if (v->mem.prealloc)
+			sbuf_addf(&extra, ",prealloc=on");
+		/* Fewer KVM memslots for sparse plugs (QEMU 8.2+) */
+		if (c->p->caps->vmem_dynamic_memslots)
+			sbuf_addf(&extra, ",dynamic-memslots=on");
+		plan_backend_arg(c, bid, v->size,
+				 &(struct tiervm_mem){ .backend = v->mem.backend,
+						       .path = v->mem.path,
+						       .hugepages = v->mem.hugepages,
+						       .host = v->mem.host },
+				 v->line, key);
+		plan_arg(c, "-device");
+		plan_arg(c, "virtio-mem-pci,id=%s,memdev=%s,node=%u,requested-size=%s%s",
+			 v->id, bid, v->node, req, extra.s);
+
+		e = json_object_new_object();
+		json_object_object_add(e, "id", json_object_new_string(v->id));
+		json_object_object_add(e, "node", json_object_new_int((int)v->node));
+		json_object_object_add(e, "size",
+				       json_object_new_int64((int64_t)v->size));
+		json_object_object_add(e, "requested", json_object_new_int64(
+							       (int64_t)v->requested));
+		json_object_object_add(e, "block_size",
+				       json_object_new_int64((int64_t)(
+					       v->block_size ? v->block_size :
+							       2 * MiB)));
+		json_object_array_add(list(c, "virtio_mem"), e);
+		sbuf_free(&extra);
+		free(req);
+		free(bid);
+		free(key);
+	}
+}
+
+static const char *const cxl_modes[] = { "region", "devdax", "kmem" };
+
+/*
+ * One pxb-cxl host bridge, one root port and one fixed memory window per
+ * device: each device becomes its own region, which is what a region,
+ * devdax or kmem mode per device needs.
+ */
+void plan_cxls(struct plan_ctx *c)
+{
+	for (unsigned i = 0; i < c->s->n_cxls; i++) {
+		const struct tiervm_cxl *x = &c->s->cxls[i];
+		char *size = tiervm_format_size(x->size);
+		bool vol = x->type == TIERVM_CXL_VOLATILE;
+		json_object *e;
+
+		plan_arg(c, "-object");
+		plan_arg(c, "memory-backend-ram,id=tiervm-cxlmem-%s,size=%s,share=on",
+			 x->id, size);
+		if (!vol) {
+			/* the label storage area; 256M is what QEMU's docs use */
+			plan_arg(c, "-object");
+			plan_arg(c, "memory-backend-ram,id=tiervm-cxllsa-%s,size=256M,share=on",
+				 x->id);
+		}
+		plan_arg(c, "-device");
+		plan_arg(c, "pxb-cxl,bus_nr=%u,bus=pcie.0,id=tiervm-cxl%u",
+			 12 + 8 * i, i);
+		plan_arg(c, "-device");
+		plan_arg(c, "cxl-rp,port=0,bus=tiervm-cxl%u,id=tiervm-rp%u,chassis=0,slot=%u",
+			 i, i, 2 + i);
+		plan_arg(c, "-device");
+		if (vol)
+			plan_arg(c, "cxl-type3,bus=tiervm-rp%u,volatile-memdev=tiervm-cxlmem-%s,id=%s",
+				 i, x->id, x->id);
+		else
+			plan_arg(c, "cxl-type3,bus=tiervm-rp%u,memdev=tiervm-cxlmem-%s,lsa=tiervm-cxllsa-%s,id=%s",
+				 i, x->id, x->id, x->id);
+
+		e = json_object_new_object();
+		json_object_object_add(e, "id", json_object_new_string(x->id));
+		json_object_object_add(e, "size",
+				       json_object_new_int64((int64_t)x->size));
+		json_object_object_add(e, "window", json_object_new_int64((int64_t)
+					       ALIGN_UP(x->size, CXL_FMW_ALIGN)));
+		json_object_object_add(e, "type", json_object_new_string(
+							  vol ? "volatile" : "persistent"));
+		json_object_object_add(e, "mode",
+				       json_object_new_string(cxl_modes[x->mode]));
+		json_object_array_add(list(c, "cxl"), e);
+		free(size);
+	}
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef TIERVM_PLAN_INTERNAL_H
+#define TIERVM_PLAN_INTERNAL_H
+
+#include "diag.h"
+#include "host.h"
+#include "plan.h"
+
+/* Shared by the planner's feature emitters (plan.c, plan_devices.c). */
+struct plan_ctx {
+	struct tiervm_plan *p;
+	const struct tiervm_spec *s;
+	const struct tiervm_host *host;
+	struct tiervm_diags *d;
+	json_object *exp_nodes; /* expected["nodes"], indexed by node id */
+	json_object *exp;	/* expected */
+};
+
+void plan_arg(struct plan_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void plan_note(struct plan_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void plan_backend_arg(struct plan_ctx *c, const char *id, uint64_t size,
+		      const struct tiervm_mem *m, int line, const char *key);
+
+/* Feature emitters: QEMU arguments and expected view, one per feature. */
+void plan_nvdimms(struct plan_ctx *c);
+void plan_vmems(struct plan_ctx *c);
+void plan_cxls(struct plan_ctx *c);
+/* Device memory each device takes from maxmem, and DIMM slots. */
+uint64_t plan_device_memory(const struct tiervm_spec *s, unsigned *slots);
+
+#endif

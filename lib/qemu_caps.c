@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "qemu_caps.h"
+#include "util.h"
+
+const char *tiervm_qemu_binary(void)
+{
+	const char *q = getenv("TIERVM_QEMU");
+
+	return q && *q ? q : "qemu-system-x86_64";
+}
+
+static bool ask(const char *binary, const char *a1, const char *a2,
+		char **out, tiervm_error **errp)
+{
+	char *argv[] = { (char *)binary, (char *)a1, (char *)a2, NULL };
+	int status;
+
+	if (!tiervm_run_capture(argv, out, &status, errp))
+		return false;
+	if (status != 0) {
+		tiervm_error_setg(errp, "%s %s %s failed: %s", binary, a1, a2,
+				  *out);
+		free(*out);
+		*out = NULL;
+		return false;
+	}
+	return true;
+}
+
+/* "  volatile-memdev=<link<memory-backend>>" -> true for "volatile-memdev" */
+static bool has_property(const char *help, const char *prop)
+{
+	size_t n = strlen(prop);
+
+	for (const char *p = strstr(help, prop); p; p = strstr(p + 1, prop))
+		if ((p == help || p[-1] == ' ') && p[n] == '=')
+			return true;
+	return false;
+}
+
+static bool has_machine(const char *help, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = help; (p = strstr(p, name)); p++)
+		if ((p == help || p[-1] == '\n') && p[n] == ' ')
+			return true;
+	return false;
+}
+
+/* Only a usable /dev/kvm counts; its mere presence does not. */
+static bool kvm_usable(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+bool tiervm_qemu_probe(struct tiervm_qemu_caps *caps, tiervm_error **errp)
+{
+	const char *bin = tiervm_qemu_binary();
+	char *out = NULL;
+	const char *v;
+
+	memset(caps, 0, sizeof(*caps));
+	caps->binary = xstrdup(bin);
+	if (!ask(bin, "-version", "-nodefaults", &out, errp))
+		goto fail;
+	v = strstr(out, "version ");
+	if (!v || sscanf(v, "version %u.%u.%u", &caps->major, &caps->minor,
+			 &caps->micro) < 2) {
+		tiervm_error_setg(errp, "%s -version: cannot read a version in '%s'",
+				  bin, out);
+		goto fail;
+	}
+	free(out);
+	if (!ask(bin, "-machine", "help", &out, errp))
+		goto fail;
+	caps->machine_q35 = has_machine(out, "q35");
+	caps->machine_pc = has_machine(out, "pc");
+	free(out);
+	if (!ask(bin, "-device", "cxl-type3,help", &out, NULL))
+		out = xstrdup("");
+	caps->cxl_volatile = has_property(out, "volatile-memdev");
+	free(out);
+	if (!ask(bin, "-device", "virtio-mem-pci,help", &out, NULL))
+		out = xstrdup("");
+	caps->vmem_dynamic_memslots = has_property(out, "dynamic-memslots");
+	caps->vmem_unplugged_inaccessible =
+		has_property(out, "unplugged-inaccessible");
+	free(out);
+	caps->kvm_usable = kvm_usable();
+	return true;
+fail:
+	free(out);
+	tiervm_qemu_caps_clear(caps);
+	return false;
+}
+
+void tiervm_qemu_caps_clear(struct tiervm_qemu_caps *caps)
+{
+	free(caps->binary);
+	memset(caps, 0, sizeof(*caps));
+}

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef TIERVM_SPEC_H
+#define TIERVM_SPEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "units.h"
+
+/*
+ * The spec model: what the user asked for, after parsing and before any
+ * default is applied.  Every value remembers the line it came from so that
+ * validation can point at it.  shared/SPEC.md is the contract.
+ */
+
+enum tiervm_kind {
+	TIERVM_KIND_DRAM,
+	TIERVM_KIND_HBM,
+	TIERVM_KIND_CXL,
+	TIERVM_KIND_PMEM,
+	TIERVM_KIND_SOFT_RESERVED,
+	TIERVM_KIND__COUNT,
+};
+
+enum tiervm_backend {
+	TIERVM_BACKEND_RAM,
+	TIERVM_BACKEND_FILE,
+	TIERVM_BACKEND_MEMFD,
+};
+
+enum tiervm_policy {
+	TIERVM_POLICY_BIND,
+	TIERVM_POLICY_PREFERRED,
+	TIERVM_POLICY_INTERLEAVE,
+};
+
+enum tiervm_accel { TIERVM_ACCEL_AUTO, TIERVM_ACCEL_KVM, TIERVM_ACCEL_TCG };
+enum tiervm_onoff { TIERVM_AUTO, TIERVM_ON, TIERVM_OFF };
+
+enum tiervm_nv_mode {
+	TIERVM_NV_RAW,
+	TIERVM_NV_FSDAX,
+	TIERVM_NV_DEVDAX,
+	TIERVM_NV_KMEM,
+};
+
+enum tiervm_cxl_type { TIERVM_CXL_PERSISTENT, TIERVM_CXL_VOLATILE };
+enum tiervm_cxl_mode { TIERVM_CXL_REGION, TIERVM_CXL_DEVDAX, TIERVM_CXL_KMEM };
+
+enum tiervm_cache_assoc {
+	TIERVM_ASSOC_NONE,
+	TIERVM_ASSOC_DIRECT,
+	TIERVM_ASSOC_COMPLEX,
+};
+
+enum tiervm_cache_policy {
+	TIERVM_CACHE_POLICY_NONE,
+	TIERVM_CACHE_WRITE_BACK,
+	TIERVM_CACHE_WRITE_THROUGH,
+};
+
+/* Where host memory for a backend comes from: "host:" in the spec. */
+struct tiervm_host_bind {
+	bool present;
+	int line;
+	bool has_nodes;
+	struct tiervm_cpuset nodes; /* a node list has the cpulist syntax */
+	bool has_kind;
+	enum tiervm_kind kind;
+	enum tiervm_policy policy;
+};
+
+/* A memory backend: shared by nodes and virtio-mem devices. */
+struct tiervm_mem {
+	enum tiervm_backend backend;
+	char *path;
+	int path_line;
+	bool hugepages;
+	bool prealloc;
+	struct tiervm_host_bind host;
+};
+
+struct tiervm_node {
+	int line;
+	unsigned id;
+	bool has_cpus;
+	struct tiervm_cpuset cpus;
+	int cpus_line;
+	uint64_t memory;
+	int memory_line;
+	enum tiervm_kind kind;
+	int initiator; /* -1: not given */
+	int initiator_line;
+	struct tiervm_mem mem;
+};
+
+struct tiervm_distance {
+	int line;
+	unsigned from, to, value;
+};
+
+struct tiervm_hmat {
+	int line;
+	unsigned initiator, target;
+	bool has_latency, has_bandwidth;
+	uint64_t latency;   /* ns */
+	uint64_t bandwidth; /* bytes per second */
+};
+
+struct tiervm_cache {
+	int line;
+	unsigned node, level;
+	uint64_t size;
+	enum tiervm_cache_assoc assoc;
+	enum tiervm_cache_policy policy;
+	unsigned line_size;
+};
+
+struct tiervm_nvdimm {
+	int line;
+	char *id;
+	bool has_node;
+	unsigned node;
+	uint64_t size;
+	char *path;
+	int path_line;
+	uint64_t label_size;
+	enum tiervm_onoff pmem;
+	bool readonly;
+	enum tiervm_nv_mode mode;
+};
+
+struct tiervm_vmem {
+	int line;
+	char *id;
+	unsigned node;
+	uint64_t size;
+	uint64_t requested;
+	uint64_t block_size; /* 0: QEMU's default */
+	int block_size_line;
+	struct tiervm_mem mem;
+};
+
+struct tiervm_cxl {
+	int line;
+	char *id;
+	uint64_t size;
+	enum tiervm_cxl_type type;
+	enum tiervm_cxl_mode mode;
+};
+
+struct tiervm_spec {
+	char *file; /* as given by the user, for messages */
+	char *name;
+	struct {
+		bool pc; /* machine type pc instead of q35 */
+		unsigned cpus;
+		unsigned sockets; /* 0: default */
+		int sockets_line;
+		enum tiervm_accel accel;
+	} machine;
+	struct {
+		char *kernel; /* "auto", "debian-stable", "debian-backports" or a path */
+		char *initrd; /* "auto" or a path */
+		char *cmdline;
+	} guest;
+
+	struct tiervm_node *nodes;
+	unsigned n_nodes;
+	struct tiervm_distance *distances;
+	unsigned n_distances;
+	struct tiervm_hmat *hmat;
+	unsigned n_hmat;
+	struct tiervm_cache *caches;
+	unsigned n_caches;
+	struct tiervm_nvdimm *nvdimms;
+	unsigned n_nvdimms;
+	struct tiervm_vmem *vmems;
+	unsigned n_vmems;
+	struct tiervm_cxl *cxls;
+	unsigned n_cxls;
+};
+
+/**
+ * tiervm_spec_parse - parse and validate the spec at @path.
+ * On failure every problem found is in the message, one per line, each
+ * "FILE:LINE: KEY: what is wrong", and the error code is TIERVM_E_INPUT.
+ */
+struct tiervm_spec *tiervm_spec_parse(const char *path, tiervm_error **errp);
+
+/**
+ * tiervm_spec_parse_string - as tiervm_spec_parse() on text already read;
+ * @file only names it in messages.  @validate false keeps only syntax and
+ * type checks, for tests that feed invalid specs to QEMU itself.
+ */
+struct tiervm_spec *tiervm_spec_parse_string(const char *file,
+					     const char *text, size_t len,
+					     bool validate, tiervm_error **errp);
+
+/** tiervm_spec_free - free @spec; NULL is fine. */
+void tiervm_spec_free(struct tiervm_spec *spec);
+
+/** tiervm_spec_node - the node with id @id, or NULL. */
+const struct tiervm_node *tiervm_spec_node(const struct tiervm_spec *spec,
+					   unsigned id);
+
+const char *tiervm_kind_name(enum tiervm_kind kind);
+bool tiervm_kind_from_name(const char *name, enum tiervm_kind *kind);
+
+#endif

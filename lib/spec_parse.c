@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * From YAML text to the spec model: syntax, keys, types and units.  Rules
+ * that relate one value to another live in spec_validate.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spec.h"
+#include "spec_internal.h"
+#include "yamlwalk.h"
+
+static const char *const kind_names[] = { "dram", "hbm", "cxl", "pmem",
+					  "soft-reserved", NULL };
+static const char *const backend_names[] = { "ram", "file", "memfd", NULL };
+static const char *const policy_names[] = { "bind", "preferred", "interleave",
+					    NULL };
+
+const char *tiervm_kind_name(enum tiervm_kind kind)
+{
+	return kind < TIERVM_KIND__COUNT ? kind_names[kind] : "unknown";
+}
+
+bool tiervm_kind_from_name(const char *name, enum tiervm_kind *kind)
+{
+	for (int i = 0; kind_names[i]; i++) {
+		if (!strcmp(name, kind_names[i])) {
+			*kind = (enum tiervm_kind)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* path + "." + key, for messages */
+static char *sub(const char *path, const char *key)
+{
+	return xasprintf("%s.%s", path, key);
+}
+
+#define GET(map, key) ywalk_get(w, (map), (key))
+
+/* Runs @stmt with `v` the value of @key and `p` its path, when present. */
+#define WITH(map, path, key, stmt)                       \
+	do {                                             \
+		yaml_node_t *v = GET((map), (key));      \
+		if (v) {                                 \
+			char *p = sub((path), (key));    \
+			stmt;                            \
+			free(p);                         \
+		}                                        \
+	} while (0)
+
+static void require(struct ywalk *w, yaml_node_t *map, const char *path,
+		    const char *key)
+{
+	char *p;
+
+	if (GET(map, key))
+		return;
+	p = *path ? sub(path, key) : xstrdup(key);
+	diag_add(w->d, yline(map), p, "required key is missing");
+	free(p);
+}
+
+static void parse_host(struct ywalk *w, yaml_node_t *n, const char *path,
+		       struct tiervm_host_bind *h)
+{
+	static const char *const keys[] = { "nodes", "kind", "policy", NULL };
+	int e;
+
+	if (!ywalk_is_map(w, n, path))
+		return;
+	ywalk_check_keys(w, n, path, keys);
+	h->present = true;
+	h->line = yline(n);
+	WITH(n, path, "nodes", h->has_nodes = ywalk_cpus(w, v, p, &h->nodes));
+	WITH(n, path, "kind", if (ywalk_enum(w, v, p, kind_names, &e)) {
+		h->has_kind = true;
+		h->kind = (enum tiervm_kind)e;
+	});
+	WITH(n, path, "policy", if (ywalk_enum(w, v, p, policy_names, &e))
+		h->policy = (enum tiervm_policy)e);
+}
+
+/* The keys a memory backend adds to a node or a virtio-mem device. */
+static void parse_mem(struct ywalk *w, yaml_node_t *n, const char *path,
+		      struct tiervm_mem *m)
+{
+	const char *s;
+	int e;
+
+	WITH(n, path, "backend", if (ywalk_enum(w, v, p, backend_names, &e))
+		m->backend = (enum tiervm_backend)e);
+	WITH(n, path, "path", if ((s = ywalk_str(w, v, p))) {
+		m->path = xstrdup(s);
+		m->path_line = yline(v);
+	});
+	WITH(n, path, "hugepages", ywalk_bool(w, v, p, &m->hugepages));
+	WITH(n, path, "prealloc", ywalk_bool(w, v, p, &m->prealloc));
+	WITH(n, path, "host", parse_host(w, v, p, &m->host));
+}
+
+static void parse_node(struct ywalk *w, yaml_node_t *n, const char *path,
+		       struct tiervm_node *node)
+{
+	static const char *const keys[] = { "id",	 "cpus",    "memory",
+					    "kind",	 "initiator", "backend",
+					    "path",	 "hugepages", "prealloc",
+					    "host",	 NULL };
+	int e;
+
+	node->line = yline(n);
+	node->initiator = -1;
+	node->id = (unsigned)-1;
+	if (!ywalk_is_map(w, n, path))
+		return;
+	ywalk_check_keys(w, n, path, keys);
+	require(w, n, path, "id");
+	WITH(n, path, "id", ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1,
+				       &node->id));
+	WITH(n, path, "cpus", {
+		node->has_cpus = ywalk_cpus(w, v, p, &node->cpus);
+		node->cpus_line = yline(v);
+	});
+	WITH(n, path, "memory", {
+		ywalk_size(w, v, p, &node->memory);
+		node->memory_line = yline(v);
+	});
+	WITH(n, path, "kind", if (ywalk_enum(w, v, p, kind_names, &e))
+		node->kind = (enum tiervm_kind)e);
+	WITH(n, path, "initiator", {
+		unsigned i;
+
+		if (ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &i))
+			node->initiator = (int)i;
+		node->initiator_line = yline(v);
+	});
+	parse_mem(w, n, path, &node->mem);
+}
+
+static void parse_distance(struct ywalk *w, yaml_node_t *n, const char *path,
+			   struct tiervm_distance *d)
+{
+	yaml_node_t **it;
+	unsigned count;
+
+	d->line = yline(n);
+	it = ywalk_items(w, n, path, &count);
+	if (!it)
+		return;
+	if (count != 3)
+		diag_add(w->d, yline(n), path,
+			 "must be [from, to, value], got %u items", count);
+	else if (ywalk_uint(w, it[0], path, TIERVM_MAX_NODES - 1, &d->from) &&
+		 ywalk_uint(w, it[1], path, TIERVM_MAX_NODES - 1, &d->to))
+		ywalk_uint(w, it[2], path, 1000, &d->value);
+	free(it);
+}
+
+static void parse_hmat(struct ywalk *w, yaml_node_t *n, const char *path,
+		       struct tiervm_hmat *h)
+{
+	static const char *const keys[] = { "initiator", "target", "latency",
+					    "bandwidth", NULL };
+
+	h->line = yline(n);
+	if (!ywalk_is_map(w, n, path))
+		return;
+	ywalk_check_keys(w, n, path, keys);
+	require(w, n, path, "initiator");
+	require(w, n, path, "target");
+	WITH(n, path, "initiator", ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1,
+					      &h->initiator));
+	WITH(n, path, "target",
+	     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &h->target));
+	WITH(n, path, "latency",
+	     h->has_latency = ywalk_latency(w, v, p, &h->latency));
+	WITH(n, path, "bandwidth",
+	     h->has_bandwidth = ywalk_size(w, v, p, &h->bandwidth));
+	if (!GET(n, "latency") && !GET(n, "bandwidth"))
+		diag_add(w->d, yline(n), path,
+			 "give latency, bandwidth or both");
+}
+
+static void parse_cache(struct ywalk *w, yaml_node_t *n, const char *path,
+			struct tiervm_cache *c)
+{
+	static const char *const keys[] = { "node",	     "level",
+					    "size",	     "associativity",
+					    "policy",	     "line",
+					    NULL };
+	static const char *const assoc[] = { "none", "direct", "complex",
+					     NULL };
+	static const char *const pol[] = { "none", "write-back",
+					   "write-through", NULL };
+	int e;
+
+	c->line = yline(n);
+	c->assoc = TIERVM_ASSOC_DIRECT;
+	c->policy = TIERVM_CACHE_WRITE_BACK;
+	c->line_size = 64;
+	if (!ywalk_is_map(w, n, path))
+		return;
+	ywalk_check_keys(w, n, path, keys);
+	require(w, n, path, "node");
+	require(w, n, path, "level");
+	require(w, n, path, "size");
+	WITH(n, path, "node",
+	     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &c->node));
+	WITH(n, path, "level", ywalk_uint(w, v, p, 255, &c->level));
+	WITH(n, path, "size", ywalk_size(w, v, p, &c->size));
+	WITH(n, path, "associativity", if (ywalk_enum(w, v, p, assoc, &e))
+		c->assoc = (enum tiervm_cache_assoc)e);
+	WITH(n, path, "policy", if (ywalk_enum(w, v, p, pol, &e))
+		c->policy = (enum tiervm_cache_policy)e);
+	WITH(n, path, "line", ywalk_uint(w, v, p, 65535, &c->line_size));
+}
+
+static char *dup_str(struct ywalk *w, yaml_node_t *n, const char *path)
+{
+	const char *s = ywalk_str(w, n, path);
+
+	return s ? xstrdup(s) : NULL;
+}
+
+static void parse_nvdimm(struct ywalk *w, yaml_node_t *n, const char *path,
+			 struct tiervm_nvdimm *nv)
+{
+	static const char *const keys[] = { "id",	 "node",     "size",
+					    "path",	 "label-size", "pmem",
+					    "readonly", "mode",	   NULL };
+	static const char *const onoff[] = { "auto", "on", "off", NULL };
+	static const char *const modes[] = { "raw", "fsdax", "devdax", "kmem",
+					     NULL };
+	int e;
+
+	nv->line = yline(n);
+	nv->label_size = 128 * KiB;
+	if (!ywalk_is_map(w, n, path))
+		return;
+	ywalk_check_keys(w, n, path, keys);
+	require(w, n, path, "id");
+	require(w, n, path, "size");
+	require(w, n, path, "path");
+	WITH(n, path, "id", nv->id = dup_str(w, v, p));
+	WITH(n, path, "node", nv->has_node = ywalk_uint(
+				      w, v, p, TIERVM_MAX_NODES - 1, &nv->node));
+	WITH(n, path, "size", ywalk_size(w, v, p, &nv->size));
+	WITH(n, path, "path", {
+		nv->path = dup_str(w, v, p);
+		nv->path_line = yline(v);
+	});
+	WITH(n, path, "label-size", ywalk_size(w, v, p, &nv->label_size));
+	WITH(n, path, "pmem", if (ywalk_enum(w, v, p, onoff, &e))
+		nv->pmem = (enum tiervm_onoff)e);
+	WITH(n, path, "readonly", ywalk_bool(w, v, p, &nv->readonly));
+	WITH(n, path, "mode", if (ywalk_enum(w, v, p, modes, &e))
+		nv->mode = (enum tiervm_nv_mode)e);
+}
+
+static void parse_vmem(struct ywalk *w, yaml_node_t *n, const char *path,
+		       struct tiervm_vmem *vm)
+{
+	static const char *const keys[] = {
+		"id",	     "node",	 "size",      "requested", "block-size",
+		"prealloc", "backend", "path",      "hugepages", "host",
+		NULL
+	};
+
+	vm->line = yline(n);
+	if (!ywalk_is_map(w, n, path))
+		return;
+	ywalk_check_keys(w, n, path, keys);
+	require(w, n, path, "id");
+	require(w, n, path, "node");
+	require(w, n, path, "size");
+	WITH(n, path, "id", vm->id = dup_str(w, v, p));
+	WITH(n, path, "node",
+	     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &vm->node));
+	WITH(n, path, "size", ywalk_size(w, v, p, &vm->size));
+	WITH(n, path, "requested", ywalk_size(w, v, p, &vm->requested));
+	WITH(n, path, "block-size", {
+		ywalk_size(w, v, p, &vm->block_size);
+		vm->block_size_line = yline(v);
+	});
+	parse_mem(w, n, path, &vm->mem);
+}
+
+static void parse_cxl(struct ywalk *w, yaml_node_t *n, const char *path,
+		      struct tiervm_cxl *c)
+{
+	static const char *const keys[] = { "id", "size", "type", "mode",
+					    NULL };
+	static const char *const types[] = { "persistent", "volatile", NULL };
+	static const char *const modes[] = { "region", "devdax", "kmem",
+					     NULL };
+	int e;
+
+	c->line = yline(n);
+	if (!ywalk_is_map(w, n, path))
+		return;
+	ywalk_check_keys(w, n, path, keys);
+	require(w, n, path, "id");
+	require(w, n, path, "size");
+	WITH(n, path, "id", c->id = dup_str(w, v, p));
+	WITH(n, path, "size", ywalk_size(w, v, p, &c->size));
+	WITH(n, path, "type", if (ywalk_enum(w, v, p, types, &e))
+		c->type = (enum tiervm_cxl_type)e);
+	WITH(n, path, "mode", if (ywalk_enum(w, v, p, modes, &e))
+		c->mode = (enum tiervm_cxl_mode)e);
+}
+
+/*
+ * Parses each item of the list at @key into a freshly allocated array of
+ * @size-byte elements, calling @fn(w, item, "key[i]", element).
+ */
+typedef void (*item_fn)(struct ywalk *, yaml_node_t *, const char *, void *);
+
+static void *parse_list(struct ywalk *w, yaml_node_t *root, const char *key,
+			size_t size, item_fn fn, unsigned *count)
+{
+	yaml_node_t *list = GET(root, key);
+	yaml_node_t **it;
+	char *elems;
+
+	*count = 0;
+	if (!list)
+		return NULL;
+	it = ywalk_items(w, list, key, count);
+	if (!it)
+		return NULL;
+	elems = xcalloc(*count ? *count : 1, size);
+	for (unsigned i = 0; i < *count; i++) {
+		char *p = xasprintf("%s[%u]", key, i);
+
+		fn(w, it[i], p, elems + i * size);
+		free(p);
+	}
+	free(it);
+	return elems;
+}
+
+static void parse_machine(struct ywalk *w, yaml_node_t *n,
+			  struct tiervm_spec *s)
+{
+	static const char *const keys[] = { "type", "cpus", "sockets", "accel",
+					    NULL };
+	static const char *const types[] = { "q35", "pc", NULL };
+	static const char *const accels[] = { "auto", "kvm", "tcg", NULL };
+	int e;
+
+	if (!ywalk_is_map(w, n, "machine"))
+		return;
+	ywalk_check_keys(w, n, "machine", keys);
+	require(w, n, "machine", "cpus");
+	WITH(n, "machine", "type", if (ywalk_enum(w, v, p, types, &e))
+		s->machine.pc = e == 1);
+	WITH(n, "machine", "cpus",
+	     ywalk_uint(w, v, p, TIERVM_MAX_CPUS, &s->machine.cpus));
+	WITH(n, "machine", "sockets", {
+		ywalk_uint(w, v, p, TIERVM_MAX_CPUS, &s->machine.sockets);
+		s->machine.sockets_line = yline(v);
+	});
+	WITH(n, "machine", "accel", if (ywalk_enum(w, v, p, accels, &e))
+		s->machine.accel = (enum tiervm_accel)e);
+}
+
+static void parse_guest(struct ywalk *w, yaml_node_t *n, struct tiervm_spec *s)
+{
+	static const char *const keys[] = { "kernel", "initrd", "cmdline",
+					    NULL };
+
+	if (!ywalk_is_map(w, n, "guest"))
+		return;
+	ywalk_check_keys(w, n, "guest", keys);
+	WITH(n, "guest", "kernel", {
+		free(s->guest.kernel);
+		s->guest.kernel = dup_str(w, v, p);
+	});
+	WITH(n, "guest", "initrd", {
+		free(s->guest.initrd);
+		s->guest.initrd = dup_str(w, v, p);
+	});
+	WITH(n, "guest", "cmdline", {
+		free(s->guest.cmdline);
+		s->guest.cmdline = dup_str(w, v, p);
+	});
+}
+
+static void parse_root(struct ywalk *w, yaml_node_t *root,
+		       struct tiervm_spec *s)
+{
+	static const char *const keys[] = { "name",   "machine",  "guest",
+					    "nodes",  "distances", "hmat",
+					    "caches", "nvdimms",   "virtio-mem",
+					    "cxl",    NULL };
+	yaml_node_t *n;
+
+	if (!root) {
+		diag_add(w->d, 1, "name", "the spec is empty");
+		return;
+	}
+	if (!ywalk_is_map(w, root, "(top level)"))
+		return;
+	ywalk_check_keys(w, root, "", keys);
+	require(w, root, "", "name");
+	require(w, root, "", "machine");
+	require(w, root, "", "nodes");
+	if ((n = GET(root, "name")))
+		s->name = dup_str(w, n, "name");
+	if ((n = GET(root, "machine")))
+		parse_machine(w, n, s);
+	if ((n = GET(root, "guest")))
+		parse_guest(w, n, s);
+	s->nodes = parse_list(w, root, "nodes", sizeof(*s->nodes),
+			      (item_fn)parse_node, &s->n_nodes);
+	s->distances = parse_list(w, root, "distances", sizeof(*s->distances),
+				  (item_fn)parse_distance, &s->n_distances);
+	s->hmat = parse_list(w, root, "hmat", sizeof(*s->hmat),
+			     (item_fn)parse_hmat, &s->n_hmat);
+	s->caches = parse_list(w, root, "caches", sizeof(*s->caches),
+			       (item_fn)parse_cache, &s->n_caches);
+	s->nvdimms = parse_list(w, root, "nvdimms", sizeof(*s->nvdimms),
+				(item_fn)parse_nvdimm, &s->n_nvdimms);
+	s->vmems = parse_list(w, root, "virtio-mem", sizeof(*s->vmems),
+			      (item_fn)parse_vmem, &s->n_vmems);
+	s->cxls = parse_list(w, root, "cxl", sizeof(*s->cxls),
+			     (item_fn)parse_cxl, &s->n_cxls);
+}
+
+struct tiervm_spec *tiervm_spec_parse_string(const char *file,
+					     const char *text, size_t len,
+					     bool validate, tiervm_error **errp)
+{
+	struct tiervm_diags d = { .file = file };
+	struct tiervm_spec *s = xcalloc(1, sizeof(*s));
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct ywalk w = { .doc = &doc, .d = &d };
+
+	s->file = xstrdup(file);
+	s->guest.kernel = xstrdup("auto");
+	s->guest.initrd = xstrdup("auto");
+	s->guest.cmdline = xstrdup("");
+
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		diag_add(&d, (int)parser.problem_mark.line + 1, "(syntax)",
+			 "%s%s%s", parser.problem ? parser.problem : "bad YAML",
+			 parser.context ? " " : "",
+			 parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		goto out;
+	}
+	parse_root(&w, yaml_document_get_root_node(&doc), s);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	if (validate && !d.count)
+		spec_validate(s, &d);
+out:
+	if (!diag_finish(&d, errp)) {
+		tiervm_spec_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct tiervm_spec *tiervm_spec_parse(const char *path, tiervm_error **errp)
+{
+	struct tiervm_spec *s;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f) {
+		tiervm_error_set(errp, TIERVM_E_INPUT, "%s: cannot open: %s",
+				 path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		text = xrealloc(text, len + 65536 + 1);
+		size_t n = fread(text + len, 1, 65536, f);
+
+		len += n;
+		if (n < 65536)
+			break;
+	}
+	if (ferror(f)) {
+		tiervm_error_set(errp, TIERVM_E_INPUT, "%s: cannot read: %s",
+				 path, strerror(errno));
+		fclose(f);
+		free(text);
+		return NULL;
+	}
+	fclose(f);
+	text[len] = '\0';
+	s = tiervm_spec_parse_string(path, text, len, true, errp);
+	free(text);
+	return s;
+}
+
+static void free_mem(struct tiervm_mem *m)
+{
+	free(m->path);
+}
+
+void tiervm_spec_free(struct tiervm_spec *s)
+{
+	if (!s)
+		return;
+	for (unsigned i = 0; i < s->n_nodes; i++)
+		free_mem(&s->nodes[i].mem);
+	for (unsigned i = 0; i < s->n_nvdimms; i++) {
+		free(s->nvdimms[i].id);
+		free(s->nvdimms[i].path);
+	}
+	for (unsigned i = 0; i < s->n_vmems; i++) {
+		free(s->vmems[i].id);
+		free_mem(&s->vmems[i].mem);
+	}
+	for (unsigned i = 0; i < s->n_cxls; i++)
+		free(s->cxls[i].id);
+	free(s->nodes);
+	free(s->distances);
+	free(s->hmat);
+	free(s->caches);
+	free(s->nvdimms);
+	free(s->vmems);
+	free(s->cxls);
+	free(s->guest.kernel);
+	free(s->guest.initrd);
+	free(s->guest.cmdline);
+	free(s->name);
+	free(s->file);
+	free(s);
+}
+
+const struct tiervm_node *tiervm_spec_node(const struct tiervm_spec *spec,
+					   unsigned id)
+{
+	for (unsigned i = 0; i < spec->n_nodes; i++)
+		if (spec->nodes[i].id == id)
+			return &spec->nodes[i];
+	return NULL;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef TIERVM_UTIL_H
+#define TIERVM_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Allocation failure is not an error we can report sensibly from deep inside
+ * planning; like QEMU's g_malloc() these abort instead.
+ */
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap);
+
+/* A growable array of strings, NULL-terminated, as execv() wants. */
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+
+void strv_push(struct strv *s, char *owned);
+void strv_pushf(struct strv *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void strv_free(struct strv *s);
+
+/* A growable text buffer. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+
+void sbuf_addf(struct sbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sbuf_free(struct sbuf *b);
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a) ((((x) + (a) - 1) / (a)) * (a))
+
+static inline bool is_pow2(uint64_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+#endif
