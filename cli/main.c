@@ -13,9 +13,9 @@ static const struct command {
 	{ "host", cmd_host, "[--root DIR] [--json]  the host's memory inventory" },
 	{ "plan", cmd_plan,
 	  "SPEC [--format text|argv|sh|json] [--host-root DIR]  QEMU arguments and expected guest view" },
-#if 0
 	{ "up", cmd_up,
 	  "SPEC [--check] [--json] [--kernel K] [--accel kvm|tcg]  boot, probe, verify" },
+#if 0
 	{ "list", cmd_list, "  running guests started by tiervm" },
 	{ "status", cmd_status, "NAME [--json]  memory devices and nodes of a guest" },
 	{ "resize", cmd_resize, "NAME DEVICE SIZE [--no-wait]  set a virtio-mem size" },

@@ -18,22 +18,6 @@ static const char *const backend_names[] = { "ram", "file", "memfd", NULL };
 static const char *const policy_names[] = { "bind", "preferred", "interleave",
 					    NULL };
 
-const char *tiervm_kind_name(enum tiervm_kind kind)
-{
-	return kind < TIERVM_KIND__COUNT ? kind_names[kind] : "unknown";
-}
-
-bool tiervm_kind_from_name(const char *name, enum tiervm_kind *kind)
-{
-	for (int i = 0; kind_names[i]; i++) {
-		if (!strcmp(name, kind_names[i])) {
-			*kind = (enum tiervm_kind)i;
-			return true;
-		}
-	}
-	return false;
-}
-
 /* path + "." + key, for messages */
 static char *sub(const char *path, const char *key)
 {

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "plan.h"
+#include "tiervm.h"
+#include "verify.h"
+#include "vm.h"
+
+struct progress {
+	long long start;
+};
+
+static void stage(const char *name, void *opaque)
+{
+	struct progress *p = opaque;
+
+	fprintf(stderr, "tiervm: [%5.1fs] %s\n",
+		(double)(tiervm_now_ms() - p->start) / 1000.0, name);
+}
+
+static bool save_json(struct tiervm_vm *vm, const char *file, json_object *o)
+{
+	char *path = tiervm_vm_path(vm, file);
+	bool ok = json_object_to_file_ext(path, o, JSON_C_TO_STRING_PLAIN) == 0;
+
+	free(path);
+	return ok;
+}
+
+int cmd_up(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "check", no_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "accel", required_argument, NULL, 'a' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool check = false, json = false;
+	const char *kernel = NULL, *accel = NULL;
+	long timeout_s = 0;
+	struct progress prog = { .start = tiervm_now_ms() };
+	struct tiervm_qemu_caps caps = { 0 };
+	struct tiervm_image img = { 0 };
+	struct tiervm_verdict verdict = { 0 };
+	struct tiervm_spec *spec = NULL;
+	struct tiervm_host *host = NULL;
+	struct tiervm_plan *plan = NULL;
+	struct tiervm_vm *vm = NULL;
+	json_object *rep = NULL;
+	tiervm_error *err = NULL;
+	int c, rc = EXIT_OK;
+
+	while ((c = getopt_long(argc, argv, "cjk:a:t:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			check = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'k':
+			kernel = optarg;
+			break;
+		case 'a':
+			if (strcmp(optarg, "kvm") && strcmp(optarg, "tcg"))
+				return usage_error("--accel: '%s' is not kvm or tcg",
+						   optarg);
+			accel = optarg;
+			break;
+		case 't': {
+			char *end;
+
+			timeout_s = strtol(optarg, &end, 10);
+			if (*end || timeout_s <= 0)
+				return usage_error("--timeout: '%s' is not a number of seconds",
+						   optarg);
+			break;
+		}
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("usage: tiervm up SPEC [--check] [--json] [--kernel K] [--accel kvm|tcg] [--timeout S]");
+
+	spec = tiervm_spec_parse(argv[optind], &err);
+	if (!spec)
+		goto fail;
+	if (kernel) {
+		free(spec->guest.kernel);
+		spec->guest.kernel = xstrdup(kernel);
+	}
+	if (accel)
+		spec->machine.accel = !strcmp(accel, "kvm") ? TIERVM_ACCEL_KVM :
+							      TIERVM_ACCEL_TCG;
+	host = tiervm_host_discover("/", &err);
+	if (!host || !tiervm_qemu_probe(&caps, &err))
+		goto fail;
+	plan = tiervm_plan_build(spec, &caps, host, &err);
+	if (!plan)
+		goto fail;
+	vm = tiervm_vm_open(spec->name, &err);
+	if (!vm)
+		goto fail;
+	if (tiervm_vm_running(vm)) {
+		tiervm_error_set(&err, TIERVM_E_INPUT,
+				 "a guest named '%s' is already running (QEMU pid %ld); `tiervm down %s` first",
+				 vm->name, (long)vm->pid, vm->name);
+		goto fail;
+	}
+
+	fprintf(stderr, "tiervm: [%5.1fs] image (kernel %s)\n",
+		(double)(tiervm_now_ms() - prog.start) / 1000.0,
+		spec->guest.kernel);
+	if (!tiervm_image_get(spec->guest.kernel, &img, &err))
+		goto fail;
+	fprintf(stderr, "tiervm: [%5.1fs] image %s: Linux %s\n",
+		(double)(tiervm_now_ms() - prog.start) / 1000.0,
+		img.built ? "built" : "cached", img.release);
+	if (!tiervm_vm_start(vm, plan, &img, &err))
+		goto fail;
+	fprintf(stderr, "tiervm: [%5.1fs] firmware: QEMU %u.%u.%u pid %ld, %s%s\n",
+		(double)(tiervm_now_ms() - prog.start) / 1000.0, caps.major,
+		caps.minor, caps.micro, (long)vm->pid,
+		!strcmp(plan->accel, "kvm") ? "KVM" : "TCG (software emulation)",
+		!strcmp(plan->accel, "tcg") && caps.kvm_usable ? " by request" :
+		!strcmp(plan->accel, "tcg") ? ": /dev/kvm is not usable here" : "");
+
+	{
+		json_object *pj = tiervm_plan_to_json(plan);
+
+		save_json(vm, "plan.json", pj);
+		json_object_put(pj);
+	}
+	/* TCG boots in about 10 s here; allow a slow shared machine plenty */
+	rep = tiervm_probe_report(vm, (int)(timeout_s ? timeout_s : 300) * 1000,
+				     stage, &prog, &err);
+	if (!rep) {
+		tiervm_vm_kill(vm, 2000);
+		tiervm_vm_remove_dir(vm);
+		goto fail;
+	}
+	save_json(vm, "report.json", rep);
+	tiervm_verify(plan, rep, &verdict);
+	if (json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(spec->name));
+		json_object_object_add(o, "accel", json_object_new_string(plan->accel));
+		json_object_object_add(o, "match", json_object_new_boolean(!verdict.failed));
+		json_object_object_add(o, "rows", json_object_get(verdict.rows));
+		json_object_object_add(o, "report", json_object_get(rep));
+		printf("%s\n", json_object_to_json_string_ext(
+				       o, JSON_C_TO_STRING_PRETTY |
+						  JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		char *table = tiervm_verdict_format(&verdict);
+
+		fputs(table, stdout);
+		free(table);
+	}
+	rc = verdict.failed ? EXIT_FAIL : EXIT_OK;
+	if (check) {
+		tiervm_probe_send(vm, "poweroff", NULL);
+		if (!tiervm_vm_wait_exit(vm, 30000))
+			tiervm_vm_kill(vm, 2000);
+		tiervm_vm_remove_dir(vm);
+		fprintf(stderr, "tiervm: [%5.1fs] powered off\n",
+			(double)(tiervm_now_ms() - prog.start) / 1000.0);
+	} else {
+		fprintf(stderr,
+			"tiervm: guest '%s' keeps running (QEMU pid %ld, %s); `tiervm status %s`, `tiervm down %s`\n",
+			vm->name, (long)vm->pid, vm->dir, vm->name, vm->name);
+	}
+	goto out;
+fail:
+	rc = report(err);
+out:
+	tiervm_verdict_clear(&verdict);
+	json_object_put(rep);
+	tiervm_vm_free(vm);
+	tiervm_image_clear(&img);
+	tiervm_plan_free(plan);
+	tiervm_qemu_caps_clear(&caps);
+	tiervm_host_free(host);
+	tiervm_spec_free(spec);
+	return rc;
+}

@@ -1,0 +1,131 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Builds tiervm's guest image: a Debian kernel (fetched as a package and
+# unpacked, never installed on the host) and an initramfs holding busybox,
+# the memory drivers in dependency order, tiervm's probe, and the real
+# numactl, lstopo-no-graphics, ndctl, daxctl and cxl with their libraries.
+#
+# usage: build-image.sh KERNEL PROBE OUTDIR
+#   KERNEL  debian-stable | debian-backports | a path to a bzImage
+#   PROBE   the static tiervm-probe binary
+#   OUTDIR  receives vmlinuz, initrd.img and kernel-release
+# The kernel packages are cached in OUTDIR/../kernels.
+set -eu
+
+kernel=$1 probe=$2 out=$3
+cache=$(dirname "$out")/kernels
+mkdir -p "$out" "$cache"
+
+say() { echo "tiervm image: $*" >&2; }
+
+# Debian's backports suite, reached through the mirror this host already
+# uses, with a private apt state: the system's sources stay untouched.
+backports_apt() {
+	state=$cache/apt-backports
+	mkdir -p "$state/lists/partial" "$state/cache/archives/partial"
+	uri=$(apt-get indextargets --format '$(REPO_URI)' 'Created-By: Packages' 2>/dev/null |
+		grep -v security | head -n 1)
+	[ -n "$uri" ] || { say "no Debian mirror found in the apt configuration"; exit 1; }
+	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+	echo "deb $uri $codename-backports main" > "$state/sources.list"
+	echo "-o Dir::Etc::SourceList=$state/sources.list -o Dir::Etc::SourceParts=/nonexistent -o Dir::State::Lists=$state/lists -o Dir::Cache=$state/cache"
+}
+
+fetch_debian_kernel() {
+	aptopts=$1
+	# shellcheck disable=SC2086
+	pkg=$(apt-cache $aptopts depends linux-image-amd64 2>/dev/null |
+		sed -n 's/.*Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
+	[ -n "$pkg" ] || { say "apt does not know linux-image-amd64 (run apt-get update)"; exit 1; }
+	root=$cache/$pkg
+	if [ ! -e "$root/.done" ]; then
+		say "fetching $pkg"
+		tmp=$(mktemp -d)
+		# shellcheck disable=SC2086
+		(cd "$tmp" && apt-get $aptopts download "$pkg" >&2)
+		rm -rf "$root"
+		dpkg-deb -x "$tmp"/"$pkg"_*.deb "$root"
+		rm -rf "$tmp"
+		touch "$root/.done"
+	fi
+	kver=${pkg#linux-image-}
+	cp "$root/boot/vmlinuz-$kver" "$out/vmlinuz"
+	modroot=$root
+}
+
+modroot=
+case "$kernel" in
+debian-stable|auto) fetch_debian_kernel "" ;;
+debian-backports)
+	opts=$(backports_apt)
+	# shellcheck disable=SC2086
+	apt-get $opts update >&2
+	fetch_debian_kernel "$opts" ;;
+*)
+	[ -f "$kernel" ] || { say "$kernel: no such kernel image"; exit 1; }
+	cp "$kernel" "$out/vmlinuz"
+	kver=$(file -bL "$kernel" | sed -n 's/.*version \([^ ]*\).*/\1/p')
+	[ -d "/lib/modules/$kver" ] && modroot=/ ;;
+esac
+echo "${kver:-unknown}" > "$out/kernel-release"
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/bin" "$stage/sbin" "$stage/proc" "$stage/sys" "$stage/dev" \
+	"$stage/run" "$stage/tmp" "$stage/etc" "$stage/lib/modules"
+cp /bin/busybox "$stage/bin/busybox"
+cp "$probe" "$stage/bin/tiervm-probe"
+
+# The real tools and every library they load.
+for tool in numactl lstopo-no-graphics ndctl daxctl cxl; do
+	path=$(command -v "$tool") || { say "$tool is not installed"; exit 1; }
+	cp "$path" "$stage/bin/"
+	ldd "$path" | awk '/=>/ { print $3 } /^\t\// { print $1 }' | while read -r lib; do
+		[ -n "$lib" ] || continue
+		mkdir -p "$stage$(dirname "$lib")"
+		cp -L "$lib" "$stage$lib"
+	done
+done
+# lstopo reads its topology through sysfs only; keep hwloc quiet about the rest
+mkdir -p "$stage/lib64"
+[ -e /lib64/ld-linux-x86-64.so.2 ] && cp -L /lib64/ld-linux-x86-64.so.2 "$stage/lib64/"
+
+# Drivers for every memory feature, in the order modprobe would load them.
+: > "$stage/etc/modules.order"
+if [ -n "$modroot" ]; then
+	depmod -b "$modroot" "$kver"
+	for m in virtio_pci virtio_mem virtio_console nfit nd_pmem nd_btt dax_pmem \
+		device_dax kmem dax_hmem dax_cxl cxl_acpi cxl_pci cxl_port cxl_mem \
+		cxl_pmem nd_e820; do
+		modprobe -C /dev/null -d "$modroot" -S "$kver" --show-depends "$m" 2>/dev/null |
+			sed -n 's/^insmod \([^ ]*\).*/\1/p'
+	done | awk '!seen[$0]++' | while read -r ko; do
+		name=$(basename "$ko")
+		case "$name" in
+		*.ko.xz) xz -dc "$ko" > "$stage/lib/modules/${name%.xz}"; name=${name%.xz} ;;
+		*.ko.zst) zstd -qdc "$ko" > "$stage/lib/modules/${name%.zst}"; name=${name%.zst} ;;
+		*) cp "$ko" "$stage/lib/modules/$name" ;;
+		esac
+		echo "$name" >> "$stage/etc/modules.order"
+	done
+fi
+
+cat > "$stage/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "tiervm: init" > /dev/kmsg
+while read -r m; do
+	insmod "/lib/modules/$m" 2>/dev/null
+done < /etc/modules.order
+echo "tiervm: modules loaded" > /dev/kmsg
+exec /bin/tiervm-probe
+INIT
+chmod 755 "$stage/init"
+
+(cd "$stage" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out/initrd.img.tmp"
+mv "$out/initrd.img.tmp" "$out/initrd.img"
+say "built $out (kernel $kver)"

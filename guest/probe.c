@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * tiervm-probe: runs as the guest's init (after the drivers are loaded),
+ * answers the host over its own serial line (ttyS1), never the console.
+ *
+ * Protocol, one request line each, answered by one framed reply:
+ *   report    the guest's memory view as JSON (the host inventory schema,
+ *             plus kernel, numactl -H and lstopo XML)
+ *   poweroff  acknowledge ("TIERVM-ACK poweroff"), sync and power off
+ * A reply is "TIERVM-BEGIN\n" JSON "\nTIERVM-END\n".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <sys/utsname.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "util.h"
+
+#define CHANNEL "/dev/ttyS1"
+
+/* The console is init's stdout: the host reads boot stages from it. */
+static void say(const char *msg)
+{
+	printf("tiervm-probe: %s\n", msg);
+	fflush(stdout);
+}
+
+static char *run(const char *cmd)
+{
+	struct sbuf b = { 0 };
+	char buf[4096];
+	size_t n;
+	FILE *f = popen(cmd, "r");
+
+	if (!f)
+		return xasprintf("cannot run %s: %s", cmd, strerror(errno));
+	while ((n = fread(buf, 1, sizeof(buf) - 1, f)) > 0) {
+		buf[n] = '\0';
+		sbuf_addf(&b, "%s", buf);
+	}
+	pclose(f);
+	return b.s ? b.s : xstrdup("");
+}
+
+static char *read_small(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return xstrdup("");
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return xstrdup(buf);
+}
+
+static json_object *report(void)
+{
+	json_object *o = json_object_new_object();
+	tiervm_error *err = NULL;
+	struct tiervm_host *h = tiervm_host_discover("/", &err);
+	struct utsname u;
+	char *s;
+
+	uname(&u);
+	json_object_object_add(o, "kernel", json_object_new_string(u.release));
+	s = read_small("/proc/cmdline");
+	json_object_object_add(o, "cmdline", json_object_new_string(s));
+	free(s);
+	if (h) {
+		json_object_object_add(o, "guest", tiervm_host_to_json(h));
+		tiervm_host_free(h);
+	} else {
+		json_object_object_add(o, "error", json_object_new_string(err->msg));
+		tiervm_error_free(err);
+	}
+	s = run("numactl -H 2>&1");
+	json_object_object_add(o, "numactl", json_object_new_string(s));
+	free(s);
+	s = run("lstopo-no-graphics --of xml 2>&1");
+	json_object_object_add(o, "lstopo_xml", json_object_new_string(s));
+	free(s);
+	return o;
+}
+
+static void send_all(int fd, const char *s)
+{
+	size_t len = strlen(s);
+
+	while (len) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return;
+		}
+		s += n;
+		len -= (size_t)n;
+	}
+}
+
+static int open_channel(void)
+{
+	struct termios t;
+	int fd = open(CHANNEL, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	/* raw: no \n -> \r\n, no echo, no line editing of the JSON */
+	if (tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		cfsetspeed(&t, B115200);
+		tcsetattr(fd, TCSANOW, &t);
+	}
+	return fd;
+}
+
+int main(void)
+{
+	char line[256];
+	size_t len = 0;
+	int fd = open_channel();
+
+	if (fd < 0) {
+		say("cannot open " CHANNEL "; no report possible");
+		for (;;)
+			pause();
+	}
+	say("ready");
+	for (;;) {
+		char c;
+		ssize_t n = read(fd, &c, 1);
+
+		if (n <= 0) {
+			if (n < 0 && errno != EINTR && errno != EAGAIN)
+				sleep(1);
+			continue;
+		}
+		if (c != '\n' && c != '\r') {
+			if (len < sizeof(line) - 1)
+				line[len++] = c;
+			continue;
+		}
+		line[len] = '\0';
+		len = 0;
+		if (!strcmp(line, "report")) {
+			json_object *o = report();
+
+			send_all(fd, "TIERVM-BEGIN\n");
+			send_all(fd, json_object_to_json_string_ext(
+					     o, JSON_C_TO_STRING_PLAIN |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+			send_all(fd, "\nTIERVM-END\n");
+			json_object_put(o);
+			say("report sent");
+		} else if (!strcmp(line, "poweroff")) {
+			send_all(fd, "TIERVM-ACK poweroff\n");
+			tcdrain(fd);
+			say("powering off");
+			sync();
+			reboot(RB_POWER_OFF);
+		}
+	}
+}

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The guest image cache ($XDG_CACHE_HOME/tiervm): one directory per kernel
+ * choice and probe build, made by the image builder script on first use.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "vm.h"
+
+#ifndef TIERVM_LIBEXECDIR
+#define TIERVM_LIBEXECDIR "/usr/local/libexec/tiervm"
+#endif
+
+/* Helpers sit beside the tiervm binary in a build tree, else in libexec. */
+static char *helper(const char *name)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *path;
+
+	if (n > 0) {
+		exe[n] = '\0';
+		*strrchr(exe, '/') = '\0';
+		path = xasprintf("%s/%s", exe, name);
+		if (access(path, X_OK) == 0)
+			return path;
+		free(path);
+	}
+	return xasprintf("%s/%s", TIERVM_LIBEXECDIR, name);
+}
+
+static char *cache_base(void)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (x && *x)
+		return xasprintf("%s/tiervm", x);
+	return xasprintf("%s/.cache/tiervm", home && *home ? home : "/tmp");
+}
+
+/* FNV-1a over a file: a changed probe or builder makes a new image. */
+static uint64_t file_hash(const char *path, uint64_t h)
+{
+	unsigned char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return h;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			h = (h ^ buf[i]) * 0x100000001b3ULL;
+	close(fd);
+	return h;
+}
+
+static bool mkdir_p(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return false;
+		*p = '/';
+	}
+	return mkdir(path, 0755) == 0 || errno == EEXIST;
+}
+
+static char *slurp_line(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char buf[256] = "";
+
+	if (!f)
+		return xstrdup("unknown");
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return xstrdup(*buf ? buf : "unknown");
+}
+
+bool tiervm_image_get(const char *choice, struct tiervm_image *img,
+		      tiervm_error **errp)
+{
+	char *probe = helper("tiervm-probe"), *builder = helper("tiervm-build-image");
+	char *base = cache_base(), *dir = NULL, *lock = NULL, *out = NULL;
+	const char *kind = !strcmp(choice, "auto") ? "debian-stable" : choice;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	bool ok = false;
+	int fd = -1, status;
+
+	memset(img, 0, sizeof(*img));
+	h = file_hash(probe, h);
+	h = file_hash(builder, h);
+	if (kind[0] == '/' || kind[0] == '.') {
+		h = file_hash(kind, h);
+		dir = xasprintf("%s/images/custom-%016llx", base,
+				(unsigned long long)h);
+	} else if (!strcmp(kind, "debian-stable") ||
+		   !strcmp(kind, "debian-backports")) {
+		dir = xasprintf("%s/images/%s-%016llx", base, kind,
+				(unsigned long long)h);
+	} else {
+		tiervm_error_set(errp, TIERVM_E_INPUT,
+				 "guest.kernel: '%s' is not auto, debian-stable, debian-backports or a path",
+				 choice);
+		goto out;
+	}
+	if (!mkdir_p(dir)) {
+		tiervm_error_set_errno(errp, errno, "cannot create %s", dir);
+		goto out;
+	}
+	/* two `up`s building the same image at once would race */
+	lock = xasprintf("%s.lock", dir);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		tiervm_error_set_errno(errp, errno, "cannot lock %s", lock);
+		goto out;
+	}
+	img->kernel = xasprintf("%s/vmlinuz", dir);
+	img->initrd = xasprintf("%s/initrd.img", dir);
+	if (access(img->kernel, R_OK) || access(img->initrd, R_OK)) {
+		char *argv[] = { builder, (char *)kind, probe, dir, NULL };
+
+		if (!tiervm_run_capture(argv, &out, &status, errp))
+			goto out;
+		if (status != 0) {
+			tiervm_error_setg(errp, "building the guest image failed:\n%s",
+					  out);
+			goto out;
+		}
+		img->built = true;
+	}
+	{
+		char *rel = xasprintf("%s/kernel-release", dir);
+
+		img->release = slurp_line(rel);
+		free(rel);
+	}
+	ok = true;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (!ok)
+		tiervm_image_clear(img);
+	free(out);
+	free(lock);
+	free(dir);
+	free(base);
+	free(probe);
+	free(builder);
+	return ok;
+}
+
+void tiervm_image_clear(struct tiervm_image *img)
+{
+	free(img->kernel);
+	free(img->initrd);
+	free(img->release);
+	memset(img, 0, sizeof(*img));
+}

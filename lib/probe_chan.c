@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The host end of the probe's channel (guest ttyS1, a unix socket here). */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "vm.h"
+
+#define BEGIN "TIERVM-BEGIN\n"
+#define END "\nTIERVM-END\n"
+/* the guest's serial driver clears its FIFO on open: ask again until heard */
+#define RESEND_MS 2000
+
+/*
+ * The guest's 16550 raises its receive interrupt at 8 bytes in the FIFO and
+ * relies on the character timeout for the rest, which QEMU 7.2 delivers
+ * seconds late.  A request padded with newlines to the FIFO's 16 bytes
+ * arrives at once; the probe ignores empty lines.
+ */
+static bool send_request(int fd, const char *request)
+{
+	char buf[64];
+	size_t len = strlen(request) + 1;
+	size_t padded = ALIGN_UP(len, 16);
+
+	if (padded > sizeof(buf))
+		return false;
+	memset(buf, '\n', padded);
+	memcpy(buf, request, len - 1);
+	return write(fd, buf, padded) == (ssize_t)padded;
+}
+
+static int connect_unix(const char *path, tiervm_error **errp)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		tiervm_error_setg(errp, "%s: socket path too long", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		tiervm_error_set_errno(errp, errno, "socket");
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		tiervm_error_set_errno(errp, errno, "cannot connect to %s", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * QEMU drops what a client wrote but the guest had not yet read when the
+ * client hangs up, so stay connected until the probe acknowledges.
+ */
+bool tiervm_probe_send(struct tiervm_vm *vm, const char *request,
+		       tiervm_error **errp)
+{
+	char *path = tiervm_vm_path(vm, "probe.sock");
+	long long end = tiervm_now_ms() + 10000;
+	struct sbuf in = { 0 };
+	int fd = connect_unix(path, errp);
+	bool ok = false;
+
+	free(path);
+	if (fd < 0)
+		return false;
+	if (!send_request(fd, request)) {
+		tiervm_error_set_errno(errp, errno, "probe channel");
+		goto out;
+	}
+	while (tiervm_now_ms() < end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char buf[4096];
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			break;
+		buf[n] = '\0';
+		sbuf_addf(&in, "%s", buf);
+		if (strstr(in.s, "TIERVM-ACK")) {
+			ok = true;
+			goto out;
+		}
+	}
+	tiervm_error_setg(errp, "the probe did not acknowledge '%s' within 10 s",
+			  request);
+out:
+	sbuf_free(&in);
+	close(fd);
+	return ok;
+}
+
+/* Console stages, in boot order; the first not seen is what timed out. */
+static const struct {
+	const char *marker, *stage;
+} stages[] = {
+	{ "Linux version", "kernel" },
+	{ "tiervm: init", "initramfs" },
+	{ "tiervm: modules loaded", "drivers" },
+	{ "tiervm-probe: ready", "probe" },
+};
+
+static size_t console_stage(struct tiervm_vm *vm, size_t reached,
+			    void (*progress)(const char *, void *), void *opaque)
+{
+	char *path = tiervm_vm_path(vm, "console.log");
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	free(path);
+	if (!f)
+		return reached;
+	n = getdelim(&text, &cap, '\0', f);
+	fclose(f);
+	while (n > 0 && reached < ARRAY_SIZE(stages) &&
+	       strstr(text, stages[reached].marker)) {
+		if (progress)
+			progress(stages[reached].stage, opaque);
+		reached++;
+	}
+	free(text);
+	return reached;
+}
+
+json_object *tiervm_probe_report(struct tiervm_vm *vm, int timeout_ms,
+				 void (*progress)(const char *, void *),
+				 void *opaque, tiervm_error **errp)
+{
+	char *path = tiervm_vm_path(vm, "probe.sock");
+	long long start = tiervm_now_ms(), last_send = 0;
+	struct sbuf in = { 0 };
+	json_object *report = NULL;
+	size_t reached = 0;
+	int fd = connect_unix(path, errp);
+
+	free(path);
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long long now = tiervm_now_ms();
+		char buf[65536];
+		const char *b, *e;
+		ssize_t n;
+
+		reached = console_stage(vm, reached, progress, opaque);
+		if (now - start > timeout_ms) {
+			tiervm_error_setg(errp,
+					  "the guest did not report within %d s: the %s stage never arrived (see %s/console.log)",
+					  timeout_ms / 1000,
+					  reached < ARRAY_SIZE(stages) ?
+						  stages[reached].stage :
+						  "report",
+					  vm->dir);
+			break;
+		}
+		if (!tiervm_vm_running(vm)) {
+			tiervm_error_setg(errp,
+					  "QEMU exited before the guest reported (after the %s stage; see %s/console.log)",
+					  reached ? stages[reached - 1].stage :
+						    "start",
+					  vm->dir);
+			break;
+		}
+		if (!in.len && now - last_send >= RESEND_MS) {
+			if (!send_request(fd, "report") && errno != EAGAIN) {
+				tiervm_error_set_errno(errp, errno, "probe channel");
+				break;
+			}
+			last_send = now;
+		}
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n <= 0) {
+			tiervm_error_setg(errp, "the probe channel closed (QEMU gone?)");
+			break;
+		}
+		buf[n] = '\0';
+		sbuf_addf(&in, "%s", buf);
+		b = strstr(in.s, BEGIN);
+		e = b ? strstr(b, END) : NULL;
+		if (!e)
+			continue;
+		{
+			struct json_tokener *tok = json_tokener_new();
+
+			report = json_tokener_parse_ex(tok, b + strlen(BEGIN),
+						       (int)(e - b - strlen(BEGIN)));
+			if (!report || !json_object_is_type(report, json_type_object)) {
+				tiervm_error_setg(errp, "the probe's report is not JSON: %s",
+						  json_tokener_error_desc(
+							  json_tokener_get_error(tok)));
+				json_object_put(report);
+				report = NULL;
+			}
+			json_tokener_free(tok);
+		}
+		break;
+	}
+	if (report && progress)
+		progress("report", opaque);
+	sbuf_free(&in);
+	close(fd);
+	return report;
+}

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verify.h"
+
+void verdict_row(struct tiervm_verdict *v, const char *verdict,
+		 const char *what, const char *expected, const char *guest)
+{
+	json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "what", json_object_new_string(what));
+	json_object_object_add(r, "expected", json_object_new_string(expected));
+	json_object_object_add(r, "guest", json_object_new_string(guest));
+	json_object_object_add(r, "verdict", json_object_new_string(verdict));
+	json_object_array_add(v->rows, r);
+	if (!strcmp(verdict, "FAIL"))
+		v->failed++;
+	else if (!strcmp(verdict, "note"))
+		v->notes++;
+}
+
+static void rowf(struct tiervm_verdict *v, bool ok, const char *what,
+		 const char *fmt_exp, long long exp, const char *fmt_got,
+		 long long got)
+{
+	char e[64], g[64];
+
+	snprintf(e, sizeof(e), fmt_exp, exp);
+	snprintf(g, sizeof(g), fmt_got, got);
+	verdict_row(v, ok ? "ok" : "FAIL", what, e, g);
+}
+
+static json_object *get(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static long long geti(json_object *o, const char *key, long long dflt)
+{
+	json_object *v = get(o, key);
+
+	return v && !json_object_is_type(v, json_type_null) ?
+		       (long long)json_object_get_int64(v) :
+		       dflt;
+}
+
+static const char *gets(json_object *o, const char *key)
+{
+	json_object *v = get(o, key);
+
+	return v ? json_object_get_string(v) : "";
+}
+
+static json_object *find_node(json_object *nodes, long long id)
+{
+	for (size_t i = 0; nodes && i < json_object_array_length(nodes); i++) {
+		json_object *n = json_object_array_get_idx(nodes, i);
+
+		if (geti(n, "id", -1) == id)
+			return n;
+	}
+	return NULL;
+}
+
+/* "6.1.0-56-amd64" -> 601 */
+static int kernel_version(const char *release)
+{
+	unsigned a = 0, b = 0;
+
+	sscanf(release, "%u.%u", &a, &b);
+	return (int)(a * 100 + b);
+}
+
+/* Memory virtio-mem should have plugged on @node at boot. */
+static long long vmem_on(json_object *expected, long long node)
+{
+	json_object *vm = get(expected, "virtio_mem");
+	long long sum = 0;
+
+	for (size_t i = 0; vm && i < json_object_array_length(vm); i++) {
+		json_object *d = json_object_array_get_idx(vm, i);
+
+		if (geti(d, "node", -1) == node)
+			sum += geti(d, "requested", 0);
+	}
+	return sum;
+}
+
+static void verify_node(struct tiervm_verdict *v, json_object *exp,
+			json_object *e, json_object *g, int kver)
+{
+	long long id = geti(e, "id", -1);
+	long long mem = geti(e, "memory", 0) + vmem_on(exp, id);
+	long long gmem = geti(g, "memory", -1);
+	/*
+	 * MemTotal leaves out what the kernel reserved at boot: its struct
+	 * pages (1.6% of the node), firmware ranges, the kernel and initrd on
+	 * the first node.  Allow 10% and 64M below, nothing above.
+	 */
+	long long low = mem - mem / 10 - 64 * 1024 * 1024;
+	json_object *ed = get(e, "distances"), *gd = get(g, "distances");
+	json_object *ea = get(e, "access0"), *ec = get(e, "caches");
+	char what[96], es[256], gs[256];
+
+	snprintf(what, sizeof(what), "node %lld cpus", id);
+	verdict_row(v, strcmp(gets(e, "cpus"), gets(g, "cpus")) ? "FAIL" : "ok",
+		    what, *gets(e, "cpus") ? gets(e, "cpus") : "-",
+		    *gets(g, "cpus") ? gets(g, "cpus") : "-");
+	snprintf(what, sizeof(what), "node %lld memory (MiB)", id);
+	snprintf(es, sizeof(es), "%lld", mem >> 20);
+	snprintf(gs, sizeof(gs), "%lld", gmem >> 20);
+	verdict_row(v, mem == 0 ? (gmem <= 0 ? "ok" : "FAIL") :
+		    gmem <= mem && gmem >= low ? "ok" : "FAIL",
+		    what, es, gs);
+	es[0] = gs[0] = '\0';
+	for (size_t j = 0; ed && j < json_object_array_length(ed); j++) {
+		char key[24];
+		size_t le = strlen(es), lg = strlen(gs);
+
+		snprintf(key, sizeof(key), "%zu", j);
+		snprintf(es + le, sizeof(es) - le, "%s%d", j ? " " : "",
+			 json_object_get_int(json_object_array_get_idx(ed, j)));
+		snprintf(gs + lg, sizeof(gs) - lg, "%s%lld", j ? " " : "",
+			 geti(gd, key, -1));
+	}
+	snprintf(what, sizeof(what), "node %lld distances", id);
+	verdict_row(v, strcmp(es, gs) ? "FAIL" : "ok", what, es, gs);
+
+	if (ea) {
+		json_object *acc = get(g, "access"), *ga = NULL;
+
+		for (size_t i = 0; acc && i < json_object_array_length(acc); i++)
+			if (geti(json_object_array_get_idx(acc, i), "class", -1) == 0)
+				ga = json_object_array_get_idx(acc, i);
+		snprintf(what, sizeof(what), "node %lld access0 initiator", id);
+		rowf(v, geti(ea, "initiator", -1) == geti(ga, "initiator", -2),
+		     what, "%lld", geti(ea, "initiator", -1), "%lld",
+		     geti(ga, "initiator", -1));
+		snprintf(what, sizeof(what), "node %lld read latency (ns)", id);
+		rowf(v, geti(ea, "read_latency", -1) == geti(ga, "read_latency", -2),
+		     what, "%lld", geti(ea, "read_latency", -1), "%lld",
+		     geti(ga, "read_latency", -1));
+		snprintf(what, sizeof(what), "node %lld read bandwidth (MB/s)", id);
+		rowf(v, geti(ea, "read_bandwidth", -1) == geti(ga, "read_bandwidth", -2),
+		     what, "%lld", geti(ea, "read_bandwidth", -1), "%lld",
+		     geti(ga, "read_bandwidth", -1));
+		snprintf(what, sizeof(what), "node %lld write latency/bandwidth", id);
+		snprintf(es, sizeof(es), "%lld / %lld", geti(ea, "write_latency", -1),
+			 geti(ea, "write_bandwidth", -1));
+		snprintf(gs, sizeof(gs), "%lld / %lld", geti(ga, "write_latency", -1),
+			 geti(ga, "write_bandwidth", -1));
+		verdict_row(v, strcmp(es, gs) ? "FAIL" : "ok", what, es, gs);
+	}
+	for (size_t i = 0; ec && i < json_object_array_length(ec); i++) {
+		json_object *c = json_object_array_get_idx(ec, i), *gc = NULL;
+		json_object *gcs = get(g, "caches");
+		long long level = geti(c, "level", 0);
+
+		for (size_t k = 0; gcs && k < json_object_array_length(gcs); k++)
+			if (geti(json_object_array_get_idx(gcs, k), "level", -1) == level)
+				gc = json_object_array_get_idx(gcs, k);
+		snprintf(what, sizeof(what), "node %lld cache L%lld size/line/index/policy",
+			 id, level);
+		snprintf(es, sizeof(es), "%lld/%lld/%lld/%lld", geti(c, "size", -1),
+			 geti(c, "line_size", -1), geti(c, "indexing", -1),
+			 geti(c, "write_policy", -1));
+		snprintf(gs, sizeof(gs), "%lld/%lld/%lld/%lld", geti(gc, "size", -1),
+			 geti(gc, "line_size", -1), geti(gc, "indexing", -1),
+			 geti(gc, "write_policy", -1));
+		verdict_row(v, strcmp(es, gs) ? "FAIL" : "ok", what, es, gs);
+	}
+	snprintf(what, sizeof(what), "node %lld memory tier", id);
+	snprintf(gs, sizeof(gs), "%lld", geti(g, "tier", -1));
+	if (kver < 607)
+		/* 6.1-6.6 put every boot node in the default tier (memory_tier4) */
+		verdict_row(v, geti(g, "tier", -1) == 4 || mem == 0 ? "ok" : "note",
+			    what, "4 (before 6.7 all boot nodes share one tier)",
+			    gs);
+	else
+		verdict_row(v, "note", what,
+			    "by HMAT (6.7+ ranks nodes by abstract distance)", gs);
+}
+
+static void verify_devices(struct tiervm_verdict *v, json_object *exp,
+			   json_object *guest)
+{
+	json_object *nv = get(exp, "nvdimms"), *cxl = get(exp, "cxl");
+	long long regions = 0, memdevs = 0;
+	json_object *nd = get(guest, "nvdimm"), *gc = get(guest, "cxl");
+
+	for (size_t i = 0; nd && i < json_object_array_length(nd); i++)
+		regions += !strcmp(gets(json_object_array_get_idx(nd, i), "type"),
+				   "region");
+	for (size_t i = 0; gc && i < json_object_array_length(gc); i++)
+		memdevs += !strcmp(gets(json_object_array_get_idx(gc, i), "type"),
+				   "memdev");
+	if (nv)
+		rowf(v, regions >= (long long)json_object_array_length(nv),
+		     "NVDIMM regions", "%lld",
+		     (long long)json_object_array_length(nv), "%lld", regions);
+	if (cxl)
+		rowf(v, memdevs == (long long)json_object_array_length(cxl),
+		     "CXL memory devices", "%lld",
+		     (long long)json_object_array_length(cxl), "%lld", memdevs);
+}
+
+void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
+		   struct tiervm_verdict *v)
+{
+	json_object *exp_nodes = get(plan->expected, "nodes");
+	json_object *guest = get(report, "guest");
+	json_object *gnodes = get(guest, "nodes");
+	int kver = kernel_version(gets(report, "kernel"));
+	size_t n = json_object_array_length(exp_nodes), online = 0;
+	char es[32], gs[32];
+
+	memset(v, 0, sizeof(*v));
+	v->rows = json_object_new_array();
+	verdict_row(v, "note", "guest kernel", "-", gets(report, "kernel"));
+	for (size_t i = 0; gnodes && i < json_object_array_length(gnodes); i++) {
+		json_object *g = json_object_array_get_idx(gnodes, i);
+
+		/* nodes the kernel knows but never onlined have no memory or cpus */
+		online += geti(g, "memory", 0) > 0 || *gets(g, "cpus");
+	}
+	snprintf(es, sizeof(es), "%zu", n);
+	snprintf(gs, sizeof(gs), "%zu", online);
+	verdict_row(v, online >= n ? "ok" : "FAIL", "NUMA nodes online", es, gs);
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(exp_nodes, i);
+		json_object *g = find_node(gnodes, geti(e, "id", -1));
+		char what[64];
+
+		if (!g) {
+			snprintf(what, sizeof(what), "node %lld", geti(e, "id", -1));
+			verdict_row(v, geti(e, "memory", 0) ? "FAIL" : "note", what,
+				    "present", "absent");
+			continue;
+		}
+		verify_node(v, plan->expected, e, g, kver);
+	}
+	verify_devices(v, plan->expected, guest);
+	verify_hwloc(report, v);
+}
+
+void tiervm_verdict_clear(struct tiervm_verdict *v)
+{
+	json_object_put(v->rows);
+	memset(v, 0, sizeof(*v));
+}
+
+char *tiervm_verdict_format(const struct tiervm_verdict *v)
+{
+	struct sbuf b = { 0 };
+
+	sbuf_addf(&b, "%-40s %-34s %-20s %s\n", "", "spec", "guest", "verdict");
+	for (size_t i = 0; i < json_object_array_length(v->rows); i++) {
+		json_object *r = json_object_array_get_idx(v->rows, i);
+
+		sbuf_addf(&b, "%-40s %-34s %-20s %s\n", gets(r, "what"),
+			  gets(r, "expected"), gets(r, "guest"), gets(r, "verdict"));
+	}
+	sbuf_addf(&b, "\n%s: %u mismatch%s, %u note%s\n",
+		  v->failed ? "FAIL" : "MATCH", v->failed,
+		  v->failed == 1 ? "" : "es", v->notes, v->notes == 1 ? "" : "s");
+	return b.s;
+}

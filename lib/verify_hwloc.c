@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * hwloc as the second witness: the lstopo XML taken inside the guest must
+ * agree with the probe on nodes, memory, memory-side caches and HMAT
+ * figures.  A disagreement means one of the two reads sysfs wrongly.
+ */
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verify.h"
+
+struct hw_node {
+	long long os_index, gp_index, memory;
+	long long read_latency, read_bandwidth;
+	long long cache_size[4]; /* by hwloc depth 1..3 */
+	unsigned n_caches;
+};
+
+static long long prop_ll(xmlNode *n, const char *name, long long dflt)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	long long r = dflt;
+
+	if (v) {
+		r = strtoll((const char *)v, NULL, 0);
+		xmlFree(v);
+	}
+	return r;
+}
+
+static bool prop_is(xmlNode *n, const char *name, const char *want)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	bool r = v && !strcmp((const char *)v, want);
+
+	xmlFree(v);
+	return r;
+}
+
+/*
+ * Memory-side caches are MemCache objects whose memory children are the
+ * NUMA nodes they cache: collect them on the way down.
+ */
+static void walk(xmlNode *n, struct hw_node *nodes, unsigned *count,
+		 long long *caches, unsigned depth)
+{
+	for (xmlNode *c = n; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!xmlStrcmp(c->name, (const xmlChar *)"object")) {
+			if (prop_is(c, "type", "MemCache") && depth < 3) {
+				caches[depth] = prop_ll(c, "cache_size", 0);
+				walk(c->children, nodes, count, caches, depth + 1);
+				continue;
+			}
+			if (prop_is(c, "type", "NUMANode") && *count < 1024) {
+				struct hw_node *h = &nodes[(*count)++];
+
+				memset(h, 0, sizeof(*h));
+				h->os_index = prop_ll(c, "os_index", -1);
+				h->gp_index = prop_ll(c, "gp_index", -1);
+				h->memory = prop_ll(c, "local_memory", -1);
+				h->read_latency = h->read_bandwidth = -1;
+				h->n_caches = depth;
+				for (unsigned k = 0; k < depth; k++)
+					h->cache_size[k + 1] = caches[k];
+			}
+			walk(c->children, nodes, count, caches, 0);
+		} else if (!xmlStrcmp(c->name, (const xmlChar *)"memattr")) {
+			bool lat = prop_is(c, "name", "ReadLatency");
+			bool bw = prop_is(c, "name", "ReadBandwidth");
+
+			for (xmlNode *v = c->children; v && (lat || bw); v = v->next) {
+				long long gp = prop_ll(v, "target_obj_gp_index", -2);
+
+				for (unsigned k = 0; k < *count; k++) {
+					if (nodes[k].gp_index != gp)
+						continue;
+					if (lat)
+						nodes[k].read_latency = prop_ll(v, "value", -1);
+					else
+						nodes[k].read_bandwidth = prop_ll(v, "value", -1);
+				}
+			}
+		} else {
+			walk(c->children, nodes, count, caches, depth);
+		}
+	}
+}
+
+static json_object *get(json_object *o, const char *k)
+{
+	json_object *v = NULL;
+
+	return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
+}
+
+static long long geti(json_object *o, const char *k)
+{
+	json_object *v = get(o, k);
+
+	return v && !json_object_is_type(v, json_type_null) ?
+		       (long long)json_object_get_int64(v) :
+		       -1;
+}
+
+/* hwloc takes access1 (cpu initiators) before access0, as we must here */
+static json_object *probe_access(json_object *node)
+{
+	json_object *acc = get(node, "access"), *best = NULL;
+
+	for (size_t i = 0; acc && i < json_object_array_length(acc); i++) {
+		json_object *a = json_object_array_get_idx(acc, i);
+
+		if (!best || geti(a, "class") == 1)
+			best = a;
+	}
+	return best;
+}
+
+static void compare(struct tiervm_verdict *v, const char *what, long long probe,
+		    long long hw)
+{
+	char p[32], h[32];
+
+	snprintf(p, sizeof(p), "%lld (probe)", probe);
+	snprintf(h, sizeof(h), "%lld", hw);
+	verdict_row(v, probe == hw ? "ok" : "FAIL", what, p, h);
+}
+
+void verify_hwloc(json_object *report, struct tiervm_verdict *v)
+{
+	const char *xml = json_object_get_string(get(report, "lstopo_xml"));
+	json_object *pnodes = get(get(report, "guest"), "nodes");
+	struct hw_node *nodes;
+	long long caches[3] = { 0 };
+	unsigned count = 0;
+	size_t online = 0;
+	xmlDoc *doc;
+	char what[96];
+
+	if (!xml || !*xml) {
+		verdict_row(v, "FAIL", "hwloc: lstopo XML", "present", "missing");
+		return;
+	}
+	doc = xmlReadMemory(xml, (int)strlen(xml), "lstopo.xml", NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc) {
+		verdict_row(v, "FAIL", "hwloc: lstopo XML", "parsable", "malformed");
+		return;
+	}
+	nodes = xcalloc(1024, sizeof(*nodes));
+	walk(xmlDocGetRootElement(doc), nodes, &count, caches, 0);
+	for (size_t i = 0; pnodes && i < json_object_array_length(pnodes); i++)
+		online += geti(json_object_array_get_idx(pnodes, i), "memory") > 0;
+	snprintf(what, sizeof(what), "hwloc: NUMA nodes with memory");
+	compare(v, what, (long long)online, count);
+	for (unsigned k = 0; k < count; k++) {
+		json_object *p = NULL, *a;
+
+		for (size_t i = 0; pnodes && i < json_object_array_length(pnodes); i++)
+			if (geti(json_object_array_get_idx(pnodes, i), "id") ==
+			    nodes[k].os_index)
+				p = json_object_array_get_idx(pnodes, i);
+		snprintf(what, sizeof(what), "hwloc: node %lld memory",
+			 nodes[k].os_index);
+		compare(v, what, geti(p, "memory"), nodes[k].memory);
+		a = probe_access(p);
+		if (a || nodes[k].read_latency >= 0) {
+			snprintf(what, sizeof(what), "hwloc: node %lld read latency",
+				 nodes[k].os_index);
+			compare(v, what, geti(a, "read_latency"), nodes[k].read_latency);
+			snprintf(what, sizeof(what), "hwloc: node %lld read bandwidth",
+				 nodes[k].os_index);
+			compare(v, what, geti(a, "read_bandwidth"),
+				nodes[k].read_bandwidth);
+		}
+		snprintf(what, sizeof(what), "hwloc: node %lld memory-side caches",
+			 nodes[k].os_index);
+		compare(v, what,
+			(long long)(p ? json_object_array_length(get(p, "caches")) : 0),
+			nodes[k].n_caches);
+	}
+	free(nodes);
+	xmlFreeDoc(doc);
+}
