@@ -188,7 +188,16 @@ json_object *tiervm_probe_report(struct tiervm_vm *vm, int timeout_ms,
 			continue;
 		n = read(fd, buf, sizeof(buf) - 1);
 		if (n <= 0) {
-			tiervm_error_setg(errp, "the probe channel closed (QEMU gone?)");
+			/* QEMU closes the channel as it exits: say why, if it did */
+			tiervm_vm_wait_exit(vm, 2000);
+			if (!tiervm_vm_running(vm))
+				tiervm_error_setg(errp,
+						  "QEMU exited before the guest reported (after the %s stage; see %s/console.log)",
+						  reached ? stages[reached - 1].stage :
+							    "start",
+						  vm->dir);
+			else
+				tiervm_error_setg(errp, "the probe channel closed while QEMU runs");
 			break;
 		}
 		buf[n] = '\0';

@@ -7,6 +7,7 @@
 
 #include "proc.h"
 #include "qemu_caps.h"
+#include "sysfs.h"
 #include "util.h"
 
 const char *tiervm_qemu_binary(void)
@@ -55,15 +56,28 @@ static bool has_machine(const char *help, const char *name)
 	return false;
 }
 
-/* Only a usable /dev/kvm counts; its mere presence does not. */
+/*
+ * Only a usable /dev/kvm counts.  Some nested hosts expose a /dev/kvm that
+ * opens and creates VMs while the CPU lacks vmx/svm: guests then never run
+ * a single instruction, so the flags are required as well.
+ */
 static bool kvm_usable(void)
 {
+	struct tiervm_fsroot root;
+	char *cpuinfo = NULL;
+	bool flags;
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
 		return false;
 	close(fd);
-	return true;
+	if (!tiervm_fsroot_open(&root, "/", NULL))
+		return false;
+	cpuinfo = tiervm_fs_read(&root, "/proc/cpuinfo", NULL);
+	tiervm_fsroot_close(&root);
+	flags = cpuinfo && (strstr(cpuinfo, " vmx") || strstr(cpuinfo, " svm"));
+	free(cpuinfo);
+	return flags;
 }
 
 bool tiervm_qemu_probe(struct tiervm_qemu_caps *caps, tiervm_error **errp)

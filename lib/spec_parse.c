@@ -433,10 +433,15 @@ struct tiervm_spec *tiervm_spec_parse_string(const char *file,
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		diag_add(&d, (int)parser.problem_mark.line + 1, "(syntax)",
-			 "%s%s%s", parser.problem ? parser.problem : "bad YAML",
-			 parser.context ? " " : "",
-			 parser.context ? parser.context : "");
+		if (parser.context)
+			diag_add(&d, (int)parser.problem_mark.line + 1, "(syntax)",
+				 "%s %s (started at line %d)",
+				 parser.problem ? parser.problem : "bad YAML",
+				 parser.context,
+				 (int)parser.context_mark.line + 1);
+		else
+			diag_add(&d, (int)parser.problem_mark.line + 1, "(syntax)",
+				 "%s", parser.problem ? parser.problem : "bad YAML");
 		yaml_parser_delete(&parser);
 		goto out;
 	}

@@ -134,9 +134,9 @@ static void check_nodes(const struct tiervm_spec *s, struct tiervm_diags *d)
 		}
 		if (n->memory % align)
 			diag_add(d, n->memory_line, p,
-				 "memory: %llu bytes is not a multiple of the %s page size (%lluK)",
+				 "memory: %llu bytes is not a multiple of the %spage size (%lluK)",
 				 (unsigned long long)n->memory,
-				 n->mem.hugepages ? "huge" : "",
+				 n->mem.hugepages ? "huge " : "",
 				 (unsigned long long)(align / KiB));
 		if (!n->memory && (n->mem.host.present || n->mem.path ||
 				   n->mem.prealloc || n->mem.hugepages))

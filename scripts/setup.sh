@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs what tiervm needs on a Debian 12 machine and builds it in ./build.
+# Safe to run again: apt and meson skip what is already done.
+set -eu
+cd "$(dirname "$0")/.."
+
+packages="gcc libc6-dev pkg-config meson ninja-build
+	libyaml-dev libjson-c-dev libxml2-dev libcmocka-dev
+	qemu-system-x86 busybox-static hwloc-nox numactl ndctl daxctl
+	kmod cpio gzip xz-utils zstd file bzip2"
+
+missing=
+for p in $packages; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	sudo=
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+		--no-install-recommends $missing
+fi
+[ -d build ] || meson setup build
+ninja -C build

@@ -1,0 +1,41 @@
+#!/bin/sh
+# Boots a spec under TCG with `tiervm up --check` and checks the outcome.
+# usage: boot.sh TIERVM SPEC match|mismatch|timeout|dies
+# Each run gets its own runtime dir; the image cache is shared.
+set -u
+tiervm=$1 spec=$2 want=$3
+XDG_RUNTIME_DIR=$(mktemp -d)
+export XDG_RUNTIME_DIR
+trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
+name=$(sed -n 's/^name: *//p' "$spec")
+
+case $want in
+timeout) extra="--timeout 40" ;;
+*) extra= ;;
+esac
+# shellcheck disable=SC2086
+"$tiervm" up "$spec" --check --accel tcg $extra > "$XDG_RUNTIME_DIR/out" 2>&1
+rc=$?
+cat "$XDG_RUNTIME_DIR/out"
+
+fail() { echo "FAILED: $*"; exit 1; }
+# no QEMU of this guest may be left behind, whatever happened
+pgrep -f "qemu-system.*-name $name " > /dev/null && fail "a QEMU process of '$name' is left"
+[ -d "$XDG_RUNTIME_DIR/tiervm/$name" ] && fail "runtime dir left behind"
+case $want in
+match)
+	[ "$rc" -eq 0 ] || fail "exit $rc, expected 0"
+	grep -q '^MATCH: 0 mismatches' "$XDG_RUNTIME_DIR/out" || fail "no MATCH verdict" ;;
+mismatch)
+	[ "$rc" -eq 1 ] || fail "exit $rc, expected 1"
+	grep -q '^FAIL: ' "$XDG_RUNTIME_DIR/out" || fail "no FAIL verdict" ;;
+timeout)
+	[ "$rc" -eq 1 ] || fail "exit $rc, expected 1"
+	grep -q 'did not report within 40 s: the initramfs stage never arrived' \
+		"$XDG_RUNTIME_DIR/out" || fail "no timeout message naming the stage" ;;
+dies)
+	[ "$rc" -eq 1 ] || fail "exit $rc, expected 1"
+	grep -q 'QEMU exited before the guest reported (after the kernel stage' \
+		"$XDG_RUNTIME_DIR/out" || fail "no message saying QEMU exited" ;;
+esac
+echo "ok: $want"

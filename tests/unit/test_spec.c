@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Every validation rule has a spec under tests/specs/bad whose first line
+ * says what the error must contain ("# expect: LINE: KEY: message");
+ * every example spec must pass.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "spec.h"
+#include "util.h"
+
+static const char *bad_dir, *examples_dir;
+
+static char *expectation(const char *path)
+{
+	char line[512];
+	FILE *f = fopen(path, "re");
+
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_int_equal(strncmp(line, "# expect: ", 10), 0);
+	line[strcspn(line, "\n")] = '\0';
+	return xstrdup(line + 10);
+}
+
+static void test_bad_specs(void **state)
+{
+	DIR *d = opendir(bad_dir);
+	struct dirent *de;
+	unsigned n = 0;
+
+	(void)state;
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		char *path, *want, *full;
+		tiervm_error *err = NULL;
+		struct tiervm_spec *s;
+
+		if (!strstr(de->d_name, ".yaml"))
+			continue;
+		path = xasprintf("%s/%s", bad_dir, de->d_name);
+		want = expectation(path);
+		s = tiervm_spec_parse(path, &err);
+		if (s || !err) {
+			fail_msg("%s: accepted, expected '%s'", de->d_name, want);
+		}
+		assert_int_equal(err->code, TIERVM_E_INPUT);
+		/* "4: key: msg" must follow the file name; "key: msg" anywhere */
+		if (want[0] >= '0' && want[0] <= '9')
+			full = xasprintf("%s:%s", path, want);
+		else
+			full = xstrdup(want);
+		if (!strstr(err->msg, full))
+			fail_msg("%s:\n  want: %s\n  got:  %s", de->d_name, full,
+				 err->msg);
+		free(full);
+		free(want);
+		free(path);
+		tiervm_error_free(err);
+		n++;
+	}
+	closedir(d);
+	assert_true(n >= 30);
+}
+
+static void test_examples_valid(void **state)
+{
+	DIR *d = opendir(examples_dir);
+	struct dirent *de;
+	unsigned n = 0;
+
+	(void)state;
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		tiervm_error *err = NULL;
+		struct tiervm_spec *s;
+		char *path;
+
+		if (!strstr(de->d_name, ".yaml"))
+			continue;
+		path = xasprintf("%s/%s", examples_dir, de->d_name);
+		s = tiervm_spec_parse(path, &err);
+		if (!s)
+			fail_msg("%s: %s", de->d_name, err->msg);
+		tiervm_spec_free(s);
+		free(path);
+		n++;
+	}
+	closedir(d);
+	assert_true(n >= 6);
+}
+
+/* All mistakes in one run, in file order of discovery. */
+static void test_all_errors_at_once(void **state)
+{
+	static const char text[] = "name: x\n"
+				   "machine: {cpus: 2}\n"
+				   "nodes:\n"
+				   "  - {id: 0, cpus: 0-1, memory: 1G, kind: hmb}\n"
+				   "  - {id: 1, memory: 2X, colour: red}\n";
+	tiervm_error *err = NULL;
+	struct tiervm_spec *s;
+
+	(void)state;
+	s = tiervm_spec_parse_string("t.yaml", text, sizeof(text) - 1, true, &err);
+	assert_null(s);
+	assert_non_null(strstr(err->msg, "t.yaml:4: nodes[0].kind: 'hmb'"));
+	assert_non_null(strstr(err->msg, "t.yaml:5: nodes[1].colour: unknown key"));
+	assert_non_null(strstr(err->msg, "t.yaml:5: nodes[1].memory: '2X'"));
+	tiervm_error_free(err);
+}
+
+static void test_defaults(void **state)
+{
+	static const char text[] = "name: x\n"
+				   "machine: {cpus: 4}\n"
+				   "nodes:\n"
+				   "  - {id: 0, cpus: 0-3, memory: 1.5G}\n"
+				   "nvdimms:\n"
+				   "  - {id: nv0, size: 1G, path: /nonexistent/nv0}\n";
+	tiervm_error *err = NULL;
+	struct tiervm_spec *s;
+
+	(void)state;
+	s = tiervm_spec_parse_string("t.yaml", text, sizeof(text) - 1, true, &err);
+	assert_non_null(s);
+	assert_false(s->machine.pc);
+	assert_int_equal(s->nodes[0].memory, 1536ULL << 20);
+	assert_int_equal(s->nodes[0].kind, TIERVM_KIND_DRAM);
+	assert_int_equal(s->nvdimms[0].label_size, 128 << 10);
+	assert_int_equal(s->nvdimms[0].mode, TIERVM_NV_RAW);
+	assert_string_equal(s->guest.kernel, "auto");
+	tiervm_spec_free(s);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_specs),
+		cmocka_unit_test(test_examples_valid),
+		cmocka_unit_test(test_all_errors_at_once),
+		cmocka_unit_test(test_defaults),
+	};
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s BAD_SPEC_DIR EXAMPLES_DIR\n", argv[0]);
+		return 2;
+	}
+	bad_dir = argv[1];
+	examples_dir = argv[2];
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
