@@ -15,12 +15,10 @@ static const struct command {
 	  "SPEC [--format text|argv|sh|json] [--host-root DIR]  QEMU arguments and expected guest view" },
 	{ "up", cmd_up,
 	  "SPEC [--check] [--json] [--kernel K] [--accel kvm|tcg]  boot, probe, verify" },
-#if 0
 	{ "list", cmd_list, "  running guests started by tiervm" },
 	{ "status", cmd_status, "NAME [--json]  memory devices and nodes of a guest" },
 	{ "resize", cmd_resize, "NAME DEVICE SIZE [--no-wait]  set a virtio-mem size" },
 	{ "down", cmd_down, "NAME  power a guest off" },
-#endif
 };
 
 int report(tiervm_error *err)
