@@ -13,6 +13,8 @@ int cmd_plan(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "host-root", required_argument, NULL, 'r' },
+		/* plan what validation would refuse, to show QEMU refuses it too */
+		{ "unchecked", no_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *format = "text", *host_root = "/";
@@ -22,6 +24,7 @@ int cmd_plan(int argc, char **argv)
 	struct tiervm_plan *plan = NULL;
 	tiervm_error *err = NULL;
 	char *out = NULL;
+	bool unchecked = false;
 	int c, rc = EXIT_OK;
 
 	while ((c = getopt_long(argc, argv, "f:r:", opts, NULL)) != -1) {
@@ -31,6 +34,9 @@ int cmd_plan(int argc, char **argv)
 			break;
 		case 'r':
 			host_root = optarg;
+			break;
+		case 'u':
+			unchecked = true;
 			break;
 		default:
 			return EXIT_USAGE;
@@ -43,7 +49,8 @@ int cmd_plan(int argc, char **argv)
 		return usage_error("--format: '%s' is not text, argv, sh or json",
 				   format);
 
-	spec = tiervm_spec_parse(argv[optind], &err);
+	spec = unchecked ? tiervm_spec_parse_unchecked(argv[optind], &err) :
+			   tiervm_spec_parse(argv[optind], &err);
 	if (!spec)
 		goto fail;
 	host = tiervm_host_discover(host_root, &err);

@@ -152,6 +152,8 @@ struct tiervm_cxl {
 
 struct tiervm_spec {
 	char *file; /* as given by the user, for messages */
+	/* parsed without validation: only for showing what QEMU refuses */
+	bool unchecked;
 	char *name;
 	struct {
 		bool pc; /* machine type pc instead of q35 */
@@ -197,6 +199,10 @@ struct tiervm_spec *tiervm_spec_parse(const char *path, tiervm_error **errp);
 struct tiervm_spec *tiervm_spec_parse_string(const char *file,
 					     const char *text, size_t len,
 					     bool validate, tiervm_error **errp);
+
+/** tiervm_spec_parse_unchecked - parse without cross-field validation. */
+struct tiervm_spec *tiervm_spec_parse_unchecked(const char *path,
+						tiervm_error **errp);
 
 /** tiervm_spec_free - free @spec; NULL is fine. */
 void tiervm_spec_free(struct tiervm_spec *spec);

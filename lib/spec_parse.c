@@ -448,6 +448,7 @@ struct tiervm_spec *tiervm_spec_parse_string(const char *file,
 	parse_root(&w, yaml_document_get_root_node(&doc), s);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
+	s->unchecked = !validate;
 	if (validate && !d.count)
 		spec_validate(s, &d);
 out:
@@ -458,7 +459,8 @@ out:
 	return s;
 }
 
-struct tiervm_spec *tiervm_spec_parse(const char *path, tiervm_error **errp)
+static struct tiervm_spec *parse_file(const char *path, bool validate,
+				      tiervm_error **errp)
 {
 	struct tiervm_spec *s;
 	char *text = NULL;
@@ -488,9 +490,20 @@ struct tiervm_spec *tiervm_spec_parse(const char *path, tiervm_error **errp)
 	}
 	fclose(f);
 	text[len] = '\0';
-	s = tiervm_spec_parse_string(path, text, len, true, errp);
+	s = tiervm_spec_parse_string(path, text, len, validate, errp);
 	free(text);
 	return s;
+}
+
+struct tiervm_spec *tiervm_spec_parse(const char *path, tiervm_error **errp)
+{
+	return parse_file(path, true, errp);
+}
+
+struct tiervm_spec *tiervm_spec_parse_unchecked(const char *path,
+						tiervm_error **errp)
+{
+	return parse_file(path, false, errp);
 }
 
 static void free_mem(struct tiervm_mem *m)

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Planning output for every example against a golden file: the QEMU argv,
+ * the kernel arguments and the expected guest view.  The QEMU is a fixed
+ * 7.2 description so that the output does not depend on the machine.
+ * TIERVM_REGENERATE=1 rewrites the golden files; review the diff.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "plan.h"
+#include "util.h"
+
+static const char *examples_dir, *golden_dir;
+
+static char *render(const struct tiervm_plan *p)
+{
+	struct sbuf b = { 0 };
+
+	for (size_t i = 0; i < p->argv.n; i++)
+		sbuf_addf(&b, "%s\n", p->argv.v[i]);
+	sbuf_addf(&b, "-- kernel arguments\n");
+	for (size_t i = 0; i < p->kernel_args.n; i++)
+		sbuf_addf(&b, "%s\n", p->kernel_args.v[i]);
+	sbuf_addf(&b, "-- expected\n%s\n",
+		  json_object_to_json_string_ext(p->expected,
+						 JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	return b.s;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	struct sbuf b = { 0 };
+	char buf[4096];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	while ((n = fread(buf, 1, sizeof(buf) - 1, f)) > 0) {
+		buf[n] = '\0';
+		sbuf_addf(&b, "%s", buf);
+	}
+	fclose(f);
+	return b.s ? b.s : xstrdup("");
+}
+
+static void test_examples_golden(void **state)
+{
+	struct tiervm_qemu_caps caps = {
+		.binary = "qemu-system-x86_64", .major = 7, .minor = 2,
+		.machine_q35 = true, .machine_pc = true,
+		.vmem_unplugged_inaccessible = true,
+	};
+	bool regen = getenv("TIERVM_REGENERATE") != NULL;
+	DIR *d = opendir(examples_dir);
+	struct dirent *de;
+	unsigned n = 0;
+
+	(void)state;
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		char *path, *gpath, *out, *want;
+		tiervm_error *err = NULL;
+		struct tiervm_spec *s;
+		struct tiervm_plan *p;
+
+		if (!strstr(de->d_name, ".yaml"))
+			continue;
+		path = xasprintf("%s/%s", examples_dir, de->d_name);
+		gpath = xasprintf("%s/%.*s.plan", golden_dir,
+				  (int)(strlen(de->d_name) - 5), de->d_name);
+		s = tiervm_spec_parse(path, &err);
+		if (!s)
+			fail_msg("%s: %s", de->d_name, err->msg);
+		p = tiervm_plan_build(s, &caps, NULL, &err);
+		if (!p)
+			fail_msg("%s: %s", de->d_name, err->msg);
+		out = render(p);
+		if (regen) {
+			FILE *f = fopen(gpath, "we");
+
+			assert_non_null(f);
+			fputs(out, f);
+			fclose(f);
+		}
+		want = slurp(gpath);
+		if (!want)
+			fail_msg("%s missing: run with TIERVM_REGENERATE=1", gpath);
+		if (strcmp(want, out))
+			fail_msg("%s differs from %s:\n%s", de->d_name, gpath, out);
+		free(want);
+		free(out);
+		tiervm_plan_free(p);
+		tiervm_spec_free(s);
+		free(gpath);
+		free(path);
+		n++;
+	}
+	closedir(d);
+	assert_true(n >= 6);
+}
+
+/* The figures users get wrong by hand, checked by value. */
+static void test_computed(void **state)
+{
+	static const char text[] =
+		"name: t\n"
+		"machine: {cpus: 2}\n"
+		"nodes:\n"
+		"  - {id: 0, cpus: 0-1, memory: 1G}\n"
+		"  - {id: 1, memory: 512M, kind: cxl}\n"
+		"distances: [[0, 1, 20]]\n"
+		"caches: [{node: 1, level: 1, size: 16M}]\n"
+		"nvdimms: [{id: nv0, node: 0, size: 1G, path: /nonexistent/nv.img}]\n"
+		"virtio-mem: [{id: vm0, node: 1, size: 2G, requested: 128M}]\n"
+		"cxl: [{id: c0, size: 512M}]\n";
+	struct tiervm_qemu_caps caps = { .binary = "qemu", .major = 7, .minor = 2,
+					 .machine_q35 = true };
+	tiervm_error *err = NULL;
+	struct tiervm_spec *s =
+		tiervm_spec_parse_string("t.yaml", text, sizeof(text) - 1, true, &err);
+	struct tiervm_plan *p;
+	bool slots = false, init = false, nv = false, fmw = false, lb = false;
+
+	(void)state;
+	assert_non_null(s);
+	p = tiervm_plan_build(s, &caps, NULL, &err);
+	assert_non_null(p);
+	for (size_t i = 0; i < p->argv.n; i++) {
+		const char *a = p->argv.v[i];
+
+		/* ram 1.5G; maxmem adds the NVDIMM with its 128K label and vm0 */
+		slots |= !strcmp(a, "1536M,slots=1,maxmem=4718720K");
+		init |= !strcmp(a, "node,nodeid=1,memdev=tiervm-node1,initiator=0");
+		nv |= strstr(a, "mem-path=/nonexistent/nv.img,size=1048704K") != NULL;
+		fmw |= strstr(a, "cxl-fmw.0.size=512M") != NULL;
+		lb |= !strcmp(a, "hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency=250");
+	}
+	assert_true(slots);
+	assert_true(init);
+	assert_true(nv);
+	assert_true(fmw);
+	assert_true(lb);
+	assert_string_equal(p->kernel_args.v[0], "memhp_default_state=online_movable");
+	tiervm_plan_free(p);
+	tiervm_spec_free(s);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_examples_golden),
+		cmocka_unit_test(test_computed),
+	};
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s EXAMPLES_DIR GOLDEN_DIR\n", argv[0]);
+		return 2;
+	}
+	examples_dir = argv[1];
+	golden_dir = argv[2];
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
