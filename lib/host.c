@@ -136,9 +136,12 @@ static void read_access(struct disc *d, struct tiervm_host_node *n,
 	for (unsigned i = 0; i < count; i++)
 		if (host_name_num(ents[i], "node", &id))
 			cpuset_set(&a->initiators, id);
+/* 0 is the kernel's "no figure": the HMAT did not give one */
 #define RD(field)                                              \
 	path = xasprintf("%s/" #field, dir);                   \
-	a->field = host_readu(d, path);                             \
+	a->field = host_readu(d, path);                        \
+	if (a->field == 0)                                     \
+		a->field = UINT64_MAX;                         \
 	free(path)
 	RD(read_latency);
 	RD(write_latency);

@@ -179,8 +179,40 @@ static void read_iomem(struct disc *d)
 	free(s);
 }
 
+/*
+ * NVIDIA GPUs with coherent memory (POWER9 NVLink, Grace Hopper) expose it
+ * as cpu-less nodes; the driver names them in numa_status ("Node: 255").
+ */
+static void read_gpu_nodes(struct disc *d)
+{
+	const char *dir = "/proc/driver/nvidia/gpus";
+	unsigned count, id;
+	char **ents = tiervm_fs_list(&d->root, dir, &count, NULL);
+
+	for (unsigned i = 0; ents && i < count; i++) {
+		char *s = host_readf(d, "%s/%s/numa_status", dir, ents[i]);
+		const char *p = s ? strstr(s, "Node:") : NULL;
+
+		if (p && sscanf(p, "Node: %u", &id) == 1) {
+			for (unsigned k = 0; k < d->h->n_nodes; k++) {
+				struct tiervm_host_node *n = &d->h->nodes[k];
+
+				if (n->id != id)
+					continue;
+				n->kind = TIERVM_HOST_GPU;
+				free(n->evidence);
+				n->evidence = xasprintf("%s/%s/numa_status: memory of GPU %s",
+							dir, ents[i], ents[i]);
+			}
+		}
+		free(s);
+	}
+	tiervm_strv_free_null(ents);
+}
+
 void host_read_devices(struct disc *d)
 {
+	read_gpu_nodes(d);
 	read_dax(d);
 	read_nd(d);
 	read_cxl(d);
@@ -215,20 +247,48 @@ static const struct tiervm_host_access *best_access(const struct tiervm_host_nod
 }
 
 /*
- * Kinds, most certain evidence first: a dax device onlined as the node
- * (kmem) says where the memory came from; else HMAT figures against the
- * initiator's own memory; else a node with cpus is DRAM.  A cpu-less node
- * with nothing to go on stays unknown: guessing HBM or CXL from distances
- * alone would be wrong as often as right.
+ * The bandwidth plain DRAM has on this host: the lowest among nodes with
+ * cpus whose memory no dax device provides.  0 when HMAT gives none.
+ */
+static uint64_t dram_bandwidth(const struct tiervm_host *h)
+{
+	uint64_t best = 0;
+
+	for (unsigned i = 0; i < h->n_nodes; i++) {
+		const struct tiervm_host_node *n = &h->nodes[i];
+		const struct tiervm_host_access *a = best_access(n);
+		bool dax = false;
+
+		for (unsigned k = 0; k < h->n_dax; k++)
+			dax |= h->dax[k].target_node == (int)n->id;
+		if (!n->has_cpus || dax || !a)
+			continue;
+		if (!best || a->read_bandwidth < best)
+			best = a->read_bandwidth;
+	}
+	return best;
+}
+
+/*
+ * Kinds, most certain evidence first: the GPU driver naming the node; a dax
+ * device onlined as the node (kmem) saying where the memory came from;
+ * HMAT bandwidth at least twice plain DRAM's (HBM, as hwloc also reads it);
+ * cpus with ordinary bandwidth (DRAM).  A cpu-less node with nothing else
+ * to go on stays unknown: guessing CXL or far memory from distances alone
+ * would be wrong as often as right.
  */
 void host_classify(struct disc *d)
 {
 	struct tiervm_host *h = d->h;
+	uint64_t dram_bw = dram_bandwidth(h);
 
 	for (unsigned i = 0; i < h->n_nodes; i++) {
 		struct tiervm_host_node *n = &h->nodes[i];
 		const struct tiervm_host_access *a = best_access(n);
+		bool fast = a && dram_bw && a->read_bandwidth >= 2 * dram_bw;
 
+		if (n->kind == TIERVM_HOST_GPU)
+			continue;
 		for (unsigned k = 0; k < h->n_dax; k++) {
 			const struct tiervm_host_dax *x = &h->dax[k];
 
@@ -243,6 +303,10 @@ void host_classify(struct disc *d)
 				set_kind(n, TIERVM_HOST_CXL,
 					 "/sys/bus/dax/devices/%s: kmem over a CXL region",
 					 x->name);
+			else if (!strcmp(x->source, "hmem") && fast)
+				set_kind(n, TIERVM_HOST_HBM,
+					 "/sys/bus/dax/devices/%s: soft-reserved memory with HMAT bandwidth %" PRIu64 " MB/s, over twice DRAM's %" PRIu64,
+					 x->name, a->read_bandwidth, dram_bw);
 			else if (!strcmp(x->source, "hmem"))
 				set_kind(n, TIERVM_HOST_SOFT_RESERVED,
 					 "/sys/bus/dax/devices/%s: kmem over soft-reserved (hmem) memory",
@@ -250,42 +314,28 @@ void host_classify(struct disc *d)
 		}
 		if (n->kind != TIERVM_HOST_UNKNOWN)
 			continue;
-		if (n->has_cpus) {
+		if (fast) {
+			set_kind(n, TIERVM_HOST_HBM,
+				 "HMAT: read bandwidth %" PRIu64 " MB/s, over twice DRAM's %" PRIu64,
+				 a->read_bandwidth, dram_bw);
+		} else if (n->has_cpus) {
 			set_kind(n, TIERVM_HOST_DRAM,
-				 "node%u has cpus: memory local to cpus is DRAM",
+				 "node%u has cpus and no faster HMAT figures: DRAM",
 				 n->id);
-			continue;
-		}
-		if (a) {
-			/* compare with the memory of the initiating node */
-			int init = cpuset_first(&a->initiators);
-			const struct tiervm_host_node *in =
-				init >= 0 ? tiervm_host_node(h, (unsigned)init) :
-					    NULL;
-			const struct tiervm_host_access *ia =
-				in && in != n ? best_access(in) : NULL;
-
-			if (ia && a->read_bandwidth > ia->read_bandwidth) {
-				set_kind(n, TIERVM_HOST_HBM,
-					 "HMAT: read bandwidth %" PRIu64 " MB/s above node%u's %" PRIu64 " MB/s",
-					 a->read_bandwidth, in->id,
-					 ia->read_bandwidth);
-				continue;
-			}
-			if (ia && a->read_bandwidth < ia->read_bandwidth) {
-				set_kind(n, TIERVM_HOST_UNKNOWN,
-					 "HMAT: slower than node%u (CXL, NVM or far memory); no device says which",
-					 in->id);
-				continue;
-			}
-		}
-		if (n->memory_known && n->memory == 0) {
+		} else if (a && dram_bw && a->read_bandwidth < dram_bw) {
 			set_kind(n, TIERVM_HOST_UNKNOWN,
-				 "cpu-less node without memory (a device node, e.g. a GPU or an offline device)");
-			continue;
+				 "HMAT: slower than DRAM (%" PRIu64 " < %" PRIu64 " MB/s); CXL, NVM or far memory, no device says which",
+				 a->read_bandwidth, dram_bw);
+		} else if (n->memory_known && n->memory == 0) {
+			set_kind(n, TIERVM_HOST_UNKNOWN,
+				 "cpu-less node without memory (a device's node, or offline)");
+		} else if (a && dram_bw) {
+			set_kind(n, TIERVM_HOST_DRAM,
+				 "cpu-less, HMAT bandwidth like DRAM's: memory-only DRAM");
+		} else {
+			set_kind(n, TIERVM_HOST_UNKNOWN,
+				 "cpu-less node with no HMAT figures and no dax device");
 		}
-		set_kind(n, TIERVM_HOST_UNKNOWN,
-			 "cpu-less node with no HMAT figures and no dax device");
 	}
 }
 

@@ -13,6 +13,7 @@
 #include "verify.h"
 
 struct hw_node {
+	char subtype[16];
 	long long os_index, gp_index, memory;
 	long long read_latency, read_bandwidth;
 	long long cache_size[4]; /* by hwloc depth 1..3 */
@@ -65,6 +66,14 @@ static void walk(xmlNode *n, struct hw_node *nodes, unsigned *count,
 				h->memory = prop_ll(c, "local_memory", -1);
 				h->read_latency = h->read_bandwidth = -1;
 				h->n_caches = depth;
+				{
+					xmlChar *st = xmlGetProp(c, (const xmlChar *)"subtype");
+
+					if (st)
+						snprintf(h->subtype, sizeof(h->subtype),
+							 "%s", (const char *)st);
+					xmlFree(st);
+				}
 				for (unsigned k = 0; k < depth; k++)
 					h->cache_size[k + 1] = caches[k];
 			}
@@ -154,8 +163,13 @@ void verify_hwloc(json_object *report, struct tiervm_verdict *v)
 	}
 	nodes = xcalloc(1024, sizeof(*nodes));
 	walk(xmlDocGetRootElement(doc), nodes, &count, caches, 0);
-	for (size_t i = 0; pnodes && i < json_object_array_length(pnodes); i++)
-		online += geti(json_object_array_get_idx(pnodes, i), "memory") > 0;
+	/* hwloc hides GPU memory nodes unless HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES */
+	for (size_t i = 0; pnodes && i < json_object_array_length(pnodes); i++) {
+		json_object *p = json_object_array_get_idx(pnodes, i);
+
+		online += geti(p, "memory") > 0 &&
+			  strcmp(json_object_get_string(get(p, "kind")), "gpu");
+	}
 	snprintf(what, sizeof(what), "hwloc: NUMA nodes with memory");
 	compare(v, what, (long long)online, count);
 	for (unsigned k = 0; k < count; k++) {
@@ -177,6 +191,24 @@ void verify_hwloc(json_object *report, struct tiervm_verdict *v)
 				 nodes[k].os_index);
 			compare(v, what, geti(a, "read_bandwidth"),
 				nodes[k].read_bandwidth);
+		}
+		if (*nodes[k].subtype) {
+			/* hwloc's subtypes and tiervm's kinds, where both name one */
+			static const char *const map[][2] = {
+				{ "DRAM", "dram" }, { "HBM", "hbm" },
+				{ "NVM", "pmem" },  { "SPM", "soft-reserved" },
+				{ "CXL-DRAM", "cxl" },
+			};
+			const char *want = NULL, *kind = p ? json_object_get_string(get(p, "kind")) : "";
+
+			for (size_t m = 0; m < sizeof(map) / sizeof(map[0]); m++)
+				if (!strcmp(map[m][0], nodes[k].subtype))
+					want = map[m][1];
+			snprintf(what, sizeof(what), "hwloc: node %lld kind",
+				 nodes[k].os_index);
+			if (want)
+				verdict_row(v, strcmp(want, kind) ? "FAIL" : "ok", what,
+					    kind, nodes[k].subtype);
 		}
 		snprintf(what, sizeof(what), "hwloc: node %lld memory-side caches",
 			 nodes[k].os_index);

@@ -21,6 +21,14 @@ long long tiervm_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+long long tiervm_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 char *tiervm_runtime_base(void)
 {
 	const char *x = getenv("XDG_RUNTIME_DIR");

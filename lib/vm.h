@@ -72,5 +72,6 @@ bool tiervm_probe_send(struct tiervm_vm *vm, const char *request,
 		       tiervm_error **errp);
 
 long long tiervm_now_ms(void);
+long long tiervm_now_us(void);
 
 #endif
