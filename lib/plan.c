@@ -410,6 +410,52 @@ static void kernel_args(struct plan_ctx *c)
 		strv_pushf(&c->p->kernel_args, "%s", c->s->guest.cmdline);
 }
 
+/*
+ * A node bound to host memory tells the guest the truth about it: its HMAT
+ * figures are the host nodes' own (access0, the best initiator, else
+ * access1 where the kernel gave only that), the worst
+ * of them when several are bound.  Unknown figures stay 0.
+ */
+static struct tiervm_lb *host_figures(const struct tiervm_spec *s,
+				      const struct tiervm_host *host)
+{
+	struct tiervm_lb *f = xcalloc(s->n_nodes, sizeof(*f));
+
+	for (unsigned i = 0; host && i < s->n_nodes; i++) {
+		const struct tiervm_node *n = &s->nodes[i];
+		struct tiervm_cpuset set;
+
+		if (!n->mem.host.present || n->id >= s->n_nodes)
+			continue;
+		if (n->mem.host.has_kind) {
+			if (!tiervm_host_nodes_of_kind(host, n->mem.host.kind, &set, NULL))
+				continue;
+		} else {
+			set = n->mem.host.nodes;
+		}
+		for (int id = 0; id < TIERVM_MAX_CPUS; id++) {
+			const struct tiervm_host_node *hn;
+			const struct tiervm_host_access *a;
+
+			if (!cpuset_test(&set, (unsigned)id) ||
+			    !(hn = tiervm_host_node(host, (unsigned)id)))
+				continue;
+			a = hn->access[0].present ? &hn->access[0] : &hn->access[1];
+			if (!a->present)
+				continue;
+			if (a->read_latency != UINT64_MAX &&
+			    a->read_latency > f[n->id].latency)
+				f[n->id].latency = a->read_latency;
+			/* sysfs MB/s back to the bytes/s QEMU takes */
+			if (a->read_bandwidth != UINT64_MAX &&
+			    (!f[n->id].bandwidth ||
+			     a->read_bandwidth * MiB < f[n->id].bandwidth))
+				f[n->id].bandwidth = a->read_bandwidth * MiB;
+		}
+	}
+	return f;
+}
+
 struct tiervm_plan *tiervm_plan_build(const struct tiervm_spec *s,
 				      const struct tiervm_qemu_caps *caps,
 				      const struct tiervm_host *host,
@@ -418,10 +464,13 @@ struct tiervm_plan *tiervm_plan_build(const struct tiervm_spec *s,
 	struct tiervm_diags d = { .file = s->file };
 	struct tiervm_plan *p = xcalloc(1, sizeof(*p));
 	struct plan_ctx c = { .p = p, .s = s, .host = host, .d = &d };
+	struct tiervm_lb *host_home;
 
 	p->spec = s;
 	p->caps = caps;
-	p->r = tiervm_resolve(s, &d);
+	host_home = host_figures(s, host);
+	p->r = tiervm_resolve_with_host(s, host_home, &d);
+	free(host_home);
 	if (!p->r)
 		goto out;
 	p->accel = s->machine.accel == TIERVM_ACCEL_TCG ? "tcg" :

@@ -97,7 +97,8 @@ static const struct tiervm_hmat *spec_pair(const struct tiervm_spec *s,
  * from its own initiator (the spec's, else the kind's), scaled by how much
  * farther the other initiator is: latency times d/d_home, bandwidth divided.
  */
-static void fill_lb(const struct tiervm_spec *s, struct tiervm_resolved *r)
+static void fill_lb(const struct tiervm_spec *s, struct tiervm_resolved *r,
+		    const struct tiervm_lb *host_home)
 {
 	unsigned n = r->n;
 
@@ -108,8 +109,17 @@ static void fill_lb(const struct tiervm_spec *s, struct tiervm_resolved *r)
 			home >= 0 ? spec_pair(s, (unsigned)home, t) : NULL;
 		unsigned dh = home >= 0 ? r->dist[(unsigned)home * n + t] : 10;
 		uint64_t lat, bw;
+		enum tiervm_origin from_lat = TIERVM_FROM_KIND, from_bw = TIERVM_FROM_KIND;
 
 		tiervm_kind_defaults(target->kind, &lat, &bw);
+		if (host_home && host_home[t].latency) {
+			lat = host_home[t].latency;
+			from_lat = TIERVM_FROM_HOST;
+		}
+		if (host_home && host_home[t].bandwidth) {
+			bw = host_home[t].bandwidth;
+			from_bw = TIERVM_FROM_HOST;
+		}
 		if (h && h->has_latency)
 			lat = h->latency;
 		if (h && h->has_bandwidth)
@@ -129,7 +139,8 @@ static void fill_lb(const struct tiervm_spec *s, struct tiervm_resolved *r)
 					lb->latency = 10;
 				lb->bandwidth = x ? x : BW_GRAIN;
 			}
-			lb->latency_from = lb->bandwidth_from = TIERVM_FROM_KIND;
+			lb->latency_from = from_lat;
+			lb->bandwidth_from = from_bw;
 		}
 	}
 	for (unsigned k = 0; k < s->n_hmat; k++) {
@@ -208,6 +219,13 @@ static void check_encoding(const struct tiervm_spec *s,
 struct tiervm_resolved *tiervm_resolve(const struct tiervm_spec *s,
 				       struct tiervm_diags *d)
 {
+	return tiervm_resolve_with_host(s, NULL, d);
+}
+
+struct tiervm_resolved *tiervm_resolve_with_host(const struct tiervm_spec *s,
+						 const struct tiervm_lb *host_home,
+						 struct tiervm_diags *d)
+{
 	struct tiervm_resolved *r = xcalloc(1, sizeof(*r));
 	unsigned cpu_nodes = 0, before = d ? d->count : 0;
 
@@ -222,7 +240,7 @@ struct tiervm_resolved *tiervm_resolve(const struct tiervm_spec *s,
 	r->hmat = s->n_hmat || s->n_caches;
 	fill_distances(s, r);
 	fill_initiators(s, r);
-	fill_lb(s, r);
+	fill_lb(s, r, host_home);
 	if (r->hmat && d && !s->unchecked)
 		check_encoding(s, r, d);
 	if (!r->hmat)

@@ -43,6 +43,15 @@ void tiervm_kind_defaults(enum tiervm_kind kind, uint64_t *latency,
 struct tiervm_resolved *tiervm_resolve(const struct tiervm_spec *s,
 				       struct tiervm_diags *d);
 
+/**
+ * tiervm_resolve_with_host - as tiervm_resolve(), with @host_home[id]
+ * (latency ns, bandwidth B/s; 0 where unknown) standing in for the kind
+ * defaults of nodes bound to host memory.  NULL is tiervm_resolve().
+ */
+struct tiervm_resolved *tiervm_resolve_with_host(const struct tiervm_spec *s,
+						 const struct tiervm_lb *host_home,
+						 struct tiervm_diags *d);
+
 void tiervm_resolved_free(struct tiervm_resolved *r);
 
 static inline const struct tiervm_lb *

@@ -97,6 +97,10 @@ void ywalk_check_keys(struct ywalk *w, yaml_node_t *map, const char *path,
 				diag_add(w->d, yline(k), where,
 					 "unknown key; did you mean '%s'?",
 					 near);
+			else if (strspn(name, "0123456789-") == strlen(name))
+				diag_add(w->d, yline(k), where,
+					 "unknown key; a list with commas inside {...} needs quotes: \"0-1,%s\"",
+					 name);
 			else
 				diag_add(w->d, yline(k), where,
 					 "unknown key");
