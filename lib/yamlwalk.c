@@ -272,6 +272,7 @@ bool ywalk_enum(struct ywalk *w, yaml_node_t *n, const char *path,
 	for (int i = 0; names[i]; i++) {
 		if (!strcmp(s, names[i])) {
 			*out = i;
+			sbuf_free(&all);
 			return true;
 		}
 		sbuf_addf(&all, "%s%s", i ? ", " : "", names[i]);
