@@ -246,3 +246,31 @@ int cmd_down(int argc, char **argv)
 	tiervm_vm_free(vm);
 	return EXIT_OK;
 }
+
+/* A diagnostic: one request to the guest's probe, its JSON reply printed. */
+int cmd_probe(int argc, char **argv)
+{
+	struct tiervm_vm *vm;
+	tiervm_error *err = NULL;
+	json_object *r;
+	char *req;
+
+	if (argc != 3)
+		return usage_error("usage: tiervm probe NAME 'REQUEST'");
+	vm = running_vm(argv[1], &err);
+	if (!vm)
+		return report(err);
+	req = argv[2];
+	if (strchr(req, '\n') || strlen(req) > 40) {
+		tiervm_vm_free(vm);
+		return usage_error("a probe request is one short line");
+	}
+	r = tiervm_probe_call(vm, req, 60000, NULL, NULL, &err);
+	tiervm_vm_free(vm);
+	if (!r)
+		return report(err);
+	printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(r);
+	return EXIT_OK;
+}

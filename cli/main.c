@@ -19,6 +19,7 @@ static const struct command {
 	{ "status", cmd_status, "NAME [--json]  memory devices and nodes of a guest" },
 	{ "resize", cmd_resize, "NAME DEVICE SIZE [--no-wait]  set a virtio-mem size" },
 	{ "down", cmd_down, "NAME  power a guest off" },
+	{ "probe", cmd_probe, "NAME REQUEST  ask the guest's probe (report, pmem-read DEV, ...)" },
 };
 
 int report(tiervm_error *err)

@@ -7,10 +7,17 @@
  *   report    the guest's memory view as JSON (the host inventory schema,
  *             plus kernel, numactl -H and lstopo XML)
  *   poweroff  acknowledge ("TIERVM-ACK poweroff"), sync and power off
- * A reply is "TIERVM-BEGIN\n" JSON "\nTIERVM-END\n".
+ *   pmem-write DEV, pmem-read DEV
+ *             write a fixed 1 MiB pattern at the start of /dev/DEV (a
+ *             pmem block device), or read it back; both answer its FNV-1a
+ *             checksum, so the host can prove data survives a reboot
+ * A reply is "TIERVM-BEGIN <request>\n" JSON "\nTIERVM-END\n": the echoed
+ * request lets the host skip answers to requests it sent earlier and no
+ * longer waits for (it resends while the guest boots).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +27,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "provision.h"
 #include "util.h"
 
 #define CHANNEL "/dev/ttyS1"
@@ -63,6 +71,9 @@ static char *read_small(const char *path)
 	return xstrdup(buf);
 }
 
+/* what provisioning did at boot, repeated in every report */
+static json_object *provisioned;
+
 static json_object *report(void)
 {
 	json_object *o = json_object_new_object();
@@ -83,12 +94,60 @@ static json_object *report(void)
 		json_object_object_add(o, "error", json_object_new_string(err->msg));
 		tiervm_error_free(err);
 	}
+	json_object_object_add(o, "nvdimms", json_object_get(provisioned));
 	s = run("numactl -H 2>&1");
 	json_object_object_add(o, "numactl", json_object_new_string(s));
 	free(s);
 	s = run("lstopo-no-graphics --of xml 2>&1");
 	json_object_object_add(o, "lstopo_xml", json_object_new_string(s));
 	free(s);
+	return o;
+}
+
+#define PATTERN_SIZE (1 << 20)
+
+static json_object *pmem_io(const char *dev, bool write_it)
+{
+	json_object *o = json_object_new_object();
+	unsigned char *buf = xcalloc(1, PATTERN_SIZE);
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char *path;
+	ssize_t n = -1;
+	int fd;
+
+	/* only pmem block devices: nothing else in the guest is fair game */
+	if (strncmp(dev, "pmem", 4) || strchr(dev, '/')) {
+		json_object_object_add(o, "error", json_object_new_string("not a pmem device"));
+		free(buf);
+		return o;
+	}
+	path = xasprintf("/dev/%s", dev);
+	fd = open(path, (write_it ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write_it) {
+			for (size_t i = 0; i < PATTERN_SIZE; i++)
+				buf[i] = (unsigned char)((i * 2654435761u) >> 13);
+			n = pwrite(fd, buf, PATTERN_SIZE, 0);
+			fsync(fd);
+		} else {
+			n = pread(fd, buf, PATTERN_SIZE, 0);
+		}
+		close(fd);
+	}
+	if (n == PATTERN_SIZE) {
+		char hex[32];
+
+		for (size_t i = 0; i < PATTERN_SIZE; i++)
+			h = (h ^ buf[i]) * 0x100000001b3ULL;
+		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)h);
+		json_object_object_add(o, "checksum", json_object_new_string(hex));
+	} else {
+		json_object_object_add(o, "error",
+				       json_object_new_string(strerror(errno)));
+	}
+	json_object_object_add(o, "device", json_object_new_string(path));
+	free(path);
+	free(buf);
 	return o;
 }
 
@@ -136,6 +195,12 @@ int main(void)
 		for (;;)
 			pause();
 	}
+	{
+		char *cmdline = read_small("/proc/cmdline");
+
+		provisioned = provision_nvdimms(cmdline);
+		free(cmdline);
+	}
 	say("ready");
 	for (;;) {
 		char c;
@@ -153,16 +218,23 @@ int main(void)
 		}
 		line[len] = '\0';
 		len = 0;
-		if (!strcmp(line, "report")) {
-			json_object *o = report();
+		if (!strcmp(line, "report") || !strncmp(line, "pmem-", 5)) {
+			json_object *o = !strcmp(line, "report") ? report() :
+					 !strncmp(line, "pmem-write ", 11) ?
+							   pmem_io(line + 11, true) :
+					 !strncmp(line, "pmem-read ", 10) ?
+							   pmem_io(line + 10, false) :
+							   json_object_new_object();
 
-			send_all(fd, "TIERVM-BEGIN\n");
+			send_all(fd, "TIERVM-BEGIN ");
+			send_all(fd, line);
+			send_all(fd, "\n");
 			send_all(fd, json_object_to_json_string_ext(
 					     o, JSON_C_TO_STRING_PLAIN |
 						    JSON_C_TO_STRING_NOSLASHESCAPE));
 			send_all(fd, "\nTIERVM-END\n");
 			json_object_put(o);
-			say("report sent");
+			say("reply sent");
 		} else if (!strcmp(line, "poweroff")) {
 			send_all(fd, "TIERVM-ACK poweroff\n");
 			tcdrain(fd);

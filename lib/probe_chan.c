@@ -11,7 +11,6 @@
 
 #include "vm.h"
 
-#define BEGIN "TIERVM-BEGIN\n"
 #define END "\nTIERVM-END\n"
 /* the guest's serial driver clears its FIFO on open: ask again until heard */
 #define RESEND_MS 2000
@@ -141,7 +140,16 @@ json_object *tiervm_probe_report(struct tiervm_vm *vm, int timeout_ms,
 				 void (*progress)(const char *, void *),
 				 void *opaque, tiervm_error **errp)
 {
+	return tiervm_probe_call(vm, "report", timeout_ms, progress, opaque, errp);
+}
+
+json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
+			       int timeout_ms,
+			       void (*progress)(const char *, void *),
+			       void *opaque, tiervm_error **errp)
+{
 	char *path = tiervm_vm_path(vm, "probe.sock");
+	char *begin = xasprintf("TIERVM-BEGIN %s\n", request);
 	long long start = tiervm_now_ms(), last_send = 0;
 	struct sbuf in = { 0 };
 	json_object *report = NULL;
@@ -178,7 +186,7 @@ json_object *tiervm_probe_report(struct tiervm_vm *vm, int timeout_ms,
 			break;
 		}
 		if (!in.len && now - last_send >= RESEND_MS) {
-			if (!send_request(fd, "report") && errno != EAGAIN) {
+			if (!send_request(fd, request) && errno != EAGAIN) {
 				tiervm_error_set_errno(errp, errno, "probe channel");
 				break;
 			}
@@ -202,15 +210,15 @@ json_object *tiervm_probe_report(struct tiervm_vm *vm, int timeout_ms,
 		}
 		buf[n] = '\0';
 		sbuf_addf(&in, "%s", buf);
-		b = strstr(in.s, BEGIN);
+		b = strstr(in.s, begin);
 		e = b ? strstr(b, END) : NULL;
 		if (!e)
 			continue;
 		{
 			struct json_tokener *tok = json_tokener_new();
 
-			report = json_tokener_parse_ex(tok, b + strlen(BEGIN),
-						       (int)(e - b - strlen(BEGIN)));
+			report = json_tokener_parse_ex(tok, b + strlen(begin),
+						       (int)(e - b - strlen(begin)));
 			if (!report || !json_object_is_type(report, json_type_object)) {
 				tiervm_error_setg(errp, "the probe's report is not JSON: %s",
 						  json_tokener_error_desc(
@@ -223,7 +231,8 @@ json_object *tiervm_probe_report(struct tiervm_vm *vm, int timeout_ms,
 		break;
 	}
 	if (report && progress)
-		progress("report", opaque);
+		progress(request, opaque);
+	free(begin);
 	sbuf_free(&in);
 	close(fd);
 	return report;

@@ -70,6 +70,14 @@ static void parse_host(struct ywalk *w, yaml_node_t *n, const char *path,
 }
 
 /* The keys a memory backend adds to a node or a virtio-mem device. */
+/* Paths in a spec are relative to the spec, as in a compose file. */
+static char *spec_path(struct ywalk *w, const char *path)
+{
+	if (path[0] == '/' || !w->dir)
+		return xstrdup(path);
+	return xasprintf("%s/%s", w->dir, path);
+}
+
 static void parse_mem(struct ywalk *w, yaml_node_t *n, const char *path,
 		      struct tiervm_mem *m)
 {
@@ -79,7 +87,7 @@ static void parse_mem(struct ywalk *w, yaml_node_t *n, const char *path,
 	WITH(n, path, "backend", if (ywalk_enum(w, v, p, backend_names, &e))
 		m->backend = (enum tiervm_backend)e);
 	WITH(n, path, "path", if ((s = ywalk_str(w, v, p))) {
-		m->path = xstrdup(s);
+		m->path = spec_path(w, s);
 		m->path_line = yline(v);
 	});
 	WITH(n, path, "hugepages", ywalk_bool(w, v, p, &m->hugepages));
@@ -234,7 +242,9 @@ static void parse_nvdimm(struct ywalk *w, yaml_node_t *n, const char *path,
 				      w, v, p, TIERVM_MAX_NODES - 1, &nv->node));
 	WITH(n, path, "size", ywalk_size(w, v, p, &nv->size));
 	WITH(n, path, "path", {
-		nv->path = dup_str(w, v, p);
+		const char *s = ywalk_str(w, v, p);
+
+		nv->path = s ? spec_path(w, s) : NULL;
 		nv->path_line = yline(v);
 	});
 	WITH(n, path, "label-size", ywalk_size(w, v, p, &nv->label_size));
@@ -423,8 +433,13 @@ struct tiervm_spec *tiervm_spec_parse_string(const char *file,
 	struct tiervm_spec *s = xcalloc(1, sizeof(*s));
 	yaml_parser_t parser;
 	yaml_document_t doc;
-	struct ywalk w = { .doc = &doc, .d = &d };
+	char *dir = xstrdup(file), *slash = strrchr(dir, '/');
+	struct ywalk w = { .doc = &doc, .d = &d, .dir = dir };
 
+	if (slash)
+		*slash = '\0';
+	else
+		w.dir = NULL; /* relative to the working directory */
 	s->file = xstrdup(file);
 	s->guest.kernel = xstrdup("auto");
 	s->guest.initrd = xstrdup("auto");
@@ -452,6 +467,7 @@ struct tiervm_spec *tiervm_spec_parse_string(const char *file,
 	if (validate && !d.count)
 		spec_validate(s, &d);
 out:
+	free(dir);
 	if (!diag_finish(&d, errp)) {
 		tiervm_spec_free(s);
 		return NULL;

@@ -75,7 +75,7 @@ static int kernel_version(const char *release)
 	return (int)(a * 100 + b);
 }
 
-/* Memory virtio-mem should have plugged on @node at boot. */
+/* Memory virtio-mem plugs on @node at boot. */
 static long long vmem_on(json_object *expected, long long node)
 {
 	json_object *vm = get(expected, "virtio_mem");
@@ -90,18 +90,41 @@ static long long vmem_on(json_object *expected, long long node)
 	return sum;
 }
 
+/* Memory NVDIMMs in kmem mode online on @node. */
+static long long kmem_on(json_object *expected, long long node)
+{
+	json_object *nv = get(expected, "nvdimms");
+	long long sum = 0;
+
+	for (size_t i = 0; nv && i < json_object_array_length(nv); i++) {
+		json_object *d = json_object_array_get_idx(nv, i);
+
+		if (geti(d, "node", -1) == node && !strcmp(gets(d, "mode"), "kmem"))
+			sum += geti(d, "size", 0);
+	}
+	return sum;
+}
+
 static void verify_node(struct tiervm_verdict *v, json_object *exp,
-			json_object *e, json_object *g, int kver)
+			json_object *e, json_object *g, int kver, long long dram_tier,
+			bool boot_node)
 {
 	long long id = geti(e, "id", -1);
-	long long mem = geti(e, "memory", 0) + vmem_on(exp, id);
+	long long kmem = kmem_on(exp, id);
+	long long mem = geti(e, "memory", 0) + vmem_on(exp, id) + kmem;
 	long long gmem = geti(g, "memory", -1);
 	/*
 	 * MemTotal leaves out what the kernel reserved at boot: its struct
 	 * pages (1.6% of the node), firmware ranges, the kernel and initrd on
-	 * the first node.  Allow 10% and 64M below, nothing above.
+	 * the first node.  Allow 10% and 64M below, nothing above.  A devdax
+	 * namespace keeps its own struct pages and kmem onlines whole 128M
+	 * blocks: allow 10% and 128M more for those.  The node holding
+	 * address 0 also carries the kernel image, the initrd while it
+	 * unpacks and the 64M swiotlb bounce buffer: 128M more there.
 	 */
-	long long low = mem - mem / 10 - 64 * 1024 * 1024;
+	long long low = mem - mem / 10 - 64 * 1024 * 1024 -
+			(kmem ? kmem / 10 + 128 * 1024 * 1024 : 0) -
+			(boot_node ? 128 * 1024 * 1024 : 0);
 	json_object *ed = get(e, "distances"), *gd = get(g, "distances");
 	json_object *ea = get(e, "access0"), *ec = get(e, "caches");
 	char what[96], es[256], gs[256];
@@ -175,7 +198,11 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 	}
 	snprintf(what, sizeof(what), "node %lld memory tier", id);
 	snprintf(gs, sizeof(gs), "%lld", geti(g, "tier", -1));
-	if (kver < 607)
+	if (kmem && !geti(e, "memory", 0))
+		/* dax kmem registers its nodes below DRAM (6.1+) */
+		verdict_row(v, geti(g, "tier", -1) > dram_tier ? "ok" : "FAIL",
+			    what, "below DRAM's (dax kmem)", gs);
+	else if (kver < 607)
 		/* 6.1-6.6 put every boot node in the default tier (memory_tier4) */
 		verdict_row(v, geti(g, "tier", -1) == 4 || mem == 0 ? "ok" : "note",
 			    what, "4 (before 6.7 all boot nodes share one tier)",
@@ -186,7 +213,7 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 }
 
 static void verify_devices(struct tiervm_verdict *v, json_object *exp,
-			   json_object *guest)
+			   json_object *report, json_object *guest)
 {
 	json_object *nv = get(exp, "nvdimms"), *cxl = get(exp, "cxl");
 	long long regions = 0, memdevs = 0;
@@ -202,6 +229,25 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 		rowf(v, regions >= (long long)json_object_array_length(nv),
 		     "NVDIMM regions", "%lld",
 		     (long long)json_object_array_length(nv), "%lld", regions);
+	for (size_t i = 0; nv && i < json_object_array_length(nv); i++) {
+		json_object *e = json_object_array_get_idx(nv, i), *g = NULL;
+		json_object *got = get(report, "nvdimms");
+		const char *mode = gets(e, "mode");
+		char what[96], gs[160];
+
+		for (size_t k = 0; got && k < json_object_array_length(got); k++)
+			if (!strcmp(gets(json_object_array_get_idx(got, k), "id"),
+				    gets(e, "id")))
+				g = json_object_array_get_idx(got, k);
+		snprintf(what, sizeof(what), "nvdimm %s namespace", gets(e, "id"));
+		snprintf(gs, sizeof(gs), "%s %s (%s)", g ? gets(g, "namespace") : "-",
+			 g ? gets(g, "mode") : "-", g ? gets(g, "status") : "no report");
+		verdict_row(v, g && !strcmp(gets(g, "status"), "ok") &&
+				       !strcmp(gets(g, "mode"),
+					       !strcmp(mode, "kmem") ? "devdax" : mode) ?
+				       "ok" : "FAIL",
+			    what, !strcmp(mode, "kmem") ? "devdax, onlined (kmem)" : mode, gs);
+	}
 	if (cxl)
 		rowf(v, memdevs == (long long)json_object_array_length(cxl),
 		     "CXL memory devices", "%lld",
@@ -216,6 +262,8 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 	json_object *gnodes = get(guest, "nodes");
 	int kver = kernel_version(gets(report, "kernel"));
 	size_t n = json_object_array_length(exp_nodes), online = 0;
+	long long dram_tier = -1;
+	bool boot_seen = false;
 	char es[32], gs[32];
 
 	memset(v, 0, sizeof(*v));
@@ -230,9 +278,17 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 	snprintf(es, sizeof(es), "%zu", n);
 	snprintf(gs, sizeof(gs), "%zu", online);
 	verdict_row(v, online >= n ? "ok" : "FAIL", "NUMA nodes online", es, gs);
+	for (size_t i = 0; gnodes && i < json_object_array_length(gnodes); i++) {
+		json_object *g = json_object_array_get_idx(gnodes, i);
+
+		if (*gets(g, "cpus") && dram_tier < 0)
+			dram_tier = geti(g, "tier", -1);
+	}
 	for (size_t i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(exp_nodes, i);
 		json_object *g = find_node(gnodes, geti(e, "id", -1));
+		/* QEMU lays node memory out in id order from address 0 */
+		bool boot_node = geti(e, "memory", 0) > 0 && !boot_seen;
 		char what[64];
 
 		if (!g) {
@@ -241,9 +297,10 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 				    "present", "absent");
 			continue;
 		}
-		verify_node(v, plan->expected, e, g, kver);
+		boot_seen |= boot_node;
+		verify_node(v, plan->expected, e, g, kver, dram_tier, boot_node);
 	}
-	verify_devices(v, plan->expected, guest);
+	verify_devices(v, plan->expected, report, guest);
 	verify_hwloc(report, v);
 }
 

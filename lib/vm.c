@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nvdimm.h"
 #include "proc.h"
 #include "vm.h"
 
@@ -146,11 +147,16 @@ void tiervm_vm_remove_dir(struct tiervm_vm *vm)
 bool tiervm_vm_start(struct tiervm_vm *vm, const struct tiervm_plan *plan,
 		     const struct tiervm_image *img, tiervm_error **errp)
 {
+	const struct tiervm_spec *spec = plan->spec;
+	int *locks = xcalloc(spec->n_nvdimms + 1, sizeof(*locks));
 	struct strv argv = { 0 };
 	struct sbuf append = { 0 };
 	char *out = NULL;
 	int status;
 	bool ok = false;
+
+	for (unsigned i = 0; i < spec->n_nvdimms; i++)
+		locks[i] = -1;
 
 	if (tiervm_vm_running(vm)) {
 		tiervm_error_set(errp, TIERVM_E_INPUT,
@@ -163,11 +169,29 @@ bool tiervm_vm_start(struct tiervm_vm *vm, const struct tiervm_plan *plan,
 	if (!mkdir_private(vm->dir, errp))
 		return false;
 
-	for (size_t i = 0; i < plan->argv.n; i++)
-		strv_push(&argv, xstrdup(plan->argv.v[i]));
 	sbuf_addf(&append, "console=ttyS0 panic=-1");
+	/*
+	 * Each NVDIMM's backing file is created or checked, then locked by an
+	 * fd QEMU inherits.  The probe learns which files are new: only those
+	 * may be given a namespace.
+	 */
+	for (unsigned i = 0; i < spec->n_nvdimms; i++) {
+		static const char *const modes[] = { "raw", "fsdax", "devdax", "kmem" };
+		const struct tiervm_nvdimm *nv = &spec->nvdimms[i];
+		bool fresh = access(nv->path, F_OK) != 0;
+
+		locks[i] = tiervm_nvdimm_prepare(spec, nv, errp);
+		if (locks[i] < 0) {
+			tiervm_vm_remove_dir(vm);
+			goto out;
+		}
+		sbuf_addf(&append, "%s%s:%s:%s", i ? "," : " tiervm.nvdimm=",
+			  nv->id, modes[nv->mode], fresh ? "new" : "old");
+	}
 	for (size_t i = 0; i < plan->kernel_args.n; i++)
 		sbuf_addf(&append, " %s", plan->kernel_args.v[i]);
+	for (size_t i = 0; i < plan->argv.n; i++)
+		strv_push(&argv, xstrdup(plan->argv.v[i]));
 	strv_pushf(&argv, "-nodefaults");
 	strv_pushf(&argv, "-no-user-config");
 	strv_pushf(&argv, "-display");
@@ -212,6 +236,10 @@ bool tiervm_vm_start(struct tiervm_vm *vm, const struct tiervm_plan *plan,
 	}
 	ok = true;
 out:
+	for (unsigned i = 0; i < spec->n_nvdimms; i++)
+		if (locks[i] >= 0)
+			close(locks[i]);
+	free(locks);
 	free(out);
 	sbuf_free(&append);
 	strv_free(&argv);

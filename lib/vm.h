@@ -68,6 +68,11 @@ void tiervm_vm_remove_dir(struct tiervm_vm *vm);
 json_object *tiervm_probe_report(struct tiervm_vm *vm, int timeout_ms,
 				 void (*progress)(const char *stage, void *),
 				 void *opaque, tiervm_error **errp);
+/** tiervm_probe_call - any request with a JSON reply (see guest/probe.c). */
+json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
+			       int timeout_ms,
+			       void (*progress)(const char *stage, void *),
+			       void *opaque, tiervm_error **errp);
 bool tiervm_probe_send(struct tiervm_vm *vm, const char *request,
 		       tiervm_error **errp);
 

@@ -17,6 +17,7 @@
 struct ywalk {
 	yaml_document_t *doc;
 	struct tiervm_diags *d;
+	const char *dir; /* the spec's directory: relative paths start there */
 };
 
 static inline int yline(const yaml_node_t *n)

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Provisioning inside the guest with the real ndctl and daxctl, as the spec
+ * asks per NVDIMM (raw, fsdax, devdax, kmem).  The host passes the list on
+ * the kernel command line: tiervm.nvdimm=ID:MODE:new|old,...  in device
+ * order, which is the order of the guest's NVDIMM regions.
+ *
+ * Data safety: an existing namespace is never destroyed.  A fresh backing
+ * file ("new") may be given a namespace; an old one is used as found, and
+ * a mode different from the spec's is reported, not "fixed".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provision.h"
+#include "util.h"
+
+static char *run(const char *cmd, int *status)
+{
+	struct sbuf b = { 0 };
+	char buf[4096];
+	size_t n;
+	FILE *f = popen(cmd, "r");
+	int st;
+
+	if (!f) {
+		*status = -1;
+		return xstrdup("cannot run");
+	}
+	while ((n = fread(buf, 1, sizeof(buf) - 1, f)) > 0) {
+		buf[n] = '\0';
+		sbuf_addf(&b, "%s", buf);
+	}
+	st = pclose(f);
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return b.s ? b.s : xstrdup("");
+}
+
+/* The first namespace with a size in @region, from `ndctl list`. */
+static json_object *find_namespace(const char *region)
+{
+	char *cmd = xasprintf("ndctl list -r %s -N 2>/dev/null", region);
+	int st;
+	char *out = run(cmd, &st);
+	json_object *all = json_tokener_parse(out), *found = NULL;
+
+	free(cmd);
+	free(out);
+	if (!all)
+		return NULL;
+	if (json_object_is_type(all, json_type_object)) {
+		found = json_object_get(all);
+	} else if (json_object_is_type(all, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(all); i++) {
+			json_object *ns = json_object_array_get_idx(all, i), *sz;
+
+			if (json_object_object_get_ex(ns, "size", &sz) &&
+			    json_object_get_int64(sz) > 0) {
+				found = json_object_get(ns);
+				break;
+			}
+		}
+	}
+	json_object_put(all);
+	return found;
+}
+
+static const char *str(json_object *o, const char *k)
+{
+	json_object *v;
+
+	return o && json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+}
+
+static json_object *provision_one(const char *id, const char *mode, bool fresh,
+				  unsigned index)
+{
+	json_object *r = json_object_new_object(), *ns;
+	const char *want = !strcmp(mode, "kmem") ? "devdax" : mode;
+	char region[32], *cmd, *out;
+	struct sbuf log = { 0 };
+	const char *status = "ok";
+	int st;
+
+	snprintf(region, sizeof(region), "region%u", index);
+	json_object_object_add(r, "id", json_object_new_string(id));
+	json_object_object_add(r, "region", json_object_new_string(region));
+	json_object_object_add(r, "wanted", json_object_new_string(mode));
+	ns = find_namespace(region);
+	if (!ns || (fresh && strcmp(str(ns, "mode"), want))) {
+		/* a label-less region shows its raw namespace: convert it (fresh only) */
+		if (ns)
+			cmd = xasprintf("ndctl create-namespace -f -e %s -m %s 2>&1",
+					str(ns, "dev"), want);
+		else
+			cmd = xasprintf("ndctl create-namespace -r %s -m %s 2>&1",
+					region, want);
+		out = run(cmd, &st);
+		sbuf_addf(&log, "$ %s\n%s", cmd, out);
+		free(cmd);
+		free(out);
+		json_object_put(ns);
+		ns = find_namespace(region);
+	}
+	if (!ns) {
+		status = "no namespace";
+	} else if (strcmp(str(ns, "mode"), want)) {
+		status = "left as found: reconfiguring an existing namespace would destroy its data";
+	} else if (!strcmp(mode, "kmem") && str(ns, "chardev")) {
+		cmd = xasprintf("daxctl reconfigure-device --mode=system-ram %s 2>&1",
+				str(ns, "chardev"));
+		out = run(cmd, &st);
+		sbuf_addf(&log, "$ %s\n%s", cmd, out);
+		if (st)
+			status = "daxctl failed";
+		free(cmd);
+		free(out);
+	}
+	if (ns) {
+		json_object_object_add(r, "namespace",
+				       json_object_new_string(str(ns, "dev") ? str(ns, "dev") : ""));
+		json_object_object_add(r, "mode",
+				       json_object_new_string(str(ns, "mode") ? str(ns, "mode") : ""));
+		json_object_object_add(r, "chardev",
+				       str(ns, "chardev") ? json_object_new_string(str(ns, "chardev")) : NULL);
+		json_object_object_add(r, "blockdev",
+				       str(ns, "blockdev") ? json_object_new_string(str(ns, "blockdev")) : NULL);
+	}
+	json_object_object_add(r, "status", json_object_new_string(status));
+	json_object_object_add(r, "log", json_object_new_string(log.s ? log.s : ""));
+	sbuf_free(&log);
+	json_object_put(ns);
+	return r;
+}
+
+json_object *provision_nvdimms(const char *cmdline)
+{
+	json_object *all = json_object_new_array();
+	const char *p = strstr(cmdline, "tiervm.nvdimm=");
+	char *list, *save = NULL;
+	unsigned index = 0;
+
+	if (!p)
+		return all;
+	list = xstrdup(p + strlen("tiervm.nvdimm="));
+	list[strcspn(list, " \n")] = '\0';
+	for (char *item = strtok_r(list, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save), index++) {
+		char *id = item, *mode = strchr(item, ':'), *age;
+
+		if (!mode)
+			continue;
+		*mode++ = '\0';
+		age = strchr(mode, ':');
+		if (age)
+			*age++ = '\0';
+		json_object_array_add(all, provision_one(id, mode,
+							 age && !strcmp(age, "new"),
+							 index));
+	}
+	free(list);
+	return all;
+}

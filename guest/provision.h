@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef TIERVM_PROVISION_H
+#define TIERVM_PROVISION_H
+
+#include <json-c/json.h>
+#include <sys/wait.h>
+
+/* Provision every NVDIMM named on @cmdline; one result object each. */
+json_object *provision_nvdimms(const char *cmdline);
+
+#endif
