@@ -72,7 +72,7 @@ static char *read_small(const char *path)
 }
 
 /* what provisioning did at boot, repeated in every report */
-static json_object *provisioned;
+static json_object *provisioned, *provisioned_cxl;
 
 static json_object *report(void)
 {
@@ -95,6 +95,7 @@ static json_object *report(void)
 		tiervm_error_free(err);
 	}
 	json_object_object_add(o, "nvdimms", json_object_get(provisioned));
+	json_object_object_add(o, "cxl", json_object_get(provisioned_cxl));
 	s = run("numactl -H 2>&1");
 	json_object_object_add(o, "numactl", json_object_new_string(s));
 	free(s);
@@ -199,6 +200,7 @@ int main(void)
 		char *cmdline = read_small("/proc/cmdline");
 
 		provisioned = provision_nvdimms(cmdline);
+		provisioned_cxl = provision_cxls(cmdline);
 		free(cmdline);
 	}
 	say("ready");

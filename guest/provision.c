@@ -40,7 +40,7 @@ static char *run(const char *cmd, int *status)
 /* The first namespace with a size in @region, from `ndctl list`. */
 static json_object *find_namespace(const char *region)
 {
-	char *cmd = xasprintf("ndctl list -r %s -N 2>/dev/null", region);
+	char *cmd = xasprintf("ndctl list -r %s -N -X 2>/dev/null", region);
 	int st;
 	char *out = run(cmd, &st);
 	json_object *all = json_tokener_parse(out), *found = NULL;
@@ -71,6 +71,23 @@ static const char *str(json_object *o, const char *k)
 	json_object *v;
 
 	return o && json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+}
+
+/* A devdax namespace's first dax device ("ndctl list -X" nests it). */
+static json_object *dax_device(json_object *ns)
+{
+	json_object *dr, *devs;
+
+	if (json_object_object_get_ex(ns, "daxregion", &dr) &&
+	    json_object_object_get_ex(dr, "devices", &devs) &&
+	    json_object_array_length(devs))
+		return json_object_array_get_idx(devs, 0);
+	return NULL;
+}
+
+static const char *chardev(json_object *ns)
+{
+	return str(ns, "chardev") ? str(ns, "chardev") : str(dax_device(ns), "chardev");
 }
 
 static json_object *provision_one(const char *id, const char *mode, bool fresh,
@@ -107,9 +124,9 @@ static json_object *provision_one(const char *id, const char *mode, bool fresh,
 		status = "no namespace";
 	} else if (strcmp(str(ns, "mode"), want)) {
 		status = "left as found: reconfiguring an existing namespace would destroy its data";
-	} else if (!strcmp(mode, "kmem") && str(ns, "chardev")) {
+	} else if (!strcmp(mode, "kmem") && chardev(ns)) {
 		cmd = xasprintf("daxctl reconfigure-device --mode=system-ram %s 2>&1",
-				str(ns, "chardev"));
+				chardev(ns));
 		out = run(cmd, &st);
 		sbuf_addf(&log, "$ %s\n%s", cmd, out);
 		if (st)
@@ -123,7 +140,7 @@ static json_object *provision_one(const char *id, const char *mode, bool fresh,
 		json_object_object_add(r, "mode",
 				       json_object_new_string(str(ns, "mode") ? str(ns, "mode") : ""));
 		json_object_object_add(r, "chardev",
-				       str(ns, "chardev") ? json_object_new_string(str(ns, "chardev")) : NULL);
+				       chardev(ns) ? json_object_new_string(chardev(ns)) : NULL);
 		json_object_object_add(r, "blockdev",
 				       str(ns, "blockdev") ? json_object_new_string(str(ns, "blockdev")) : NULL);
 	}
@@ -158,6 +175,130 @@ json_object *provision_nvdimms(const char *cmdline)
 		json_object_array_add(all, provision_one(id, mode,
 							 age && !strcmp(age, "new"),
 							 index));
+	}
+	free(list);
+	return all;
+}
+
+/* The nd region a CXL pmem region became: the newest pmem region listed. */
+static char *newest_nd_region(void)
+{
+	int st;
+	char *out = run("ndctl list -R 2>/dev/null", &st);
+	json_object *all = json_tokener_parse(out), *last = NULL;
+	char *name = NULL;
+
+	free(out);
+	if (all && json_object_is_type(all, json_type_object))
+		last = all;
+	else if (all && json_object_is_type(all, json_type_array) &&
+		 json_object_array_length(all))
+		last = json_object_array_get_idx(all, json_object_array_length(all) - 1);
+	if (last && str(last, "dev"))
+		name = xstrdup(str(last, "dev"));
+	json_object_put(all);
+	return name;
+}
+
+/*
+ * One CXL type-3 device per fixed memory window (decoder0.N): a region is
+ * created and committed with the real cxl tool; devdax and kmem go on with
+ * ndctl and daxctl as for an NVDIMM.
+ */
+static json_object *provision_cxl(const char *id, const char *mode, unsigned index)
+{
+	json_object *r = json_object_new_object();
+	struct sbuf log = { 0 };
+	const char *status = "ok";
+	char *cmd, *out, *region = NULL;
+	json_object *ns = NULL;
+	int st;
+
+	json_object_object_add(r, "id", json_object_new_string(id));
+	json_object_object_add(r, "wanted", json_object_new_string(mode));
+	cmd = xasprintf("cxl create-region -m -d decoder0.%u -w 1 -g 256 -t pmem mem%u 2>&1",
+			index, index);
+	out = run(cmd, &st);
+	sbuf_addf(&log, "$ %s\n%s", cmd, out);
+	free(cmd);
+	{
+		json_object *j = json_tokener_parse(out);
+
+		if (j && str(j, "region"))
+			json_object_object_add(r, "cxl_region",
+					       json_object_new_string(str(j, "region")));
+		json_object_put(j);
+	}
+	free(out);
+	if (st) {
+		status = "cxl create-region failed";
+		goto out;
+	}
+	if (!strcmp(mode, "region"))
+		goto out;
+	region = newest_nd_region();
+	if (!region) {
+		status = "no nd region for the CXL region";
+		goto out;
+	}
+	json_object_object_add(r, "region", json_object_new_string(region));
+	cmd = xasprintf("ndctl create-namespace -r %s -m devdax 2>&1", region);
+	out = run(cmd, &st);
+	sbuf_addf(&log, "$ %s\n%s", cmd, out);
+	free(cmd);
+	free(out);
+	ns = find_namespace(region);
+	if (!ns || !chardev(ns)) {
+		status = "no devdax namespace";
+		goto out;
+	}
+	json_object_object_add(r, "chardev", json_object_new_string(chardev(ns)));
+	if (!strcmp(mode, "kmem")) {
+		cmd = xasprintf("daxctl reconfigure-device --mode=system-ram %s 2>&1",
+				chardev(ns));
+		out = run(cmd, &st);
+		sbuf_addf(&log, "$ %s\n%s", cmd, out);
+		free(cmd);
+		if (st)
+			status = "daxctl failed";
+		free(out);
+	}
+	{
+		/* the node the kernel gave the window: the dax device's target */
+		json_object *t;
+
+		if (json_object_object_get_ex(dax_device(ns), "target_node", &t))
+			json_object_object_add(r, "node",
+					       json_object_new_int(json_object_get_int(t)));
+	}
+out:
+	json_object_object_add(r, "status", json_object_new_string(status));
+	json_object_object_add(r, "log", json_object_new_string(log.s ? log.s : ""));
+	sbuf_free(&log);
+	json_object_put(ns);
+	free(region);
+	return r;
+}
+
+json_object *provision_cxls(const char *cmdline)
+{
+	json_object *all = json_object_new_array();
+	const char *p = strstr(cmdline, "tiervm.cxl=");
+	char *list, *save = NULL;
+	unsigned index = 0;
+
+	if (!p)
+		return all;
+	list = xstrdup(p + strlen("tiervm.cxl="));
+	list[strcspn(list, " \n")] = '\0';
+	for (char *item = strtok_r(list, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save), index++) {
+		char *mode = strchr(item, ':');
+
+		if (!mode)
+			continue;
+		*mode++ = '\0';
+		json_object_array_add(all, provision_cxl(item, mode, index));
 	}
 	free(list);
 	return all;

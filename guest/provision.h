@@ -7,5 +7,7 @@
 
 /* Provision every NVDIMM named on @cmdline; one result object each. */
 json_object *provision_nvdimms(const char *cmdline);
+/* Create and online every CXL device named on @cmdline (tiervm.cxl=ID:MODE). */
+json_object *provision_cxls(const char *cmdline);
 
 #endif

@@ -29,7 +29,10 @@ static char *dax_source(struct disc *d, const char *name)
 
 	free(p);
 	if (buf) {
-		if (strstr(buf, "/ndbus") || strstr(buf, "/region"))
+		/* CXL pmem reaches libnvdimm through a CXL nvdimm-bridge */
+		if (strstr(buf, "nvdimm-bridge") || strstr(buf, "ACPI0017"))
+			src = "cxl";
+		else if (strstr(buf, "/ndbus") || strstr(buf, "/region"))
 			src = strstr(buf, "/cxl") ? "cxl" : "nvdimm";
 		else if (strstr(buf, "hmem"))
 			src = "hmem";

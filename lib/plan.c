@@ -406,6 +406,15 @@ static void kernel_args(struct plan_ctx *c)
 		/* Linux leaves hot-plugged blocks offline without it (6.1) */
 		strv_pushf(&c->p->kernel_args,
 			   "memhp_default_state=online_movable");
+	if (c->s->n_cxls) {
+		static const char *const modes[] = { "region", "devdax", "kmem" };
+		struct sbuf b = { 0 };
+
+		for (unsigned i = 0; i < c->s->n_cxls; i++)
+			sbuf_addf(&b, "%s%s:%s", i ? "," : "tiervm.cxl=",
+				  c->s->cxls[i].id, modes[c->s->cxls[i].mode]);
+		strv_push(&c->p->kernel_args, b.s);
+	}
 	if (*c->s->guest.cmdline)
 		strv_pushf(&c->p->kernel_args, "%s", c->s->guest.cmdline);
 }

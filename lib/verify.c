@@ -213,7 +213,8 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 }
 
 static void verify_devices(struct tiervm_verdict *v, json_object *exp,
-			   json_object *report, json_object *guest)
+			   json_object *report, json_object *guest,
+			   long long dram_tier)
 {
 	json_object *nv = get(exp, "nvdimms"), *cxl = get(exp, "cxl");
 	long long regions = 0, memdevs = 0;
@@ -252,6 +253,38 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 		rowf(v, memdevs == (long long)json_object_array_length(cxl),
 		     "CXL memory devices", "%lld",
 		     (long long)json_object_array_length(cxl), "%lld", memdevs);
+	for (size_t i = 0; cxl && i < json_object_array_length(cxl); i++) {
+		json_object *e = json_object_array_get_idx(cxl, i), *g = NULL;
+		json_object *got = get(report, "cxl"), *gn;
+		const char *mode = gets(e, "mode");
+		char what[96], gs[128];
+
+		for (size_t k = 0; got && k < json_object_array_length(got); k++)
+			if (!strcmp(gets(json_object_array_get_idx(got, k), "id"),
+				    gets(e, "id")))
+				g = json_object_array_get_idx(got, k);
+		snprintf(what, sizeof(what), "cxl %s %s", gets(e, "id"), mode);
+		snprintf(gs, sizeof(gs), "%s %s", g ? gets(g, "region") : "-",
+			 g ? gets(g, "status") : "no report");
+		verdict_row(v, g && !strcmp(gets(g, "status"), "ok") ? "ok" : "FAIL",
+			    what, "region committed", gs);
+		if (strcmp(mode, "kmem") || !g)
+			continue;
+		/* the kernel picks the node: the window's own, after the SRAT's */
+		gn = find_node(get(guest, "nodes"), geti(g, "node", -1));
+		snprintf(what, sizeof(what), "cxl %s node %lld memory (MiB)",
+			 gets(e, "id"), geti(g, "node", -1));
+		snprintf(gs, sizeof(gs), "%lld", geti(gn, "memory", 0) >> 20);
+		verdict_row(v, geti(gn, "memory", 0) > 0 &&
+				       geti(gn, "memory", 0) <= geti(e, "size", 0) ?
+				       "ok" : "FAIL",
+			    what, "online, at most the device size", gs);
+		snprintf(what, sizeof(what), "cxl %s node %lld memory tier",
+			 gets(e, "id"), geti(g, "node", -1));
+		snprintf(gs, sizeof(gs), "%lld", geti(gn, "tier", -1));
+		verdict_row(v, geti(gn, "tier", -1) > dram_tier ? "ok" : "FAIL",
+			    what, "below DRAM's (dax kmem)", gs);
+	}
 }
 
 void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
@@ -300,7 +333,7 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 		boot_seen |= boot_node;
 		verify_node(v, plan->expected, e, g, kver, dram_tier, boot_node);
 	}
-	verify_devices(v, plan->expected, report, guest);
+	verify_devices(v, plan->expected, report, guest, dram_tier);
 	verify_hwloc(report, v);
 }
 

@@ -8,6 +8,12 @@ XDG_RUNTIME_DIR=$(mktemp -d)
 export XDG_RUNTIME_DIR
 trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
 name=$(sed -n 's/^name: *//p' "$spec")
+# NVDIMM backing files this test makes (absent before) are removed after
+created=
+for p in $(sed -n 's/.*path: *\([^,}]*\).*/\1/p' "$spec"); do
+	[ -e "$p" ] || created="$created $p"
+done
+trap 'rm -rf "$XDG_RUNTIME_DIR"; for p in $created; do rm -f "$p" "$p.tiervm"; done' EXIT
 
 case $want in
 timeout) extra="--timeout 40" ;;
