@@ -72,7 +72,7 @@ static char *read_small(const char *path)
 }
 
 /* what provisioning did at boot, repeated in every report */
-static json_object *provisioned, *provisioned_cxl;
+static json_object *provisioned, *provisioned_cxl, *provisioned_sr;
 
 static json_object *report(void)
 {
@@ -96,6 +96,7 @@ static json_object *report(void)
 	}
 	json_object_object_add(o, "nvdimms", json_object_get(provisioned));
 	json_object_object_add(o, "cxl", json_object_get(provisioned_cxl));
+	json_object_object_add(o, "soft_reserved", json_object_get(provisioned_sr));
 	s = run("numactl -H 2>&1");
 	json_object_object_add(o, "numactl", json_object_new_string(s));
 	free(s);
@@ -201,6 +202,7 @@ int main(void)
 
 		provisioned = provision_nvdimms(cmdline);
 		provisioned_cxl = provision_cxls(cmdline);
+		provisioned_sr = provision_soft_reserved(cmdline);
 		free(cmdline);
 	}
 	say("ready");

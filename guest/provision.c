@@ -38,6 +38,20 @@ static char *run(const char *cmd, int *status)
 }
 
 /* The first namespace with a size in @region, from `ndctl list`. */
+static char *read_small(const char *path)
+{
+	char buf[64] = "";
+	FILE *f = fopen(path, "re");
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	return xstrdup(buf);
+}
+
 static json_object *find_namespace(const char *region)
 {
 	char *cmd = xasprintf("ndctl list -r %s -N -X 2>/dev/null", region);
@@ -300,6 +314,93 @@ json_object *provision_cxls(const char *cmdline)
 		*mode++ = '\0';
 		json_object_array_add(all, provision_cxl(item, mode, index));
 	}
+	free(list);
+	return all;
+}
+
+/*
+ * Soft-reserved nodes, marked memmap=SIZE!ADDR: the kernel's nd_e820 makes
+ * each range a legacy pmem region on the node it belongs to.  Its contents
+ * are RAM, new at every boot, so it is always given a devdax namespace and
+ * onlined with daxctl.
+ */
+json_object *provision_soft_reserved(const char *cmdline)
+{
+	json_object *all = json_object_new_array(), *regions;
+	const char *p = strstr(cmdline, "tiervm.softreserved=");
+	char *list, *save = NULL, *out;
+	int st;
+
+	if (!p)
+		return all;
+	out = run("ndctl list -R 2>/dev/null", &st);
+	regions = json_tokener_parse(out);
+	free(out);
+	if (regions && json_object_is_type(regions, json_type_object)) {
+		json_object *a = json_object_new_array();
+
+		json_object_array_add(a, regions);
+		regions = a;
+	}
+	list = xstrdup(p + strlen("tiervm.softreserved="));
+	list[strcspn(list, " \n")] = '\0';
+	for (char *item = strtok_r(list, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		json_object *r = json_object_new_object(), *ns = NULL;
+		const char *region = NULL, *status = "ok";
+		struct sbuf log = { 0 };
+		int node = atoi(item);
+		char *cmd;
+
+		/*
+		 * The range left System RAM, so its node is offline: the region's
+		 * numa_node falls back to an online node, its target_node is it.
+		 */
+		for (size_t i = 0; regions && i < json_object_array_length(regions); i++) {
+			json_object *g = json_object_array_get_idx(regions, i);
+			char *path = xasprintf("/sys/bus/nd/devices/%s/target_node",
+					       str(g, "dev") ? str(g, "dev") : "none");
+			char *t = read_small(path);
+
+			if (*t && atoi(t) == node)
+				region = str(g, "dev");
+			free(t);
+			free(path);
+		}
+		json_object_object_add(r, "node", json_object_new_int(node));
+		if (!region) {
+			status = "no legacy pmem region on this node (memmap= not honoured?)";
+			goto next;
+		}
+		json_object_object_add(r, "region", json_object_new_string(region));
+		ns = find_namespace(region);
+		cmd = ns ? xasprintf("ndctl create-namespace -f -e %s -m devdax 2>&1", str(ns, "dev")) :
+			   xasprintf("ndctl create-namespace -r %s -m devdax 2>&1", region);
+		out = run(cmd, &st);
+		sbuf_addf(&log, "$ %s\n%s", cmd, out);
+		free(cmd);
+		free(out);
+		json_object_put(ns);
+		ns = find_namespace(region);
+		if (!ns || !chardev(ns)) {
+			status = "no devdax namespace";
+			goto next;
+		}
+		cmd = xasprintf("daxctl reconfigure-device --mode=system-ram %s 2>&1", chardev(ns));
+		out = run(cmd, &st);
+		sbuf_addf(&log, "$ %s\n%s", cmd, out);
+		free(cmd);
+		free(out);
+		if (st)
+			status = "daxctl failed";
+next:
+		json_object_object_add(r, "status", json_object_new_string(status));
+		json_object_object_add(r, "log", json_object_new_string(log.s ? log.s : ""));
+		sbuf_free(&log);
+		json_object_put(ns);
+		json_object_array_add(all, r);
+	}
+	json_object_put(regions);
 	free(list);
 	return all;
 }

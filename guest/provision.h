@@ -9,5 +9,7 @@
 json_object *provision_nvdimms(const char *cmdline);
 /* Create and online every CXL device named on @cmdline (tiervm.cxl=ID:MODE). */
 json_object *provision_cxls(const char *cmdline);
+/* Online every soft-reserved node named on @cmdline (tiervm.softreserved=N,...). */
+json_object *provision_soft_reserved(const char *cmdline);
 
 #endif

@@ -5,10 +5,12 @@
  * show for it are written side by side.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "layout.h"
 #include "plan_internal.h"
 
 /* Where every CXL fixed memory window must be sized (QEMU, cxl-host.c). */
@@ -400,8 +402,53 @@ static void check_qemu(struct plan_ctx *c)
 			 "kvm is not usable here (/dev/kvm cannot be opened read-write); use auto or tcg");
 }
 
+/*
+ * Debian's kernels lack CONFIG_EFI_FAKE_MEMMAP, so efi_fake_mem= cannot mark
+ * soft-reserved memory; memmap=SIZE!ADDR marks the node's range as legacy
+ * persistent memory instead, which the probe onlines with ndctl and daxctl
+ * on the same node.  The guest then sees pmem, not "Soft Reserved".
+ */
+static void soft_reserved(struct plan_ctx *c)
+{
+	struct tiervm_layout l;
+	struct sbuf nodes = { 0 };
+
+	tiervm_layout_compute(c->s, &l);
+	for (unsigned id = 0; id < c->s->n_nodes; id++) {
+		const struct tiervm_node *n = tiervm_spec_node(c->s, id);
+		const struct tiervm_range *r = &l.pieces[id][0];
+		json_object *e, *o;
+		char buf[40];
+
+		if (n->kind != TIERVM_KIND_SOFT_RESERVED || !n->memory)
+			continue;
+		strv_pushf(&c->p->kernel_args, "memmap=%llu!0x%llx",
+			   (unsigned long long)r->size, (unsigned long long)r->start);
+		sbuf_addf(&nodes, "%s%u", nodes.len ? "," : "", id);
+		plan_note(c,
+			  "node %u: Debian's kernels cannot fake EFI soft-reserved memory (no CONFIG_EFI_FAKE_MEMMAP); its range 0x%llx-0x%llx is marked with memmap=! and the guest sees legacy persistent memory, onlined as a node with daxctl",
+			  id, (unsigned long long)r->start,
+			  (unsigned long long)(r->start + r->size - 1));
+		e = json_object_array_get_idx(c->exp_nodes, id);
+		o = json_object_new_object();
+		snprintf(buf, sizeof(buf), "%llx", (unsigned long long)r->start);
+		json_object_object_add(o, "start", json_object_new_string(buf));
+		snprintf(buf, sizeof(buf), "%llx",
+			 (unsigned long long)(r->start + r->size - 1));
+		json_object_object_add(o, "end", json_object_new_string(buf));
+		json_object_object_add(o, "as", json_object_new_string(
+							"Persistent Memory (legacy)"));
+		json_object_object_add(e, "reserved_range", o);
+	}
+	if (nodes.len)
+		strv_pushf(&c->p->kernel_args, "tiervm.softreserved=%s", nodes.s);
+	sbuf_free(&nodes);
+	tiervm_layout_clear(&l);
+}
+
 static void kernel_args(struct plan_ctx *c)
 {
+	soft_reserved(c);
 	if (c->s->n_vmems)
 		/* Linux leaves hot-plugged blocks offline without it (6.1) */
 		strv_pushf(&c->p->kernel_args,

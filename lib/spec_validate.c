@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layout.h"
 #include "resolve.h"
 #include "spec_internal.h"
 
@@ -425,6 +426,48 @@ static void check_cxls(const struct tiervm_spec *s, struct tiervm_diags *d)
 	}
 }
 
+/*
+ * Soft-reserved memory is marked by address on the kernel command line, so
+ * its node must be one range above 4G (a range across the PCI hole or two
+ * nodes makes one dax device of both, half of which fails), starting on a
+ * 128M memory block.
+ */
+static void check_soft_reserved(const struct tiervm_spec *s,
+				struct tiervm_diags *d)
+{
+	struct tiervm_layout l;
+	uint64_t before = 0;
+
+	tiervm_layout_compute(s, &l);
+	for (unsigned id = 0; id < s->n_nodes; id++) {
+		const struct tiervm_node *n = tiervm_spec_node(s, id);
+		const struct tiervm_range *r;
+		char *p;
+
+		if (!n)
+			break;
+		r = &l.pieces[id][0];
+		p = xasprintf("nodes[%u]", (unsigned)(n - s->nodes));
+		if (n->kind == TIERVM_KIND_SOFT_RESERVED && n->memory &&
+		    (r->start < 4 * GiB || l.pieces[id][1].size))
+			diag_add(d, n->line, p,
+				 "soft-reserved memory must lie above 4G, but this node's starts at 0x%llx: QEMU's %s machine keeps the first %s of RAM below 4G once the guest has %s or more, so give the nodes before it that much",
+				 (unsigned long long)r->start,
+				 s->machine.pc ? "pc" : "q35",
+				 s->machine.pc ? "3G" : "2G",
+				 s->machine.pc ? "3.5G" : "2.75G");
+		else if (n->kind == TIERVM_KIND_SOFT_RESERVED && n->memory &&
+			 r->start % MEMORY_BLOCK)
+			diag_add(d, n->line, p,
+				 "soft-reserved memory would start at 0x%llx, not on a 128M memory block: make the memory of the nodes before it (%llu bytes) a multiple of 128M",
+				 (unsigned long long)r->start,
+				 (unsigned long long)before);
+		before += n->memory;
+		free(p);
+	}
+	tiervm_layout_clear(&l);
+}
+
 /* A file backing two things would be written by both. */
 static void check_paths(const struct tiervm_spec *s, struct tiervm_diags *d)
 {
@@ -483,6 +526,7 @@ void spec_validate(const struct tiervm_spec *s, struct tiervm_diags *d)
 	check_vmems(s, d);
 	check_cxls(s, d);
 	check_paths(s, d);
+	check_soft_reserved(s, d);
 	before = d->count;
 	/* Derived values (HMAT tables QEMU must encode) need a sane base. */
 	if (before == 0) {

@@ -106,12 +106,15 @@ static long long kmem_on(json_object *expected, long long node)
 }
 
 static void verify_node(struct tiervm_verdict *v, json_object *exp,
-			json_object *e, json_object *g, int kver, long long dram_tier,
-			bool boot_node)
+			json_object *guest_root, json_object *e, json_object *g,
+			int kver, long long dram_tier, bool boot_node)
 {
 	long long id = geti(e, "id", -1);
-	long long kmem = kmem_on(exp, id);
-	long long mem = geti(e, "memory", 0) + vmem_on(exp, id) + kmem;
+	/* a soft-reserved node's memory comes back through dax kmem */
+	bool sr = get(e, "reserved_range") != NULL;
+	long long kmem = kmem_on(exp, id) + (sr ? geti(e, "memory", 0) : 0);
+	long long mem = geti(e, "memory", 0) + vmem_on(exp, id) +
+			(sr ? 0 : kmem_on(exp, id));
 	long long gmem = geti(g, "memory", -1);
 	/*
 	 * MemTotal leaves out what the kernel reserved at boot: its struct
@@ -153,6 +156,25 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 	snprintf(what, sizeof(what), "node %lld distances", id);
 	verdict_row(v, strcmp(es, gs) ? "FAIL" : "ok", what, es, gs);
 
+	if (sr) {
+		json_object *rr = get(e, "reserved_range"), *io = get(guest_root, "iomem");
+		const char *found = "absent";
+
+		snprintf(what, sizeof(what), "node %lld reserved range", id);
+		snprintf(es, sizeof(es), "%s-%s %s", gets(rr, "start"), gets(rr, "end"),
+			 gets(rr, "as"));
+		for (size_t i = 0; io && i < json_object_array_length(io); i++) {
+			json_object *r = json_object_array_get_idx(io, i);
+			char a[40], b[40];
+
+			snprintf(a, sizeof(a), "0x%s", gets(rr, "start"));
+			snprintf(b, sizeof(b), "0x%s", gets(rr, "end"));
+			if (!strcmp(gets(r, "name"), gets(rr, "as")) &&
+			    !strcmp(gets(r, "start"), a) && !strcmp(gets(r, "end"), b))
+				found = "present";
+		}
+		verdict_row(v, strcmp(found, "present") ? "FAIL" : "ok", what, es, found);
+	}
 	if (ea) {
 		json_object *acc = get(g, "access"), *ga = NULL;
 
@@ -198,7 +220,7 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 	}
 	snprintf(what, sizeof(what), "node %lld memory tier", id);
 	snprintf(gs, sizeof(gs), "%lld", geti(g, "tier", -1));
-	if (kmem && !geti(e, "memory", 0))
+	if (kmem && (sr || !geti(e, "memory", 0)))
 		/* dax kmem registers its nodes below DRAM (6.1+) */
 		verdict_row(v, geti(g, "tier", -1) > dram_tier ? "ok" : "FAIL",
 			    what, "below DRAM's (dax kmem)", gs);
@@ -331,7 +353,7 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 			continue;
 		}
 		boot_seen |= boot_node;
-		verify_node(v, plan->expected, e, g, kver, dram_tier, boot_node);
+		verify_node(v, plan->expected, guest, e, g, kver, dram_tier, boot_node);
 	}
 	verify_devices(v, plan->expected, report, guest, dram_tier);
 	verify_hwloc(report, v);
