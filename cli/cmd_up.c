@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,37 @@ static bool save_json(struct tiervm_vm *vm, const char *file, json_object *o)
 	return ok;
 }
 
+/* The guest's /sys and /proc as a tarball, for `tiervm host --root`. */
+static bool save_capture(struct tiervm_vm *vm, const char *file,
+			 tiervm_error **errp)
+{
+	json_object *r = tiervm_probe_call(vm, "capture", 120000, NULL, NULL, errp), *t;
+	unsigned char *bytes = NULL;
+	size_t len = 0;
+	bool ok = false;
+	FILE *f;
+
+	if (!r)
+		return false;
+	if (!json_object_object_get_ex(r, "tarball", &t) ||
+	    !(bytes = base64_decode(json_object_get_string(t), &len)) || len < 20) {
+		tiervm_error_setg(errp, "the guest sent no capture tarball");
+		goto out;
+	}
+	f = fopen(file, "wxe");
+	if (!f || fwrite(bytes, 1, len, f) != len || fclose(f) != 0) {
+		tiervm_error_set_errno(errp, errno, "cannot write %s", file);
+		goto out;
+	}
+	fprintf(stderr, "tiervm: captured the guest's /sys and /proc in %s (%zu bytes)\n",
+		file, len);
+	ok = true;
+out:
+	free(bytes);
+	json_object_put(r);
+	return ok;
+}
+
 int cmd_up(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -40,10 +72,11 @@ int cmd_up(int argc, char **argv)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "accel", required_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "capture", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool check = false, json = false;
-	const char *kernel = NULL, *accel = NULL;
+	const char *kernel = NULL, *accel = NULL, *capture = NULL;
 	long timeout_s = 0;
 	struct progress prog = { .start = tiervm_now_ms() };
 	struct tiervm_qemu_caps caps = { 0 };
@@ -57,8 +90,11 @@ int cmd_up(int argc, char **argv)
 	tiervm_error *err = NULL;
 	int c, rc = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "cjk:a:t:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "cjk:a:t:C:", opts, NULL)) != -1) {
 		switch (c) {
+		case 'C':
+			capture = optarg;
+			break;
 		case 'c':
 			check = true;
 			break;
@@ -88,7 +124,10 @@ int cmd_up(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		return usage_error("usage: tiervm up SPEC [--check] [--json] [--kernel K] [--accel kvm|tcg] [--timeout S]");
+		return usage_error("usage: tiervm up SPEC [--check] [--json] [--kernel K] [--accel kvm|tcg] [--timeout S] [--capture FILE]");
+	if (capture && access(capture, F_OK) == 0)
+		return usage_error("--capture: %s exists; tiervm does not overwrite it",
+				   capture);
 
 	spec = tiervm_spec_parse(argv[optind], &err);
 	if (!spec)
@@ -168,6 +207,10 @@ int cmd_up(int argc, char **argv)
 		free(table);
 	}
 	rc = verdict.failed ? EXIT_FAIL : EXIT_OK;
+	if (capture && !save_capture(vm, capture, &err)) {
+		rc = report(err);
+		err = NULL;
+	}
 	if (check) {
 		tiervm_probe_send(vm, "poweroff", NULL);
 		if (!tiervm_vm_wait_exit(vm, 30000))

@@ -76,6 +76,7 @@ mkdir -p "$stage/bin" "$stage/sbin" "$stage/proc" "$stage/sys" "$stage/dev" \
 	"$stage/run" "$stage/tmp" "$stage/etc" "$stage/lib/modules"
 cp /bin/busybox "$stage/bin/busybox"
 cp "$probe" "$stage/bin/tiervm-probe"
+cp "$(dirname "$0")/tiervm-capture" "$stage/bin/tiervm-capture"
 
 # The real tools and every library they load.
 for tool in numactl lstopo-no-graphics ndctl daxctl cxl; do

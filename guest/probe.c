@@ -7,6 +7,8 @@
  *   report    the guest's memory view as JSON (the host inventory schema,
  *             plus kernel, numactl -H and lstopo XML)
  *   poweroff  acknowledge ("TIERVM-ACK poweroff"), sync and power off
+ *   capture   the /sys and /proc files `tiervm host` reads, with lstopo's XML
+ *             and this report, as a base64 gzip tarball ("tarball")
  *   pmem-write DEV, pmem-read DEV
  *             write a fixed 1 MiB pattern at the start of /dev/DEV (a
  *             pmem block device), or read it back; both answer its FNV-1a
@@ -103,6 +105,27 @@ static json_object *report(void)
 	s = run("lstopo-no-graphics --of xml 2>&1");
 	json_object_object_add(o, "lstopo_xml", json_object_new_string(s));
 	free(s);
+	return o;
+}
+
+static json_object *capture(void)
+{
+	json_object *o = json_object_new_object(), *rep = report();
+	FILE *f = fopen("/tmp/tiervm-report.json", "we");
+	char *tar;
+
+	if (f) {
+		fputs(json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN |
+						     JSON_C_TO_STRING_NOSLASHESCAPE), f);
+		fclose(f);
+	}
+	json_object_put(rep);
+	/* the capture script picks up the XML and the report beside it */
+	tar = run("lstopo-no-graphics --of xml > /tmp/lstopo.xml 2>/dev/null; "
+		  "cp /tmp/tiervm-report.json /tmp/lstopo.xml.report 2>/dev/null; "
+		  "tiervm-capture /tmp/lstopo.xml | base64 | tr -d '\\n'");
+	json_object_object_add(o, "tarball", json_object_new_string(tar));
+	free(tar);
 	return o;
 }
 
@@ -222,8 +245,10 @@ int main(void)
 		}
 		line[len] = '\0';
 		len = 0;
-		if (!strcmp(line, "report") || !strncmp(line, "pmem-", 5)) {
+		if (!strcmp(line, "report") || !strcmp(line, "capture") ||
+		    !strncmp(line, "pmem-", 5)) {
 			json_object *o = !strcmp(line, "report") ? report() :
+					 !strcmp(line, "capture") ? capture() :
 					 !strncmp(line, "pmem-write ", 11) ?
 							   pmem_io(line + 11, true) :
 					 !strncmp(line, "pmem-read ", 10) ?

@@ -3,6 +3,7 @@
  * The guest image cache ($XDG_CACHE_HOME/tiervm): one directory per kernel
  * choice and probe build, made by the image builder script on first use.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -90,6 +91,44 @@ static char *slurp_line(const char *path)
 	return xstrdup(*buf ? buf : "unknown");
 }
 
+/*
+ * An image is keyed by the probe and builder it was made with; once a new
+ * one is built, older images of the same kernel choice are dead weight
+ * (about 15M each) and go.  Only tiervm's own cache is touched.
+ */
+static void drop_stale(const char *base, const char *fresh)
+{
+	char *images = xasprintf("%s/images", base);
+	const char *name = strrchr(fresh, '/') + 1;
+	size_t prefix = (size_t)(strrchr(name, '-') - name) + 1;
+	struct dirent *de;
+	DIR *d = opendir(images);
+
+	while (d && (de = readdir(d))) {
+		char *path, *argv[4];
+		char *out = NULL;
+		int status;
+
+		if (strncmp(de->d_name, name, prefix) || !strcmp(de->d_name, name) ||
+		    strstr(de->d_name, ".lock") || strlen(de->d_name) != strlen(name))
+			continue;
+		path = xasprintf("%s/%s", images, de->d_name);
+		argv[0] = "rm";
+		argv[1] = "-rf";
+		argv[2] = path;
+		argv[3] = NULL;
+		if (tiervm_run_capture(argv, &out, &status, NULL))
+			free(out);
+		free(path);
+		path = xasprintf("%s/%s.lock", images, de->d_name);
+		unlink(path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(images);
+}
+
 bool tiervm_image_get(const char *choice, struct tiervm_image *img,
 		      tiervm_error **errp)
 {
@@ -103,6 +142,12 @@ bool tiervm_image_get(const char *choice, struct tiervm_image *img,
 	memset(img, 0, sizeof(*img));
 	h = file_hash(probe, h);
 	h = file_hash(builder, h);
+	{
+		char *capture = helper("tiervm-capture");
+
+		h = file_hash(capture, h);
+		free(capture);
+	}
 	if (kind[0] == '/' || kind[0] == '.') {
 		h = file_hash(kind, h);
 		dir = xasprintf("%s/images/custom-%016llx", base,
@@ -141,6 +186,7 @@ bool tiervm_image_get(const char *choice, struct tiervm_image *img,
 			goto out;
 		}
 		img->built = true;
+		drop_stale(base, dir);
 	}
 	{
 		char *rel = xasprintf("%s/kernel-release", dir);

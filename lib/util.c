@@ -102,3 +102,33 @@ void sbuf_free(struct sbuf *b)
 	b->s = NULL;
 	b->len = b->cap = 0;
 }
+
+unsigned char *base64_decode(const char *in, size_t *out_len)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t len = strlen(in), n = 0;
+	unsigned char *out = xcalloc(len / 4 * 3 + 3, 1);
+	uint32_t acc = 0;
+	int bits = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		const char *p;
+
+		if (in[i] == '=' || in[i] == '\n' || in[i] == '\r')
+			continue;
+		p = strchr(alphabet, in[i]);
+		if (!p || !in[i]) {
+			free(out);
+			return NULL;
+		}
+		acc = acc << 6 | (uint32_t)(p - alphabet);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	*out_len = n;
+	return out;
+}

@@ -38,6 +38,9 @@ void sbuf_addf(struct sbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sbuf_free(struct sbuf *b);
 
+/* NULL when @in is not base64 */
+unsigned char *base64_decode(const char *in, size_t *out_len);
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a) ((((x) + (a) - 1) / (a)) * (a))
 
