@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "qmp.h"
@@ -102,14 +103,26 @@ static long long qemu_size(struct tiervm_qmp *q, const char *id,
 	return size;
 }
 
+static long long wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int cmd_resize(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "no-wait", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool wait = true, tty = isatty(STDERR_FILENO);
+	bool wait = true, json = false, tty = isatty(STDERR_FILENO);
+	/* wall clock (µs) of the qom-set, of QEMU's own event stamp, and of
+	 * when tiervm saw it: their difference is tiervm's added delay */
+	long long wall_set = 0, wall_event = 0, wall_seen = 0;
 	long timeout_s = 60;
 	struct tiervm_vm *vm = NULL;
 	struct tiervm_qmp *q = NULL;
@@ -119,8 +132,10 @@ int cmd_resize(int argc, char **argv)
 	long long start, t_qemu = -1, t_guest = -1, node, base_mem, from, got, mem = -1;
 	int c, rc = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "nt:", opts, NULL)) != -1) {
-		if (c == 'n') {
+	while ((c = getopt_long(argc, argv, "njt:", opts, NULL)) != -1) {
+		if (c == 'j') {
+			json = true;
+		} else if (c == 'n') {
 			wait = false;
 		} else if (c == 't') {
 			char *end;
@@ -186,6 +201,7 @@ int cmd_resize(int argc, char **argv)
 	json_object_object_add(args, "property", json_object_new_string("requested-size"));
 	json_object_object_add(args, "value", json_object_new_int64((int64_t)target));
 	start = tiervm_now_ms();
+	wall_set = wall_us();
 	r = tiervm_qmp_execute(q, "qom-set", args, QMP_TIMEOUT, &err);
 	if (!r && err)
 		goto fail;
@@ -197,7 +213,8 @@ int cmd_resize(int argc, char **argv)
 
 	got = from;
 	while (tiervm_now_ms() - start < timeout_s * 1000) {
-		json_object *ev = tiervm_qmp_event(q, 200, &err);
+		/* events are rate-limited: poll QEMU every 50 ms as well */
+		json_object *ev = tiervm_qmp_event(q, 50, &err);
 
 		if (err) {
 			tiervm_error_prefix(&err, "during the resize (requested %s, QEMU had reached %lld MiB): ",
@@ -207,8 +224,14 @@ int cmd_resize(int argc, char **argv)
 		if (ev) {
 			/* MEMORY_DEVICE_SIZE_CHANGE carries the new plugged size */
 			if (!strcmp(json_object_get_string(get(ev, "event")),
-				    "MEMORY_DEVICE_SIZE_CHANGE"))
+				    "MEMORY_DEVICE_SIZE_CHANGE")) {
+				json_object *ts = get(ev, "timestamp");
+
 				got = geti(get(ev, "data"), "size");
+				if (got == (long long)target && !wall_event)
+					wall_event = geti(ts, "seconds") * 1000000 +
+						     geti(ts, "microseconds");
+			}
 			json_object_put(ev);
 		} else {
 			got = qemu_size(q, argv[optind + 1], &err);
@@ -217,8 +240,10 @@ int cmd_resize(int argc, char **argv)
 				goto fail;
 			}
 		}
-		if (got == (long long)target && t_qemu < 0)
+		if (got == (long long)target && t_qemu < 0) {
 			t_qemu = tiervm_now_ms() - start;
+			wall_seen = wall_us();
+		}
 		if (t_qemu >= 0) {
 			mem = node_memory(vm, node, &err);
 			if (mem < 0)
@@ -248,6 +273,32 @@ int cmd_resize(int argc, char **argv)
 					  "; the guest could not unplug memory in use" :
 					  "; is the memory onlined (memhp_default_state)?");
 		goto fail;
+	}
+	/*
+	 * QEMU rate-limits MEMORY_DEVICE_SIZE_CHANGE to one a second per
+	 * device and stamps it when it happened: for the timing report, wait
+	 * for the one that carries the final size.
+	 */
+	while (json && !wall_event && tiervm_now_ms() - start < timeout_s * 1000) {
+		json_object *ev = tiervm_qmp_event(q, 1500, NULL), *ts;
+
+		if (!ev)
+			break;
+		ts = get(ev, "timestamp");
+		if (!strcmp(json_object_get_string(get(ev, "event")),
+			    "MEMORY_DEVICE_SIZE_CHANGE") &&
+		    geti(get(ev, "data"), "size") == (long long)target)
+			wall_event = geti(ts, "seconds") * 1000000 +
+				     geti(ts, "microseconds");
+		json_object_put(ev);
+	}
+	if (json) {
+		printf("{\"device\": \"%s\", \"from\": %lld, \"to\": %llu, \"qemu_s\": %.3f, \"guest_s\": %.3f, "
+		       "\"set_us\": %lld, \"qemu_event_us\": %lld, \"seen_us\": %lld}\n",
+		       argv[optind + 1], from, (unsigned long long)target,
+		       (double)t_qemu / 1000.0, (double)t_guest / 1000.0, wall_set,
+		       wall_event, wall_seen);
+		goto out;
 	}
 	printf("%s: %lld MiB -> %llu MiB; QEMU after %.2f s, guest node %lld (%lld MiB) after %.2f s\n",
 	       argv[optind + 1], from >> 20, (unsigned long long)(target >> 20),

@@ -166,7 +166,14 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 		const char *b, *e;
 		ssize_t n;
 
-		reached = console_stage(vm, reached, progress, opaque);
+		{
+			size_t before = reached;
+
+			reached = console_stage(vm, reached, progress, opaque);
+			/* the probe has its port open now: ask at once */
+			if (before < ARRAY_SIZE(stages) && reached == ARRAY_SIZE(stages))
+				last_send = 0;
+		}
 		if (now - start > timeout_ms) {
 			tiervm_error_setg(errp,
 					  "the guest did not report within %d s: the %s stage never arrived (see %s/console.log)",

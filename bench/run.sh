@@ -1,0 +1,77 @@
+#!/bin/sh
+# tiervm's benchmarks, printed as numbers (not timed tests: a shared
+# machine's noise belongs in a measurement, not in a pass/fail).
+#   plan:   a 64-node spec, full HMAT and distances  (target < 20 ms, < 10 MB)
+#   host:   tiervm host --json on the largest fixture and a synthetic
+#           128-node tree                              (target < 20 ms)
+#   up:     tiervm up --check on the demo against a bare QEMU boot of the
+#           same kernel and initramfs that powers off at once (ratio <= 1.15)
+#   nvdimm: up --check to a verified 1G NVDIMM kmem node, beside the demo
+#   resize: virtio-mem resize as tiervm reports it against QEMU's own event
+#           time stamps: tiervm's added delay      (target < 100 ms)
+# usage: bench/run.sh [BUILD_DIR]   (after scripts/setup.sh)
+set -eu
+cd "$(dirname "$0")/.."
+build=${1:-build}
+tiervm=$build/tiervm
+work=$(mktemp -d)
+XDG_RUNTIME_DIR=$work/run
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+export XDG_RUNTIME_DIR
+trap 'rm -rf "$work"' EXIT
+now() { date +%s%N; }
+ms() { echo "scale=1; ($2 - $1) / 1000000" | bc; }
+
+echo "== plan"
+"$build/bench-plan" 50
+
+echo "== host"
+tar -xjf ../shared/fixtures/hosts/128ia64-17n4s2c/128ia64-17n4s2c.tar.bz2 -C "$work"
+"$build/bench-host" "$work/128ia64-17n4s2c" 100
+"$build/bench-host" --synthetic "$work/synthetic128" 100
+
+echo "== up"
+"$tiervm" up examples/demo.yaml --check --accel tcg > /dev/null 2>&1 # warm the image cache
+set --
+while IFS= read -r a; do set -- "$@" "$a"; done <<EOT
+$("$tiervm" plan examples/demo.yaml --format argv)
+EOT
+image=$(ls -d "${XDG_CACHE_HOME:-$HOME/.cache}"/tiervm/images/debian-stable-* | grep -v lock | head -n 1)
+best_up= best_bare=
+for i in 1 2 3; do
+	t0=$(now)
+	"$tiervm" up examples/demo.yaml --check --accel tcg > /dev/null 2>&1
+	t1=$(now)
+	"$@" -nodefaults -display none -no-reboot -kernel "$image/vmlinuz" \
+		-initrd "$image/initrd.img" -serial none \
+		-append "console=ttyS0 panic=-1 rdinit=/bin/busybox -- poweroff -f" > /dev/null 2>&1
+	t2=$(now)
+	up=$(ms "$t0" "$t1") bare=$(ms "$t1" "$t2")
+	echo "  run $i: tiervm up --check ${up} ms, bare QEMU boot ${bare} ms"
+	[ -z "$best_up" ] || [ "$(echo "$up < $best_up" | bc)" = 1 ] && best_up=$up
+	[ -z "$best_bare" ] || [ "$(echo "$bare < $best_bare" | bc)" = 1 ] && best_bare=$bare
+done
+echo "  best: up ${best_up} ms, bare ${best_bare} ms, ratio $(echo "scale=2; $best_up / $best_bare" | bc) (target <= 1.15)"
+
+echo "== nvdimm"
+cp tests/specs/nvdimm/kmem.yaml "$work/kmem.yaml"
+t0=$(now)
+"$tiervm" up "$work/kmem.yaml" --check --accel tcg > "$work/kmem.out" 2>&1 || cat "$work/kmem.out"
+t1=$(now)
+echo "  up --check to a verified 1G NVDIMM kmem node: $(ms "$t0" "$t1") ms (demo: ${best_up} ms)"
+
+echo "== resize"
+"$tiervm" up examples/virtio-mem.yaml --accel tcg > /dev/null 2>&1
+for size in 2G 256M 1G 0; do
+	j=$("$tiervm" resize vmem-hotplug vm0 "$size" --json)
+	ev=$(echo "$j" | sed -n 's/.*"qemu_event_us": \([0-9]*\).*/\1/p')
+	seen=$(echo "$j" | sed -n 's/.*"seen_us": \([0-9]*\).*/\1/p')
+	q=$(echo "$j" | sed -n 's/.*"qemu_s": \([0-9.]*\).*/\1/p')
+	g=$(echo "$j" | sed -n 's/.*"guest_s": \([0-9.]*\).*/\1/p')
+	if [ "${ev:-0}" -gt 0 ]; then
+		echo "  -> $size: QEMU ${q} s, guest ${g} s; tiervm saw QEMU's size $(( (seen - ev) / 1000 )) ms after QEMU's event stamp (target < 100 ms)"
+	else
+		echo "  -> $size: QEMU ${q} s, guest ${g} s; no size event from QEMU"
+	fi
+done
+"$tiervm" down vmem-hotplug > /dev/null 2>&1
