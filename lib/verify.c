@@ -105,9 +105,33 @@ static long long kmem_on(json_object *expected, long long node)
 	return sum;
 }
 
+/*
+ * Linux 6.7+ (mm/memory-tiers.c, mt_perf_to_adistance) ranks a node by
+ * abstract distance from its HMAT figures against DRAM's, the figures of
+ * the nodes with cpus: 576 * latency ratio * bandwidth ratio, integer
+ * arithmetic in that order, and a tier spans 128 of it (DRAM: tier 4).
+ */
+static void verify_hmat_tier(struct tiervm_verdict *v, const char *what,
+			     json_object *dram, json_object *a, const char *gs)
+{
+	long long dl = geti(dram, "read_latency", 0) + geti(dram, "write_latency", 0);
+	long long db = geti(dram, "read_bandwidth", 0) + geti(dram, "write_bandwidth", 0);
+	long long l = geti(a, "read_latency", 0) + geti(a, "write_latency", 0);
+	long long b = geti(a, "read_bandwidth", 0) + geti(a, "write_bandwidth", 0);
+	long long adist;
+	char es[64];
+
+	if (!dl || !b)
+		return;
+	adist = 576 * l / dl * db / b;
+	snprintf(es, sizeof(es), "%lld (HMAT, 6.7+)", adist / 128);
+	verdict_row(v, atoll(gs) == adist / 128 ? "ok" : "FAIL", what, es, gs);
+}
+
 static void verify_node(struct tiervm_verdict *v, json_object *exp,
 			json_object *guest_root, json_object *e, json_object *g,
-			int kver, long long dram_tier, bool boot_node)
+			int kver, long long dram_tier, bool boot_node,
+			json_object *dram_perf)
 {
 	long long id = geti(e, "id", -1);
 	/* a soft-reserved node's memory comes back through dax kmem */
@@ -224,6 +248,8 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 		/* dax kmem registers its nodes below DRAM (6.1+) */
 		verdict_row(v, geti(g, "tier", -1) > dram_tier ? "ok" : "FAIL",
 			    what, "below DRAM's (dax kmem)", gs);
+	else if (kver >= 607 && dram_perf && get(e, "access0"))
+		verify_hmat_tier(v, what, dram_perf, get(e, "access0"), gs);
 	else if (kver < 607)
 		/* 6.1-6.6 put every boot node in the default tier (memory_tier4) */
 		verdict_row(v, geti(g, "tier", -1) == 4 || mem == 0 ? "ok" : "note",
@@ -319,6 +345,7 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 	size_t n = json_object_array_length(exp_nodes), online = 0;
 	long long dram_tier = -1;
 	bool boot_seen = false;
+	json_object *dram_perf = NULL;
 	char es[32], gs[32];
 
 	memset(v, 0, sizeof(*v));
@@ -339,6 +366,13 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 		if (*gets(g, "cpus") && dram_tier < 0)
 			dram_tier = geti(g, "tier", -1);
 	}
+	/* DRAM's figures: those of the first node with cpus and memory */
+	for (size_t i = 0; i < n && !dram_perf; i++) {
+		json_object *e = json_object_array_get_idx(exp_nodes, i);
+
+		if (*gets(e, "cpus") && geti(e, "memory", 0))
+			dram_perf = get(e, "access0");
+	}
 	for (size_t i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(exp_nodes, i);
 		json_object *g = find_node(gnodes, geti(e, "id", -1));
@@ -353,7 +387,8 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 			continue;
 		}
 		boot_seen |= boot_node;
-		verify_node(v, plan->expected, guest, e, g, kver, dram_tier, boot_node);
+		verify_node(v, plan->expected, guest, e, g, kver, dram_tier, boot_node,
+			    dram_perf);
 	}
 	verify_devices(v, plan->expected, report, guest, dram_tier);
 	verify_hwloc(report, v);
