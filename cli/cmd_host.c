@@ -16,6 +16,14 @@ static void print_figure(uint64_t v)
 		printf(" %8llu", (unsigned long long)v);
 }
 
+static bool cxl_has_region(const struct tiervm_host *h)
+{
+	for (unsigned i = 0; i < h->n_cxl; i++)
+		if (!strcmp(h->cxl[i].type, "region"))
+			return true;
+	return false;
+}
+
 static void print_text(const struct tiervm_host *h)
 {
 	printf("%-5s %-13s %-12s %-10s %-5s %-9s %8s %8s  %s\n", "node", "kind",
@@ -60,14 +68,23 @@ static void print_text(const struct tiervm_host *h)
 		       h->nd[i].name, (unsigned long long)h->nd[i].size,
 		       h->nd[i].mode ? ", mode " : "",
 		       h->nd[i].mode ? h->nd[i].mode : "");
-	for (unsigned i = 0; i < h->n_cxl; i++)
-		printf("cxl %s %s%s%s\n", h->cxl[i].type, h->cxl[i].name,
+	for (unsigned i = 0; i < h->n_cxl; i++) {
+		printf("cxl %s %s%s%s", h->cxl[i].type, h->cxl[i].name,
 		       h->cxl[i].detail ? ": " : "",
 		       h->cxl[i].detail ? h->cxl[i].detail : "");
+		if (!strcmp(h->cxl[i].type, "memdev") && !cxl_has_region(h))
+			printf(" (no region yet: cxl create-region -m -d decoder0.0 -w 1 -t pmem|ram %s)",
+			       h->cxl[i].name);
+		printf("\n");
+	}
 	for (unsigned i = 0; i < h->n_iomem; i++) {
 		const struct tiervm_host_iomem *r = &h->iomem[i];
 
-		if (strstr(r->name, "Soft Reserved") ||
+		if (strstr(r->name, "Soft Reserved") && !h->n_dax)
+			printf("iomem %llx-%llx %s (no dax device: load dax_hmem, then daxctl reconfigure-device --mode=system-ram)\n",
+			       (unsigned long long)r->start,
+			       (unsigned long long)r->end, r->name);
+		else if (strstr(r->name, "Soft Reserved") ||
 		    strstr(r->name, "Persistent Memory") ||
 		    strstr(r->name, "CXL Window") || strstr(r->name, "kmem"))
 			printf("iomem %llx-%llx %s\n",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,12 @@
 #include "tiervm.h"
 #include "verify.h"
 #include "vm.h"
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	tiervm_interrupted = 1;
+}
 
 struct progress {
 	long long start;
@@ -129,6 +136,9 @@ int cmd_up(int argc, char **argv)
 		return usage_error("--capture: %s exists; tiervm does not overwrite it",
 				   capture);
 
+	/* ^C while the guest boots stops the QEMU we started, not just us */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	spec = tiervm_spec_parse(argv[optind], &err);
 	if (!spec)
 		goto fail;

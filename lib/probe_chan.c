@@ -174,6 +174,10 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 			if (before < ARRAY_SIZE(stages) && reached == ARRAY_SIZE(stages))
 				last_send = 0;
 		}
+		if (tiervm_interrupted) {
+			tiervm_error_setg(errp, "interrupted while waiting for the guest");
+			break;
+		}
 		if (now - start > timeout_ms) {
 			tiervm_error_setg(errp,
 					  "the guest did not report within %d s: the %s stage never arrived (see %s/console.log)",

@@ -14,6 +14,8 @@
 #include "proc.h"
 #include "vm.h"
 
+volatile int tiervm_interrupted;
+
 long long tiervm_now_ms(void)
 {
 	struct timespec ts;

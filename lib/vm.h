@@ -76,6 +76,12 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 bool tiervm_probe_send(struct tiervm_vm *vm, const char *request,
 		       tiervm_error **errp);
 
+/*
+ * Set by the CLI's SIGINT/SIGTERM handler: waits on a guest give up with
+ * an error, so the caller can stop the QEMU it started.
+ */
+extern volatile int tiervm_interrupted;
+
 long long tiervm_now_ms(void);
 long long tiervm_now_us(void);
 
