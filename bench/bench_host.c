@@ -42,22 +42,29 @@ static void synthesize(const char *dir)
 		char rel[256], val[64];
 
 		for (int m = 0; m < 128; m++)
-			sbuf_addf(&d, "%s%d", m ? " " : "", n == m ? 10 : 20 + (n ^ m) % 20);
+			sbuf_addf(&d, "%s%d", m ? " " : "",
+				  n == m ? 10 : 20 + (n ^ m) % 20);
 		sbuf_addf(&d, "\n");
 		snprintf(rel, sizeof(rel), "%s/node%d/distance", base, n);
 		put(dir, rel, d.s);
 		sbuf_free(&d);
 		snprintf(rel, sizeof(rel), "%s/node%d/cpulist", base, n);
-		snprintf(val, sizeof(val), n < 64 ? "%d-%d\n" : "\n", 4 * n, 4 * n + 3);
+		snprintf(val, sizeof(val), n < 64 ? "%d-%d\n" : "\n", 4 * n,
+			 4 * n + 3);
 		put(dir, rel, val);
 		snprintf(rel, sizeof(rel), "%s/node%d/meminfo", base, n);
-		snprintf(val, sizeof(val), "Node %d MemTotal: %d kB\n", n, 16777216);
+		snprintf(val, sizeof(val), "Node %d MemTotal: %d kB\n", n,
+			 16777216);
 		put(dir, rel, val);
-		snprintf(rel, sizeof(rel), "%s/node%d/access0/initiators/read_latency", base, n);
+		snprintf(rel, sizeof(rel),
+			 "%s/node%d/access0/initiators/read_latency", base, n);
 		put(dir, rel, n < 64 ? "80\n" : "250\n");
-		snprintf(rel, sizeof(rel), "%s/node%d/access0/initiators/read_bandwidth", base, n);
+		snprintf(rel, sizeof(rel),
+			 "%s/node%d/access0/initiators/read_bandwidth", base,
+			 n);
 		put(dir, rel, n < 64 ? "32768\n" : "8192\n");
-		snprintf(rel, sizeof(rel), "%s/node%d/memory_side_cache/index1/size", base, n);
+		snprintf(rel, sizeof(rel),
+			 "%s/node%d/memory_side_cache/index1/size", base, n);
 		put(dir, rel, "1073741824\n");
 	}
 }
@@ -70,7 +77,8 @@ int main(int argc, char **argv)
 	int runs;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s [--synthetic] ROOT [RUNS]\n", argv[0]);
+		fprintf(stderr, "usage: %s [--synthetic] ROOT [RUNS]\n",
+			argv[0]);
 		return 2;
 	}
 	if (!strcmp(argv[1], "--synthetic")) {
@@ -102,6 +110,7 @@ int main(int argc, char **argv)
 	}
 	getrusage(RUSAGE_SELF, &ru);
 	printf("host --json on %s: best %.2f ms, mean %.2f ms over %d runs (target < 20 ms); peak RSS %.1f MB\n",
-	       root, best / 1000.0, total / 1000.0 / runs, runs, ru.ru_maxrss / 1024.0);
+	       root, best / 1000.0, total / 1000.0 / runs, runs,
+	       ru.ru_maxrss / 1024.0);
 	return 0;
 }

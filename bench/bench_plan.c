@@ -18,13 +18,15 @@ static char *make_spec(void)
 {
 	struct sbuf b = { 0 };
 
-	sbuf_addf(&b, "name: bench64\nmachine: {cpus: 32, sockets: 32}\nnodes:\n");
+	sbuf_addf(&b,
+		  "name: bench64\nmachine: {cpus: 32, sockets: 32}\nnodes:\n");
 	for (int i = 0; i < 64; i++) {
 		if (i < 32)
-			sbuf_addf(&b, "  - {id: %d, cpus: %d, memory: 256M}\n", i, i);
+			sbuf_addf(&b, "  - {id: %d, cpus: %d, memory: 256M}\n",
+				  i, i);
 		else
-			sbuf_addf(&b, "  - {id: %d, memory: 128M, kind: %s}\n", i,
-				  i % 2 ? "hbm" : "cxl");
+			sbuf_addf(&b, "  - {id: %d, memory: 128M, kind: %s}\n",
+				  i, i % 2 ? "hbm" : "cxl");
 	}
 	sbuf_addf(&b, "distances:\n");
 	for (int i = 0; i < 64; i++)
@@ -34,17 +36,21 @@ static char *make_spec(void)
 	sbuf_addf(&b, "hmat:\n");
 	for (int i = 0; i < 32; i++)
 		for (int t = 0; t < 64; t++)
-			sbuf_addf(&b, "  - {initiator: %d, target: %d, latency: %d, bandwidth: %dG}\n",
-				  i, t, i == t ? 80 : 100 + 10 * ((i + t) % 20),
-				  i == t ? 32 : 8 + (i + t) % 16);
+			sbuf_addf(
+				&b,
+				"  - {initiator: %d, target: %d, latency: %d, bandwidth: %dG}\n",
+				i, t, i == t ? 80 : 100 + 10 * ((i + t) % 20),
+				i == t ? 32 : 8 + (i + t) % 16);
 	return b.s;
 }
 
 int main(int argc, char **argv)
 {
 	struct tiervm_qemu_caps caps = { .binary = "qemu-system-x86_64",
-					 .major = 7, .minor = 2,
-					 .machine_q35 = true, .machine_pc = true };
+					 .major = 7,
+					 .minor = 2,
+					 .machine_q35 = true,
+					 .machine_pc = true };
 	int iterations = argc > 1 ? atoi(argv[1]) : 50;
 	char *text = make_spec();
 	struct rusage ru;

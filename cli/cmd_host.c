@@ -34,8 +34,8 @@ static void print_text(const struct tiervm_host *h)
 		const struct tiervm_host_access *a =
 			n->access[1].present ? &n->access[1] : &n->access[0];
 		char *cpus = tiervm_format_cpulist(&n->cpus);
-		char *mem = n->memory_known ? tiervm_format_size(n->memory) :
-					      xstrdup("?");
+		char *mem = n->memory_known ? tiervm_format_size(n->memory)
+					    : xstrdup("?");
 		char tier[16] = "-", init[16] = "-";
 
 		if (n->tier >= 0)
@@ -85,8 +85,9 @@ static void print_text(const struct tiervm_host *h)
 			       (unsigned long long)r->start,
 			       (unsigned long long)r->end, r->name);
 		else if (strstr(r->name, "Soft Reserved") ||
-		    strstr(r->name, "Persistent Memory") ||
-		    strstr(r->name, "CXL Window") || strstr(r->name, "kmem"))
+			 strstr(r->name, "Persistent Memory") ||
+			 strstr(r->name, "CXL Window") ||
+			 strstr(r->name, "kmem"))
 			printf("iomem %llx-%llx %s\n",
 			       (unsigned long long)r->start,
 			       (unsigned long long)r->end, r->name);
@@ -126,9 +127,10 @@ int cmd_host(int argc, char **argv)
 	if (json) {
 		json_object *j = tiervm_host_to_json(h);
 
-		printf("%s\n", json_object_to_json_string_ext(
-				       j, JSON_C_TO_STRING_PRETTY |
-						  JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       j, JSON_C_TO_STRING_PRETTY |
+					  JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
 	} else {
 		print_text(h);

@@ -43,14 +43,15 @@ int cmd_plan(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		return usage_error("usage: tiervm plan SPEC [--format text|argv|sh|json] [--host-root DIR]");
+		return usage_error(
+			"usage: tiervm plan SPEC [--format text|argv|sh|json] [--host-root DIR]");
 	if (strcmp(format, "text") && strcmp(format, "argv") &&
 	    strcmp(format, "sh") && strcmp(format, "json"))
-		return usage_error("--format: '%s' is not text, argv, sh or json",
-				   format);
+		return usage_error(
+			"--format: '%s' is not text, argv, sh or json", format);
 
-	spec = unchecked ? tiervm_spec_parse_unchecked(argv[optind], &err) :
-			   tiervm_spec_parse(argv[optind], &err);
+	spec = unchecked ? tiervm_spec_parse_unchecked(argv[optind], &err)
+			 : tiervm_spec_parse(argv[optind], &err);
 	if (!spec)
 		goto fail;
 	host = tiervm_host_discover(host_root, &err);
@@ -68,13 +69,14 @@ int cmd_plan(int argc, char **argv)
 	} else if (!strcmp(format, "json")) {
 		json_object *j = tiervm_plan_to_json(plan);
 
-		printf("%s\n", json_object_to_json_string_ext(
-				       j, JSON_C_TO_STRING_PRETTY |
-						  JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       j, JSON_C_TO_STRING_PRETTY |
+					  JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
 	} else {
-		out = !strcmp(format, "sh") ? tiervm_plan_format_sh(plan) :
-					      tiervm_plan_format_text(plan);
+		out = !strcmp(format, "sh") ? tiervm_plan_format_sh(plan)
+					    : tiervm_plan_format_text(plan);
 		fputs(out, stdout);
 	}
 	goto out;

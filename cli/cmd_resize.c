@@ -55,11 +55,13 @@ static json_object *planned_device(struct tiervm_vm *vm, const char *id,
 		sbuf_addf(&names, "%s%s", names.len ? ", " : "", name);
 	}
 	if (!plan)
-		tiervm_error_setg(errp, "%s/plan.json is missing or unreadable", vm->dir);
+		tiervm_error_setg(errp, "%s/plan.json is missing or unreadable",
+				  vm->dir);
 	else if (!found)
-		tiervm_error_set(errp, TIERVM_E_INPUT,
-				 "'%s' is not a virtio-mem device of '%s' (it has: %s)",
-				 id, vm->name, names.s ? names.s : "none");
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"'%s' is not a virtio-mem device of '%s' (it has: %s)",
+			id, vm->name, names.s ? names.s : "none");
 	sbuf_free(&names);
 	json_object_put(plan);
 	return found;
@@ -68,7 +70,8 @@ static json_object *planned_device(struct tiervm_vm *vm, const char *id,
 static long long node_memory(struct tiervm_vm *vm, long long node,
 			     tiervm_error **errp)
 {
-	json_object *rep = tiervm_probe_report(vm, 20000, NULL, NULL, errp), *nodes;
+	json_object *rep = tiervm_probe_report(vm, 20000, NULL, NULL, errp),
+		    *nodes;
 	long long mem = -1;
 
 	if (!rep)
@@ -92,7 +95,8 @@ static long long qemu_size(struct tiervm_qmp *q, const char *id,
 	long long size = -1;
 
 	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
-		json_object *data = get(json_object_array_get_idx(devs, i), "data");
+		json_object *data =
+			get(json_object_array_get_idx(devs, i), "data");
 
 		if (!strcmp(json_object_get_string(get(data, "id")), id))
 			size = geti(data, "size");
@@ -129,7 +133,8 @@ int cmd_resize(int argc, char **argv)
 	json_object *dev = NULL, *args, *r;
 	tiervm_error *err = NULL;
 	uint64_t target, block, max;
-	long long start, t_qemu = -1, t_guest = -1, node, base_mem, from, got, mem = -1;
+	long long start, t_qemu = -1, t_guest = -1, node, base_mem, from, got,
+			 mem = -1;
 	int c, rc = EXIT_OK;
 
 	while ((c = getopt_long(argc, argv, "njt:", opts, NULL)) != -1) {
@@ -142,22 +147,24 @@ int cmd_resize(int argc, char **argv)
 
 			timeout_s = strtol(optarg, &end, 10);
 			if (*end || timeout_s <= 0)
-				return usage_error("--timeout: '%s' is not a number of seconds",
-						   optarg);
+				return usage_error(
+					"--timeout: '%s' is not a number of seconds",
+					optarg);
 		} else {
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 3)
-		return usage_error("usage: tiervm resize NAME DEVICE SIZE [--no-wait] [--timeout S]");
+		return usage_error(
+			"usage: tiervm resize NAME DEVICE SIZE [--no-wait] [--timeout S]");
 	if (!tiervm_parse_size(argv[optind + 2], &target, &err))
 		return report(err);
 	vm = tiervm_vm_open(argv[optind], &err);
 	if (!vm)
 		goto fail;
 	if (!tiervm_vm_running(vm)) {
-		tiervm_error_set(&err, TIERVM_E_INPUT, "no running guest named '%s'",
-				 vm->name);
+		tiervm_error_set(&err, TIERVM_E_INPUT,
+				 "no running guest named '%s'", vm->name);
 		goto fail;
 	}
 	dev = planned_device(vm, argv[optind + 1], &err);
@@ -167,11 +174,13 @@ int cmd_resize(int argc, char **argv)
 	max = (uint64_t)geti(dev, "size");
 	node = geti(dev, "node");
 	if (target % block || target > max) {
-		char *b = tiervm_format_size(block), *m = tiervm_format_size(max);
+		char *b = tiervm_format_size(block),
+		     *m = tiervm_format_size(max);
 
-		tiervm_error_set(&err, TIERVM_E_INPUT,
-				 "%s: %s must be a multiple of the block size (%s) and at most the device's maximum (%s)",
-				 argv[optind + 1], argv[optind + 2], b, m);
+		tiervm_error_set(
+			&err, TIERVM_E_INPUT,
+			"%s: %s must be a multiple of the block size (%s) and at most the device's maximum (%s)",
+			argv[optind + 1], argv[optind + 2], b, m);
 		free(b);
 		free(m);
 		goto fail;
@@ -193,13 +202,17 @@ int cmd_resize(int argc, char **argv)
 		goto fail;
 	args = json_object_new_object();
 	{
-		char *path = xasprintf("/machine/peripheral/%s", argv[optind + 1]);
+		char *path =
+			xasprintf("/machine/peripheral/%s", argv[optind + 1]);
 
-		json_object_object_add(args, "path", json_object_new_string(path));
+		json_object_object_add(args, "path",
+				       json_object_new_string(path));
 		free(path);
 	}
-	json_object_object_add(args, "property", json_object_new_string("requested-size"));
-	json_object_object_add(args, "value", json_object_new_int64((int64_t)target));
+	json_object_object_add(args, "property",
+			       json_object_new_string("requested-size"));
+	json_object_object_add(args, "value",
+			       json_object_new_int64((int64_t)target));
 	start = tiervm_now_ms();
 	wall_set = wall_us();
 	r = tiervm_qmp_execute(q, "qom-set", args, QMP_TIMEOUT, &err);
@@ -207,7 +220,8 @@ int cmd_resize(int argc, char **argv)
 		goto fail;
 	json_object_put(r);
 	if (!wait) {
-		printf("%s: requested %s\n", argv[optind + 1], argv[optind + 2]);
+		printf("%s: requested %s\n", argv[optind + 1],
+		       argv[optind + 2]);
 		goto out;
 	}
 
@@ -217,8 +231,10 @@ int cmd_resize(int argc, char **argv)
 		json_object *ev = tiervm_qmp_event(q, 50, &err);
 
 		if (err) {
-			tiervm_error_prefix(&err, "during the resize (requested %s, QEMU had reached %lld MiB): ",
-					    argv[optind + 2], got >> 20);
+			tiervm_error_prefix(
+				&err,
+				"during the resize (requested %s, QEMU had reached %lld MiB): ",
+				argv[optind + 2], got >> 20);
 			goto fail;
 		}
 		if (ev) {
@@ -229,14 +245,16 @@ int cmd_resize(int argc, char **argv)
 
 				got = geti(get(ev, "data"), "size");
 				if (got == (long long)target && !wall_event)
-					wall_event = geti(ts, "seconds") * 1000000 +
-						     geti(ts, "microseconds");
+					wall_event =
+						geti(ts, "seconds") * 1000000 +
+						geti(ts, "microseconds");
 			}
 			json_object_put(ev);
 		} else {
 			got = qemu_size(q, argv[optind + 1], &err);
 			if (got < 0) {
-				tiervm_error_prefix(&err, "during the resize: ");
+				tiervm_error_prefix(&err,
+						    "during the resize: ");
 				goto fail;
 			}
 		}
@@ -249,29 +267,32 @@ int cmd_resize(int argc, char **argv)
 			if (mem < 0)
 				goto fail;
 			/* the node shows the change to within one block */
-			if (llabs(mem - base_mem - ((long long)target - from)) <=
+			if (llabs(mem - base_mem -
+				  ((long long)target - from)) <=
 			    (long long)block) {
 				t_guest = tiervm_now_ms() - start;
 				break;
 			}
 		}
 		if (tty)
-			fprintf(stderr, "\rtiervm: QEMU %lld MiB of %llu MiB, guest node %lld %lld MiB   ",
-				got >> 20, (unsigned long long)(target >> 20), node,
-				mem >> 20);
+			fprintf(stderr,
+				"\rtiervm: QEMU %lld MiB of %llu MiB, guest node %lld %lld MiB   ",
+				got >> 20, (unsigned long long)(target >> 20),
+				node, mem >> 20);
 	}
 	if (tty)
 		fprintf(stderr, "\n");
 	if (t_guest < 0) {
-		tiervm_error_setg(&err,
-				  "%s: stopped after %ld s: QEMU reached %lld MiB of %llu MiB%s; guest node %lld shows %lld MiB (was %lld MiB)%s",
-				  argv[optind + 1], timeout_s, got >> 20,
-				  (unsigned long long)(target >> 20),
-				  t_qemu < 0 ? " (the guest driver did not follow)" : "",
-				  node, mem >> 20, base_mem >> 20,
-				  target < (uint64_t)from ?
-					  "; the guest could not unplug memory in use" :
-					  "; is the memory onlined (memhp_default_state)?");
+		tiervm_error_setg(
+			&err,
+			"%s: stopped after %ld s: QEMU reached %lld MiB of %llu MiB%s; guest node %lld shows %lld MiB (was %lld MiB)%s",
+			argv[optind + 1], timeout_s, got >> 20,
+			(unsigned long long)(target >> 20),
+			t_qemu < 0 ? " (the guest driver did not follow)" : "",
+			node, mem >> 20, base_mem >> 20,
+			target < (uint64_t)from
+				? "; the guest could not unplug memory in use"
+				: "; is the memory onlined (memhp_default_state)?");
 		goto fail;
 	}
 	/*
@@ -279,7 +300,8 @@ int cmd_resize(int argc, char **argv)
 	 * device and stamps it when it happened: for the timing report, wait
 	 * for the one that carries the final size.
 	 */
-	while (json && !wall_event && tiervm_now_ms() - start < timeout_s * 1000) {
+	while (json && !wall_event &&
+	       tiervm_now_ms() - start < timeout_s * 1000) {
 		json_object *ev = tiervm_qmp_event(q, 1500, NULL), *ts;
 
 		if (!ev)
@@ -296,8 +318,8 @@ int cmd_resize(int argc, char **argv)
 		printf("{\"device\": \"%s\", \"from\": %lld, \"to\": %llu, \"qemu_s\": %.3f, \"guest_s\": %.3f, "
 		       "\"set_us\": %lld, \"qemu_event_us\": %lld, \"seen_us\": %lld}\n",
 		       argv[optind + 1], from, (unsigned long long)target,
-		       (double)t_qemu / 1000.0, (double)t_guest / 1000.0, wall_set,
-		       wall_event, wall_seen);
+		       (double)t_qemu / 1000.0, (double)t_guest / 1000.0,
+		       wall_set, wall_event, wall_seen);
 		goto out;
 	}
 	printf("%s: %lld MiB -> %llu MiB; QEMU after %.2f s, guest node %lld (%lld MiB) after %.2f s\n",

@@ -44,7 +44,9 @@ static bool save_json(struct tiervm_vm *vm, const char *file, json_object *o)
 static bool save_capture(struct tiervm_vm *vm, const char *file,
 			 tiervm_error **errp)
 {
-	json_object *r = tiervm_probe_call(vm, "capture", 120000, NULL, NULL, errp), *t;
+	json_object *r = tiervm_probe_call(vm, "capture", 120000, NULL, NULL,
+					   errp),
+		    *t;
 	unsigned char *bytes = NULL;
 	size_t len = 0;
 	bool ok = false;
@@ -53,7 +55,8 @@ static bool save_capture(struct tiervm_vm *vm, const char *file,
 	if (!r)
 		return false;
 	if (!json_object_object_get_ex(r, "tarball", &t) ||
-	    !(bytes = base64_decode(json_object_get_string(t), &len)) || len < 20) {
+	    !(bytes = base64_decode(json_object_get_string(t), &len)) ||
+	    len < 20) {
 		tiervm_error_setg(errp, "the guest sent no capture tarball");
 		goto out;
 	}
@@ -62,7 +65,8 @@ static bool save_capture(struct tiervm_vm *vm, const char *file,
 		tiervm_error_set_errno(errp, errno, "cannot write %s", file);
 		goto out;
 	}
-	fprintf(stderr, "tiervm: captured the guest's /sys and /proc in %s (%zu bytes)\n",
+	fprintf(stderr,
+		"tiervm: captured the guest's /sys and /proc in %s (%zu bytes)\n",
 		file, len);
 	ok = true;
 out:
@@ -113,8 +117,9 @@ int cmd_up(int argc, char **argv)
 			break;
 		case 'a':
 			if (strcmp(optarg, "kvm") && strcmp(optarg, "tcg"))
-				return usage_error("--accel: '%s' is not kvm or tcg",
-						   optarg);
+				return usage_error(
+					"--accel: '%s' is not kvm or tcg",
+					optarg);
 			accel = optarg;
 			break;
 		case 't': {
@@ -122,8 +127,9 @@ int cmd_up(int argc, char **argv)
 
 			timeout_s = strtol(optarg, &end, 10);
 			if (*end || timeout_s <= 0)
-				return usage_error("--timeout: '%s' is not a number of seconds",
-						   optarg);
+				return usage_error(
+					"--timeout: '%s' is not a number of seconds",
+					optarg);
 			break;
 		}
 		default:
@@ -131,10 +137,12 @@ int cmd_up(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1)
-		return usage_error("usage: tiervm up SPEC [--check] [--json] [--kernel K] [--accel kvm|tcg] [--timeout S] [--capture FILE]");
+		return usage_error(
+			"usage: tiervm up SPEC [--check] [--json] [--kernel K] [--accel kvm|tcg] [--timeout S] [--capture FILE]");
 	if (capture && access(capture, F_OK) == 0)
-		return usage_error("--capture: %s exists; tiervm does not overwrite it",
-				   capture);
+		return usage_error(
+			"--capture: %s exists; tiervm does not overwrite it",
+			capture);
 
 	/* ^C while the guest boots stops the QEMU we started, not just us */
 	signal(SIGINT, on_signal);
@@ -147,8 +155,8 @@ int cmd_up(int argc, char **argv)
 		spec->guest.kernel = xstrdup(kernel);
 	}
 	if (accel)
-		spec->machine.accel = !strcmp(accel, "kvm") ? TIERVM_ACCEL_KVM :
-							      TIERVM_ACCEL_TCG;
+		spec->machine.accel = !strcmp(accel, "kvm") ? TIERVM_ACCEL_KVM
+							    : TIERVM_ACCEL_TCG;
 	host = tiervm_host_discover("/", &err);
 	if (!host || !tiervm_qemu_probe(&caps, &err))
 		goto fail;
@@ -159,9 +167,10 @@ int cmd_up(int argc, char **argv)
 	if (!vm)
 		goto fail;
 	if (tiervm_vm_running(vm)) {
-		tiervm_error_set(&err, TIERVM_E_INPUT,
-				 "a guest named '%s' is already running (QEMU pid %ld); `tiervm down %s` first",
-				 vm->name, (long)vm->pid, vm->name);
+		tiervm_error_set(
+			&err, TIERVM_E_INPUT,
+			"a guest named '%s' is already running (QEMU pid %ld); `tiervm down %s` first",
+			vm->name, (long)vm->pid, vm->name);
 		goto fail;
 	}
 
@@ -175,12 +184,15 @@ int cmd_up(int argc, char **argv)
 		img.built ? "built" : "cached", img.release);
 	if (!tiervm_vm_start(vm, plan, &img, &err))
 		goto fail;
-	fprintf(stderr, "tiervm: [%5.1fs] firmware: QEMU %u.%u.%u pid %ld, %s%s\n",
+	fprintf(stderr,
+		"tiervm: [%5.1fs] firmware: QEMU %u.%u.%u pid %ld, %s%s\n",
 		(double)(tiervm_now_ms() - prog.start) / 1000.0, caps.major,
 		caps.minor, caps.micro, (long)vm->pid,
-		!strcmp(plan->accel, "kvm") ? "KVM" : "TCG (software emulation)",
-		!strcmp(plan->accel, "tcg") && caps.kvm_usable ? " by request" :
-		!strcmp(plan->accel, "tcg") ? ": /dev/kvm is not usable here" : "");
+		!strcmp(plan->accel, "kvm") ? "KVM"
+					    : "TCG (software emulation)",
+		!strcmp(plan->accel, "tcg") && caps.kvm_usable ? " by request"
+		: !strcmp(plan->accel, "tcg") ? ": /dev/kvm is not usable here"
+					      : "");
 
 	{
 		json_object *pj = tiervm_plan_to_json(plan);
@@ -190,7 +202,7 @@ int cmd_up(int argc, char **argv)
 	}
 	/* TCG boots in about 10 s here; allow a slow shared machine plenty */
 	rep = tiervm_probe_report(vm, (int)(timeout_s ? timeout_s : 300) * 1000,
-				     stage, &prog, &err);
+				  stage, &prog, &err);
 	if (!rep) {
 		tiervm_vm_kill(vm, 2000);
 		tiervm_vm_remove_dir(vm);
@@ -201,14 +213,19 @@ int cmd_up(int argc, char **argv)
 	if (json) {
 		json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "name", json_object_new_string(spec->name));
-		json_object_object_add(o, "accel", json_object_new_string(plan->accel));
-		json_object_object_add(o, "match", json_object_new_boolean(!verdict.failed));
-		json_object_object_add(o, "rows", json_object_get(verdict.rows));
+		json_object_object_add(o, "name",
+				       json_object_new_string(spec->name));
+		json_object_object_add(o, "accel",
+				       json_object_new_string(plan->accel));
+		json_object_object_add(
+			o, "match", json_object_new_boolean(!verdict.failed));
+		json_object_object_add(o, "rows",
+				       json_object_get(verdict.rows));
 		json_object_object_add(o, "report", json_object_get(rep));
-		printf("%s\n", json_object_to_json_string_ext(
-				       o, JSON_C_TO_STRING_PRETTY |
-						  JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       o, JSON_C_TO_STRING_PRETTY |
+					  JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	} else {
 		char *table = tiervm_verdict_format(&verdict);

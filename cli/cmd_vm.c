@@ -22,9 +22,10 @@ static struct tiervm_vm *running_vm(const char *name, tiervm_error **errp)
 	struct tiervm_vm *vm = tiervm_vm_open(name, errp);
 
 	if (vm && !tiervm_vm_running(vm)) {
-		tiervm_error_set(errp, TIERVM_E_INPUT,
-				 "no running guest named '%s' (see `tiervm list`)",
-				 name);
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"no running guest named '%s' (see `tiervm list`)",
+			name);
 		tiervm_vm_free(vm);
 		return NULL;
 	}
@@ -74,7 +75,8 @@ int cmd_list(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	printf("%-20s %-8s %-8s %s\n", "name", "pid", "uptime", "memory per node (MiB, last report)");
+	printf("%-20s %-8s %-8s %s\n", "name", "pid", "uptime",
+	       "memory per node (MiB, last report)");
 	while (d && (de = readdir(d))) {
 		struct tiervm_vm *vm;
 		char *path;
@@ -97,7 +99,8 @@ int cmd_list(int argc, char **argv)
 		rep = json_object_from_file(path);
 		free(path);
 		nodes = get(get(rep, "guest"), "nodes");
-		for (size_t i = 0; nodes && i < json_object_array_length(nodes); i++) {
+		for (size_t i = 0; nodes && i < json_object_array_length(nodes);
+		     i++) {
 			json_object *n = json_object_array_get_idx(nodes, i);
 
 			printf("%s%lld:%lld", i ? " " : "", geti(n, "id"),
@@ -127,7 +130,8 @@ int cmd_status(int argc, char **argv)
 	vm = running_vm(argv[1], &err);
 	if (!vm || !(q = vm_qmp(vm, &err)))
 		goto fail;
-	devs = tiervm_qmp_execute(q, "query-memory-devices", NULL, QMP_TIMEOUT, &err);
+	devs = tiervm_qmp_execute(q, "query-memory-devices", NULL, QMP_TIMEOUT,
+				  &err);
 	if (!devs)
 		goto fail;
 	nodes = guest_nodes(vm, &err);
@@ -136,30 +140,38 @@ int cmd_status(int argc, char **argv)
 	if (json) {
 		json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "name", json_object_new_string(vm->name));
+		json_object_object_add(o, "name",
+				       json_object_new_string(vm->name));
 		json_object_object_add(o, "pid", json_object_new_int(vm->pid));
-		json_object_object_add(o, "memory_devices", json_object_get(devs));
+		json_object_object_add(o, "memory_devices",
+				       json_object_get(devs));
 		json_object_object_add(o, "nodes", json_object_get(nodes));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+		printf("%s\n", json_object_to_json_string_ext(
+				       o, JSON_C_TO_STRING_PRETTY));
 		json_object_put(o);
 		goto out;
 	}
 	printf("guest %s, QEMU pid %ld\n\n", vm->name, (long)vm->pid);
-	printf("%-10s %-12s %-5s %-10s %-10s %-10s %s\n", "device", "type", "node",
-	       "size", "requested", "max", "block");
+	printf("%-10s %-12s %-5s %-10s %-10s %-10s %s\n", "device", "type",
+	       "node", "size", "requested", "max", "block");
 	for (size_t i = 0; i < json_object_array_length(devs); i++) {
 		json_object *d = json_object_array_get_idx(devs, i);
 		json_object *data = get(d, "data");
 		char *size = tiervm_format_size((uint64_t)geti(data, "size"));
 
-		if (!strcmp(json_object_get_string(get(d, "type")), "virtio-mem")) {
-			char *req = tiervm_format_size((uint64_t)geti(data, "requested-size"));
-			char *max = tiervm_format_size((uint64_t)geti(data, "max-size"));
-			char *bs = tiervm_format_size((uint64_t)geti(data, "block-size"));
+		if (!strcmp(json_object_get_string(get(d, "type")),
+			    "virtio-mem")) {
+			char *req = tiervm_format_size(
+				(uint64_t)geti(data, "requested-size"));
+			char *max = tiervm_format_size(
+				(uint64_t)geti(data, "max-size"));
+			char *bs = tiervm_format_size(
+				(uint64_t)geti(data, "block-size"));
 
 			printf("%-10s %-12s %-5lld %-10s %-10s %-10s %s\n",
-			       json_object_get_string(get(data, "id")), "virtio-mem",
-			       geti(data, "node"), size, req, max, bs);
+			       json_object_get_string(get(data, "id")),
+			       "virtio-mem", geti(data, "node"), size, req, max,
+			       bs);
 			free(req);
 			free(max);
 			free(bs);
@@ -176,8 +188,9 @@ int cmd_status(int argc, char **argv)
 		json_object *n = json_object_array_get_idx(nodes, i);
 
 		printf("%-5lld %-10s %lld\n", geti(n, "id"),
-		       *json_object_get_string(get(n, "cpus")) ?
-			       json_object_get_string(get(n, "cpus")) : "-",
+		       *json_object_get_string(get(n, "cpus"))
+			       ? json_object_get_string(get(n, "cpus"))
+			       : "-",
 		       geti(n, "memory") >> 20);
 	}
 	goto out;
@@ -208,7 +221,8 @@ int cmd_down(int argc, char **argv)
 
 		if (stat(vm->dir, &st) == 0) {
 			tiervm_vm_remove_dir(vm);
-			fprintf(stderr, "tiervm: '%s' was not running; removed its runtime dir\n",
+			fprintf(stderr,
+				"tiervm: '%s' was not running; removed its runtime dir\n",
 				vm->name);
 			tiervm_vm_free(vm);
 			return EXIT_OK;
@@ -218,23 +232,27 @@ int cmd_down(int argc, char **argv)
 	}
 	/* tiervm's probe syncs and powers off; any other guest gets ACPI */
 	if (!tiervm_probe_send(vm, "poweroff", &err)) {
-		fprintf(stderr, "tiervm: the probe did not answer (%s); sending ACPI power-down\n",
+		fprintf(stderr,
+			"tiervm: the probe did not answer (%s); sending ACPI power-down\n",
 			err->msg);
 		tiervm_error_free(err);
 		err = NULL;
 		q = vm_qmp(vm, NULL);
 		if (q) {
-			r = tiervm_qmp_execute(q, "system_powerdown", NULL, QMP_TIMEOUT, NULL);
+			r = tiervm_qmp_execute(q, "system_powerdown", NULL,
+					       QMP_TIMEOUT, NULL);
 			json_object_put(r);
 			tiervm_qmp_close(q);
 		}
 	}
 	if (!tiervm_vm_wait_exit(vm, 20000)) {
-		fprintf(stderr, "tiervm: '%s' did not power off within 20 s; quitting QEMU\n",
+		fprintf(stderr,
+			"tiervm: '%s' did not power off within 20 s; quitting QEMU\n",
 			vm->name);
 		q = vm_qmp(vm, NULL);
 		if (q) {
-			r = tiervm_qmp_execute(q, "quit", NULL, QMP_TIMEOUT, NULL);
+			r = tiervm_qmp_execute(q, "quit", NULL, QMP_TIMEOUT,
+					       NULL);
 			json_object_put(r);
 			tiervm_qmp_close(q);
 		}
@@ -269,8 +287,9 @@ int cmd_probe(int argc, char **argv)
 	tiervm_vm_free(vm);
 	if (!r)
 		return report(err);
-	printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	printf("%s\n", json_object_to_json_string_ext(
+			       r, JSON_C_TO_STRING_PRETTY |
+					  JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(r);
 	return EXIT_OK;
 }

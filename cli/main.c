@@ -10,16 +10,20 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "host", cmd_host, "[--root DIR] [--json]  the host's memory inventory" },
+	{ "host", cmd_host,
+	  "[--root DIR] [--json]  the host's memory inventory" },
 	{ "plan", cmd_plan,
 	  "SPEC [--format text|argv|sh|json] [--host-root DIR]  QEMU arguments and expected guest view" },
 	{ "up", cmd_up,
 	  "SPEC [--check] [--json] [--kernel K] [--accel kvm|tcg]  boot, probe, verify" },
 	{ "list", cmd_list, "  running guests started by tiervm" },
-	{ "status", cmd_status, "NAME [--json]  memory devices and nodes of a guest" },
-	{ "resize", cmd_resize, "NAME DEVICE SIZE [--no-wait]  set a virtio-mem size" },
+	{ "status", cmd_status,
+	  "NAME [--json]  memory devices and nodes of a guest" },
+	{ "resize", cmd_resize,
+	  "NAME DEVICE SIZE [--no-wait]  set a virtio-mem size" },
 	{ "down", cmd_down, "NAME  power a guest off" },
-	{ "probe", cmd_probe, "NAME REQUEST  ask the guest's probe (report, pmem-read DEV, ...)" },
+	{ "probe", cmd_probe,
+	  "NAME REQUEST  ask the guest's probe (report, pmem-read DEV, ...)" },
 };
 
 int report(tiervm_error *err)
@@ -55,7 +59,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: tiervm COMMAND [ARGS]\n", f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  tiervm %s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  tiervm %s %s\n", commands[i].name,
+			commands[i].help);
 }
 
 int main(int argc, char **argv)

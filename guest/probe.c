@@ -93,12 +93,14 @@ static json_object *report(void)
 		json_object_object_add(o, "guest", tiervm_host_to_json(h));
 		tiervm_host_free(h);
 	} else {
-		json_object_object_add(o, "error", json_object_new_string(err->msg));
+		json_object_object_add(o, "error",
+				       json_object_new_string(err->msg));
 		tiervm_error_free(err);
 	}
 	json_object_object_add(o, "nvdimms", json_object_get(provisioned));
 	json_object_object_add(o, "cxl", json_object_get(provisioned_cxl));
-	json_object_object_add(o, "soft_reserved", json_object_get(provisioned_sr));
+	json_object_object_add(o, "soft_reserved",
+			       json_object_get(provisioned_sr));
 	s = run("numactl -H 2>&1");
 	json_object_object_add(o, "numactl", json_object_new_string(s));
 	free(s);
@@ -116,15 +118,18 @@ static json_object *capture(void)
 	char *tar;
 
 	if (f) {
-		fputs(json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN |
-						     JSON_C_TO_STRING_NOSLASHESCAPE), f);
+		fputs(json_object_to_json_string_ext(
+			      rep, JSON_C_TO_STRING_PLAIN |
+					   JSON_C_TO_STRING_NOSLASHESCAPE),
+		      f);
 		fclose(f);
 	}
 	json_object_put(rep);
 	/* the capture script picks up the XML and the report beside it */
-	tar = run("lstopo-no-graphics --of xml > /tmp/lstopo.xml 2>/dev/null; "
-		  "cp /tmp/tiervm-report.json /tmp/lstopo.xml.report 2>/dev/null; "
-		  "tiervm-capture /tmp/lstopo.xml | base64 | tr -d '\\n'");
+	tar = run(
+		"lstopo-no-graphics --of xml > /tmp/lstopo.xml 2>/dev/null; "
+		"cp /tmp/tiervm-report.json /tmp/lstopo.xml.report 2>/dev/null; "
+		"tiervm-capture /tmp/lstopo.xml | base64 | tr -d '\\n'");
 	json_object_object_add(o, "tarball", json_object_new_string(tar));
 	free(tar);
 	return o;
@@ -143,7 +148,9 @@ static json_object *pmem_io(const char *dev, bool write_it)
 
 	/* only pmem block devices: nothing else in the guest is fair game */
 	if (strncmp(dev, "pmem", 4) || strchr(dev, '/')) {
-		json_object_object_add(o, "error", json_object_new_string("not a pmem device"));
+		json_object_object_add(
+			o, "error",
+			json_object_new_string("not a pmem device"));
 		free(buf);
 		return o;
 	}
@@ -152,7 +159,8 @@ static json_object *pmem_io(const char *dev, bool write_it)
 	if (fd >= 0) {
 		if (write_it) {
 			for (size_t i = 0; i < PATTERN_SIZE; i++)
-				buf[i] = (unsigned char)((i * 2654435761u) >> 13);
+				buf[i] = (unsigned char)((i * 2654435761u) >>
+							 13);
 			n = pwrite(fd, buf, PATTERN_SIZE, 0);
 			fsync(fd);
 		} else {
@@ -166,7 +174,8 @@ static json_object *pmem_io(const char *dev, bool write_it)
 		for (size_t i = 0; i < PATTERN_SIZE; i++)
 			h = (h ^ buf[i]) * 0x100000001b3ULL;
 		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)h);
-		json_object_object_add(o, "checksum", json_object_new_string(hex));
+		json_object_object_add(o, "checksum",
+				       json_object_new_string(hex));
 	} else {
 		json_object_object_add(o, "error",
 				       json_object_new_string(strerror(errno)));
@@ -248,20 +257,23 @@ int main(void)
 		len = 0;
 		if (!strcmp(line, "report") || !strcmp(line, "capture") ||
 		    !strncmp(line, "pmem-", 5)) {
-			json_object *o = !strcmp(line, "report") ? report() :
-					 !strcmp(line, "capture") ? capture() :
-					 !strncmp(line, "pmem-write ", 11) ?
-							   pmem_io(line + 11, true) :
-					 !strncmp(line, "pmem-read ", 10) ?
-							   pmem_io(line + 10, false) :
-							   json_object_new_object();
+			json_object *o = !strcmp(line, "report")    ? report()
+					 : !strcmp(line, "capture") ? capture()
+					 : !strncmp(line, "pmem-write ", 11)
+						 ? pmem_io(line + 11, true)
+					 : !strncmp(line, "pmem-read ", 10)
+						 ? pmem_io(line + 10, false)
+						 : json_object_new_object();
 
 			send_all(fd, "TIERVM-BEGIN ");
 			send_all(fd, line);
 			send_all(fd, "\n");
-			send_all(fd, json_object_to_json_string_ext(
-					     o, JSON_C_TO_STRING_PLAIN |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
+			send_all(
+				fd,
+				json_object_to_json_string_ext(
+					o,
+					JSON_C_TO_STRING_PLAIN |
+						JSON_C_TO_STRING_NOSLASHESCAPE));
 			send_all(fd, "\nTIERVM-END\n");
 			json_object_put(o);
 			say("reply sent");

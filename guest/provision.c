@@ -67,7 +67,8 @@ static json_object *find_namespace(const char *region)
 		found = json_object_get(all);
 	} else if (json_object_is_type(all, json_type_array)) {
 		for (size_t i = 0; i < json_object_array_length(all); i++) {
-			json_object *ns = json_object_array_get_idx(all, i), *sz;
+			json_object *ns = json_object_array_get_idx(all, i),
+				    *sz;
 
 			if (json_object_object_get_ex(ns, "size", &sz) &&
 			    json_object_get_int64(sz) > 0) {
@@ -84,7 +85,9 @@ static const char *str(json_object *o, const char *k)
 {
 	json_object *v;
 
-	return o && json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+	return o && json_object_object_get_ex(o, k, &v)
+		       ? json_object_get_string(v)
+		       : NULL;
 }
 
 /* A devdax namespace's first dax device ("ndctl list -X" nests it). */
@@ -101,7 +104,8 @@ static json_object *dax_device(json_object *ns)
 
 static const char *chardev(json_object *ns)
 {
-	return str(ns, "chardev") ? str(ns, "chardev") : str(dax_device(ns), "chardev");
+	return str(ns, "chardev") ? str(ns, "chardev")
+				  : str(dax_device(ns), "chardev");
 }
 
 static json_object *provision_one(const char *id, const char *mode, bool fresh,
@@ -122,11 +126,13 @@ static json_object *provision_one(const char *id, const char *mode, bool fresh,
 	if (!ns || (fresh && strcmp(str(ns, "mode"), want))) {
 		/* a label-less region shows its raw namespace: convert it (fresh only) */
 		if (ns)
-			cmd = xasprintf("ndctl create-namespace -f -e %s -m %s 2>&1",
-					str(ns, "dev"), want);
+			cmd = xasprintf(
+				"ndctl create-namespace -f -e %s -m %s 2>&1",
+				str(ns, "dev"), want);
 		else
-			cmd = xasprintf("ndctl create-namespace -r %s -m %s 2>&1",
-					region, want);
+			cmd = xasprintf(
+				"ndctl create-namespace -r %s -m %s 2>&1",
+				region, want);
 		out = run(cmd, &st);
 		sbuf_addf(&log, "$ %s\n%s", cmd, out);
 		free(cmd);
@@ -137,10 +143,12 @@ static json_object *provision_one(const char *id, const char *mode, bool fresh,
 	if (!ns) {
 		status = "no namespace";
 	} else if (strcmp(str(ns, "mode"), want)) {
-		status = "left as found: reconfiguring an existing namespace would destroy its data";
+		status =
+			"left as found: reconfiguring an existing namespace would destroy its data";
 	} else if (!strcmp(mode, "kmem") && chardev(ns)) {
-		cmd = xasprintf("daxctl reconfigure-device --mode=system-ram %s 2>&1",
-				chardev(ns));
+		cmd = xasprintf(
+			"daxctl reconfigure-device --mode=system-ram %s 2>&1",
+			chardev(ns));
 		out = run(cmd, &st);
 		sbuf_addf(&log, "$ %s\n%s", cmd, out);
 		if (st)
@@ -149,17 +157,27 @@ static json_object *provision_one(const char *id, const char *mode, bool fresh,
 		free(out);
 	}
 	if (ns) {
-		json_object_object_add(r, "namespace",
-				       json_object_new_string(str(ns, "dev") ? str(ns, "dev") : ""));
-		json_object_object_add(r, "mode",
-				       json_object_new_string(str(ns, "mode") ? str(ns, "mode") : ""));
-		json_object_object_add(r, "chardev",
-				       chardev(ns) ? json_object_new_string(chardev(ns)) : NULL);
-		json_object_object_add(r, "blockdev",
-				       str(ns, "blockdev") ? json_object_new_string(str(ns, "blockdev")) : NULL);
+		json_object_object_add(
+			r, "namespace",
+			json_object_new_string(str(ns, "dev") ? str(ns, "dev")
+							      : ""));
+		json_object_object_add(
+			r, "mode",
+			json_object_new_string(str(ns, "mode") ? str(ns, "mode")
+							       : ""));
+		json_object_object_add(
+			r, "chardev",
+			chardev(ns) ? json_object_new_string(chardev(ns))
+				    : NULL);
+		json_object_object_add(
+			r, "blockdev",
+			str(ns, "blockdev")
+				? json_object_new_string(str(ns, "blockdev"))
+				: NULL);
 	}
 	json_object_object_add(r, "status", json_object_new_string(status));
-	json_object_object_add(r, "log", json_object_new_string(log.s ? log.s : ""));
+	json_object_object_add(r, "log",
+			       json_object_new_string(log.s ? log.s : ""));
 	sbuf_free(&log);
 	json_object_put(ns);
 	return r;
@@ -186,9 +204,9 @@ json_object *provision_nvdimms(const char *cmdline)
 		age = strchr(mode, ':');
 		if (age)
 			*age++ = '\0';
-		json_object_array_add(all, provision_one(id, mode,
-							 age && !strcmp(age, "new"),
-							 index));
+		json_object_array_add(
+			all, provision_one(id, mode, age && !strcmp(age, "new"),
+					   index));
 	}
 	free(list);
 	return all;
@@ -207,7 +225,8 @@ static char *newest_nd_region(void)
 		last = all;
 	else if (all && json_object_is_type(all, json_type_array) &&
 		 json_object_array_length(all))
-		last = json_object_array_get_idx(all, json_object_array_length(all) - 1);
+		last = json_object_array_get_idx(
+			all, json_object_array_length(all) - 1);
 	if (last && str(last, "dev"))
 		name = xstrdup(str(last, "dev"));
 	json_object_put(all);
@@ -219,7 +238,8 @@ static char *newest_nd_region(void)
  * created and committed with the real cxl tool; devdax and kmem go on with
  * ndctl and daxctl as for an NVDIMM.
  */
-static json_object *provision_cxl(const char *id, const char *mode, unsigned index)
+static json_object *provision_cxl(const char *id, const char *mode,
+				  unsigned index)
 {
 	json_object *r = json_object_new_object();
 	struct sbuf log = { 0 };
@@ -230,8 +250,9 @@ static json_object *provision_cxl(const char *id, const char *mode, unsigned ind
 
 	json_object_object_add(r, "id", json_object_new_string(id));
 	json_object_object_add(r, "wanted", json_object_new_string(mode));
-	cmd = xasprintf("cxl create-region -m -d decoder0.%u -w 1 -g 256 -t pmem mem%u 2>&1",
-			index, index);
+	cmd = xasprintf(
+		"cxl create-region -m -d decoder0.%u -w 1 -g 256 -t pmem mem%u 2>&1",
+		index, index);
 	out = run(cmd, &st);
 	sbuf_addf(&log, "$ %s\n%s", cmd, out);
 	free(cmd);
@@ -239,8 +260,9 @@ static json_object *provision_cxl(const char *id, const char *mode, unsigned ind
 		json_object *j = json_tokener_parse(out);
 
 		if (j && str(j, "region"))
-			json_object_object_add(r, "cxl_region",
-					       json_object_new_string(str(j, "region")));
+			json_object_object_add(
+				r, "cxl_region",
+				json_object_new_string(str(j, "region")));
 		json_object_put(j);
 	}
 	free(out);
@@ -266,10 +288,12 @@ static json_object *provision_cxl(const char *id, const char *mode, unsigned ind
 		status = "no devdax namespace";
 		goto out;
 	}
-	json_object_object_add(r, "chardev", json_object_new_string(chardev(ns)));
+	json_object_object_add(r, "chardev",
+			       json_object_new_string(chardev(ns)));
 	if (!strcmp(mode, "kmem")) {
-		cmd = xasprintf("daxctl reconfigure-device --mode=system-ram %s 2>&1",
-				chardev(ns));
+		cmd = xasprintf(
+			"daxctl reconfigure-device --mode=system-ram %s 2>&1",
+			chardev(ns));
 		out = run(cmd, &st);
 		sbuf_addf(&log, "$ %s\n%s", cmd, out);
 		free(cmd);
@@ -281,13 +305,16 @@ static json_object *provision_cxl(const char *id, const char *mode, unsigned ind
 		/* the node the kernel gave the window: the dax device's target */
 		json_object *t;
 
-		if (json_object_object_get_ex(dax_device(ns), "target_node", &t))
-			json_object_object_add(r, "node",
-					       json_object_new_int(json_object_get_int(t)));
+		if (json_object_object_get_ex(dax_device(ns), "target_node",
+					      &t))
+			json_object_object_add(
+				r, "node",
+				json_object_new_int(json_object_get_int(t)));
 	}
 out:
 	json_object_object_add(r, "status", json_object_new_string(status));
-	json_object_object_add(r, "log", json_object_new_string(log.s ? log.s : ""));
+	json_object_object_add(r, "log",
+			       json_object_new_string(log.s ? log.s : ""));
 	sbuf_free(&log);
 	json_object_put(ns);
 	free(region);
@@ -356,10 +383,12 @@ json_object *provision_soft_reserved(const char *cmdline)
 		 * The range left System RAM, so its node is offline: the region's
 		 * numa_node falls back to an online node, its target_node is it.
 		 */
-		for (size_t i = 0; regions && i < json_object_array_length(regions); i++) {
+		for (size_t i = 0;
+		     regions && i < json_object_array_length(regions); i++) {
 			json_object *g = json_object_array_get_idx(regions, i);
-			char *path = xasprintf("/sys/bus/nd/devices/%s/target_node",
-					       str(g, "dev") ? str(g, "dev") : "none");
+			char *path = xasprintf(
+				"/sys/bus/nd/devices/%s/target_node",
+				str(g, "dev") ? str(g, "dev") : "none");
 			char *t = read_small(path);
 
 			if (*t && atoi(t) == node)
@@ -369,13 +398,19 @@ json_object *provision_soft_reserved(const char *cmdline)
 		}
 		json_object_object_add(r, "node", json_object_new_int(node));
 		if (!region) {
-			status = "no legacy pmem region on this node (memmap= not honoured?)";
+			status =
+				"no legacy pmem region on this node (memmap= not honoured?)";
 			goto next;
 		}
-		json_object_object_add(r, "region", json_object_new_string(region));
+		json_object_object_add(r, "region",
+				       json_object_new_string(region));
 		ns = find_namespace(region);
-		cmd = ns ? xasprintf("ndctl create-namespace -f -e %s -m devdax 2>&1", str(ns, "dev")) :
-			   xasprintf("ndctl create-namespace -r %s -m devdax 2>&1", region);
+		cmd = ns ? xasprintf(
+				   "ndctl create-namespace -f -e %s -m devdax 2>&1",
+				   str(ns, "dev"))
+			 : xasprintf(
+				   "ndctl create-namespace -r %s -m devdax 2>&1",
+				   region);
 		out = run(cmd, &st);
 		sbuf_addf(&log, "$ %s\n%s", cmd, out);
 		free(cmd);
@@ -386,16 +421,20 @@ json_object *provision_soft_reserved(const char *cmdline)
 			status = "no devdax namespace";
 			goto next;
 		}
-		cmd = xasprintf("daxctl reconfigure-device --mode=system-ram %s 2>&1", chardev(ns));
+		cmd = xasprintf(
+			"daxctl reconfigure-device --mode=system-ram %s 2>&1",
+			chardev(ns));
 		out = run(cmd, &st);
 		sbuf_addf(&log, "$ %s\n%s", cmd, out);
 		free(cmd);
 		free(out);
 		if (st)
 			status = "daxctl failed";
-next:
-		json_object_object_add(r, "status", json_object_new_string(status));
-		json_object_object_add(r, "log", json_object_new_string(log.s ? log.s : ""));
+	next:
+		json_object_object_add(r, "status",
+				       json_object_new_string(status));
+		json_object_object_add(
+			r, "log", json_object_new_string(log.s ? log.s : ""));
 		sbuf_free(&log);
 		json_object_put(ns);
 		json_object_array_add(all, r);

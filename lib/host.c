@@ -11,7 +11,6 @@
 
 #include "host_internal.h"
 
-
 void host_note(struct disc *d, const char *fmt, ...)
 {
 	va_list ap;
@@ -74,8 +73,9 @@ static bool parse_cpumap(const char *s, struct tiervm_cpuset *set)
 			continue;
 		if (!isxdigit((unsigned char)s[i]))
 			return false;
-		v = isdigit((unsigned char)s[i]) ? s[i] - '0' :
-						   tolower((unsigned char)s[i]) - 'a' + 10;
+		v = isdigit((unsigned char)s[i])
+			    ? s[i] - '0'
+			    : tolower((unsigned char)s[i]) - 'a' + 10;
 		for (int b = 0; b < 4; b++, bit++)
 			if (v & (1 << b) && bit < TIERVM_MAX_CPUS)
 				cpuset_set(set, bit);
@@ -90,10 +90,12 @@ static void read_cpus(struct disc *d, struct tiervm_host_node *n)
 	if (s) {
 		/* an empty cpulist is a cpu-less node */
 		if (*s && !tiervm_parse_cpulist(s, &n->cpus, NULL))
-			host_note(d, "node%u/cpulist: '%.40s' is malformed", n->id, s);
+			host_note(d, "node%u/cpulist: '%.40s' is malformed",
+				  n->id, s);
 	} else if ((s = host_readf(d, NODE_DIR "/node%u/cpumap", n->id))) {
 		if (!parse_cpumap(s, &n->cpus))
-			host_note(d, "node%u/cpumap: '%.40s' is malformed", n->id, s);
+			host_note(d, "node%u/cpumap: '%.40s' is malformed",
+				  n->id, s);
 	} else {
 		host_note(d, "node%u: no cpulist or cpumap", n->id);
 	}
@@ -121,8 +123,8 @@ static void read_access(struct disc *d, struct tiervm_host_node *n,
 			unsigned cls)
 {
 	struct tiervm_host_access *a = &n->access[cls];
-	char *dir = xasprintf(NODE_DIR "/node%u/access%u/initiators", n->id,
-			      cls);
+	char *dir =
+		xasprintf(NODE_DIR "/node%u/access%u/initiators", n->id, cls);
 	char *path;
 	char **ents;
 	unsigned count, id;
@@ -137,11 +139,11 @@ static void read_access(struct disc *d, struct tiervm_host_node *n,
 		if (host_name_num(ents[i], "node", &id))
 			cpuset_set(&a->initiators, id);
 /* 0 is the kernel's "no figure": the HMAT did not give one */
-#define RD(field)                                              \
-	path = xasprintf("%s/" #field, dir);                   \
-	a->field = host_readu(d, path);                        \
-	if (a->field == 0)                                     \
-		a->field = UINT64_MAX;                         \
+#define RD(field)                            \
+	path = xasprintf("%s/" #field, dir); \
+	a->field = host_readu(d, path);      \
+	if (a->field == 0)                   \
+		a->field = UINT64_MAX;       \
 	free(path)
 	RD(read_latency);
 	RD(write_latency);
@@ -156,8 +158,8 @@ static void read_caches(struct disc *d, struct tiervm_host_node *n)
 {
 	for (unsigned l = 1; l <= 3; l++) {
 		struct tiervm_host_cache *c = &n->caches[l];
-		char *base = xasprintf(NODE_DIR "/node%u/memory_side_cache/index%u",
-				       n->id, l);
+		char *base = xasprintf(
+			NODE_DIR "/node%u/memory_side_cache/index%u", n->id, l);
 		char *p;
 
 		if (!tiervm_fs_exists(&d->root, base)) {
@@ -192,17 +194,18 @@ static void read_distances(struct disc *d, struct tiervm_host_node *n)
 		return;
 	}
 	n->distance = xcalloc(d->h->n_nodes, sizeof(*n->distance));
-	for (p = strtok_r(s, " \t", &save); p; p = strtok_r(NULL, " \t", &save)) {
+	for (p = strtok_r(s, " \t", &save); p;
+	     p = strtok_r(NULL, " \t", &save)) {
 		uint64_t v;
 
-		if (count >= d->h->n_nodes ||
-		    !tiervm_parse_u64(p, &v, NULL) || v > 255)
+		if (count >= d->h->n_nodes || !tiervm_parse_u64(p, &v, NULL) ||
+		    v > 255)
 			break;
 		n->distance[count++] = (unsigned)v;
 	}
 	if (p || count != d->h->n_nodes) {
 		host_note(d, "node%u/distance: %u values for %u nodes, ignored",
-		     n->id, count, d->h->n_nodes);
+			  n->id, count, d->h->n_nodes);
 		free(n->distance);
 		n->distance = NULL;
 	}
@@ -216,7 +219,9 @@ static void read_tiers(struct disc *d)
 	char **ents = tiervm_fs_list(&d->root, dir, &count, NULL);
 
 	if (!ents) {
-		host_note(d, "memory_tiering: missing (kernel before 6.1, or not captured)");
+		host_note(
+			d,
+			"memory_tiering: missing (kernel before 6.1, or not captured)");
 		return;
 	}
 	d->h->tiers_known = true;
@@ -237,8 +242,7 @@ static void read_tiers(struct disc *d)
 	tiervm_strv_free_null(ents);
 }
 
-struct tiervm_host *tiervm_host_discover(const char *root,
-					 tiervm_error **errp)
+struct tiervm_host *tiervm_host_discover(const char *root, tiervm_error **errp)
 {
 	struct disc d = { 0 };
 	struct tiervm_host *h;

@@ -43,8 +43,8 @@ struct tiervm_host_node {
 	uint64_t memory; /* bytes, from nodeN/meminfo MemTotal */
 	bool memory_known;
 	enum tiervm_host_kind kind;
-	char *evidence; /* which files said so, or why unknown */
-	int tier;	/* memory_tierN, -1 when unknown */
+	char *evidence;	    /* which files said so, or why unknown */
+	int tier;	    /* memory_tierN, -1 when unknown */
 	unsigned *distance; /* [n_nodes], order of host->nodes; NULL unknown */
 	struct tiervm_host_access access[2];
 	struct tiervm_host_cache caches[4]; /* index 1..3 */
@@ -60,10 +60,10 @@ struct tiervm_host_dax {
 };
 
 struct tiervm_host_nd {
-	char *name;	/* regionN or namespaceN.M */
-	char *type;	/* "region" or "namespace" */
+	char *name; /* regionN or namespaceN.M */
+	char *type; /* "region" or "namespace" */
 	uint64_t size;
-	char *mode;	/* namespaces: raw, fsdax, devdax, ... */
+	char *mode; /* namespaces: raw, fsdax, devdax, ... */
 	int numa_node;
 };
 
@@ -101,8 +101,7 @@ struct tiervm_host {
  * this host).  Missing or malformed files degrade to "unknown" with the
  * reason in notes; only an unreadable root fails.
  */
-struct tiervm_host *tiervm_host_discover(const char *root,
-					 tiervm_error **errp);
+struct tiervm_host *tiervm_host_discover(const char *root, tiervm_error **errp);
 void tiervm_host_free(struct tiervm_host *host);
 
 const char *tiervm_host_kind_name(enum tiervm_host_kind kind);
@@ -112,7 +111,8 @@ const struct tiervm_host_node *tiervm_host_node(const struct tiervm_host *h,
 /** tiervm_host_nodes_of_kind - host nodes of @kind, error lists what is. */
 bool tiervm_host_nodes_of_kind(const struct tiervm_host *h,
 			       enum tiervm_kind kind,
-			       struct tiervm_cpuset *nodes, tiervm_error **errp);
+			       struct tiervm_cpuset *nodes,
+			       tiervm_error **errp);
 /** tiervm_host_has_nodes - every node in @nodes exists on the host. */
 bool tiervm_host_has_nodes(const struct tiervm_host *h,
 			   const struct tiervm_cpuset *nodes,

@@ -60,8 +60,8 @@ static void read_dax(struct disc *d)
 		p = xasprintf("%s/%s/size", dir, ents[i]);
 		x->size = host_readu(d, p);
 		free(p);
-		x->target_node = read_int(d, "/sys/bus/dax/devices/%s/target_node",
-					  ents[i]);
+		x->target_node = read_int(
+			d, "/sys/bus/dax/devices/%s/target_node", ents[i]);
 		x->numa_node = read_int(d, "/sys/bus/dax/devices/%s/numa_node",
 					ents[i]);
 		p = xasprintf("%s/%s/driver", dir, ents[i]);
@@ -105,8 +105,8 @@ static void read_nd(struct disc *d)
 
 static void read_cxl(struct disc *d)
 {
-	static const char *const kinds[] = { "mem", "region", "decoder",
-					     "port", "root", "endpoint",
+	static const char *const kinds[] = { "mem",	   "region", "decoder",
+					     "port",	   "root",   "endpoint",
 					     "dax_region", NULL };
 	const char *dir = "/sys/bus/cxl/devices";
 	unsigned count;
@@ -131,8 +131,10 @@ static void read_cxl(struct disc *d)
 		x->size = host_readu(d, p);
 		free(p);
 		if (!strcmp(type, "memdev")) {
-			char *pm = host_readf(d, "%s/%s/pmem/size", dir, ents[i]);
-			char *rm = host_readf(d, "%s/%s/ram/size", dir, ents[i]);
+			char *pm =
+				host_readf(d, "%s/%s/pmem/size", dir, ents[i]);
+			char *rm =
+				host_readf(d, "%s/%s/ram/size", dir, ents[i]);
 
 			x->detail = xasprintf("ram %s, pmem %s", rm ? rm : "?",
 					      pm ? pm : "?");
@@ -153,7 +155,8 @@ static void read_iomem(struct disc *d)
 	unsigned cap = 0;
 
 	if (!s) {
-		host_note(d, "/proc/iomem: missing (not captured, or not root)");
+		host_note(d,
+			  "/proc/iomem: missing (not captured, or not root)");
 		return;
 	}
 	d->h->iomem_known = true;
@@ -167,7 +170,8 @@ static void read_iomem(struct disc *d)
 		while (line[depth] == ' ')
 			depth++;
 		if (sscanf(line + depth, "%" SCNx64 "-%" SCNx64 " : %n", &a, &b,
-			   &off) < 2 || !off)
+			   &off) < 2 ||
+		    !off)
 			continue;
 		if (d->h->n_iomem == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -204,8 +208,9 @@ static void read_gpu_nodes(struct disc *d)
 					continue;
 				n->kind = TIERVM_HOST_GPU;
 				free(n->evidence);
-				n->evidence = xasprintf("%s/%s/numa_status: memory of GPU %s",
-							dir, ents[i], ents[i]);
+				n->evidence = xasprintf(
+					"%s/%s/numa_status: memory of GPU %s",
+					dir, ents[i], ents[i]);
 			}
 		}
 		free(s);
@@ -225,7 +230,8 @@ void host_read_devices(struct disc *d)
 /* ---- kinds ------------------------------------------------------------ */
 
 static void set_kind(struct tiervm_host_node *n, enum tiervm_host_kind k,
-		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+		     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void set_kind(struct tiervm_host_node *n, enum tiervm_host_kind k,
 		     const char *fmt, ...)
@@ -240,7 +246,8 @@ static void set_kind(struct tiervm_host_node *n, enum tiervm_host_kind k,
 }
 
 /* The best access figures of a node: access1 (cpus) before access0. */
-static const struct tiervm_host_access *best_access(const struct tiervm_host_node *n)
+static const struct tiervm_host_access *
+best_access(const struct tiervm_host_node *n)
 {
 	if (n->access[1].present && n->access[1].read_bandwidth != UINT64_MAX)
 		return &n->access[1];
@@ -299,45 +306,57 @@ void host_classify(struct disc *d)
 			    strcmp(x->driver, "kmem"))
 				continue;
 			if (!strcmp(x->source, "nvdimm"))
-				set_kind(n, TIERVM_HOST_PMEM,
-					 "/sys/bus/dax/devices/%s: kmem over an NVDIMM region",
-					 x->name);
+				set_kind(
+					n, TIERVM_HOST_PMEM,
+					"/sys/bus/dax/devices/%s: kmem over an NVDIMM region",
+					x->name);
 			else if (!strcmp(x->source, "cxl"))
-				set_kind(n, TIERVM_HOST_CXL,
-					 "/sys/bus/dax/devices/%s: kmem over a CXL region",
-					 x->name);
+				set_kind(
+					n, TIERVM_HOST_CXL,
+					"/sys/bus/dax/devices/%s: kmem over a CXL region",
+					x->name);
 			else if (!strcmp(x->source, "hmem") && fast)
-				set_kind(n, TIERVM_HOST_HBM,
-					 "/sys/bus/dax/devices/%s: soft-reserved memory with HMAT bandwidth %" PRIu64 " MB/s, over twice DRAM's %" PRIu64,
-					 x->name, a->read_bandwidth, dram_bw);
+				set_kind(
+					n, TIERVM_HOST_HBM,
+					"/sys/bus/dax/devices/%s: soft-reserved memory with HMAT bandwidth %" PRIu64
+					" MB/s, over twice DRAM's %" PRIu64,
+					x->name, a->read_bandwidth, dram_bw);
 			else if (!strcmp(x->source, "hmem"))
-				set_kind(n, TIERVM_HOST_SOFT_RESERVED,
-					 "/sys/bus/dax/devices/%s: kmem over soft-reserved (hmem) memory",
-					 x->name);
+				set_kind(
+					n, TIERVM_HOST_SOFT_RESERVED,
+					"/sys/bus/dax/devices/%s: kmem over soft-reserved (hmem) memory",
+					x->name);
 		}
 		if (n->kind != TIERVM_HOST_UNKNOWN)
 			continue;
 		if (fast) {
 			set_kind(n, TIERVM_HOST_HBM,
-				 "HMAT: read bandwidth %" PRIu64 " MB/s, over twice DRAM's %" PRIu64,
+				 "HMAT: read bandwidth %" PRIu64
+				 " MB/s, over twice DRAM's %" PRIu64,
 				 a->read_bandwidth, dram_bw);
 		} else if (n->has_cpus) {
-			set_kind(n, TIERVM_HOST_DRAM,
-				 "node%u has cpus and no faster HMAT figures: DRAM",
-				 n->id);
+			set_kind(
+				n, TIERVM_HOST_DRAM,
+				"node%u has cpus and no faster HMAT figures: DRAM",
+				n->id);
 		} else if (a && dram_bw && a->read_bandwidth < dram_bw) {
-			set_kind(n, TIERVM_HOST_UNKNOWN,
-				 "HMAT: slower than DRAM (%" PRIu64 " < %" PRIu64 " MB/s); CXL, NVM or far memory, no device says which",
-				 a->read_bandwidth, dram_bw);
+			set_kind(
+				n, TIERVM_HOST_UNKNOWN,
+				"HMAT: slower than DRAM (%" PRIu64 " < %" PRIu64
+				" MB/s); CXL, NVM or far memory, no device says which",
+				a->read_bandwidth, dram_bw);
 		} else if (n->memory_known && n->memory == 0) {
-			set_kind(n, TIERVM_HOST_UNKNOWN,
-				 "cpu-less node without memory (a device's node, or offline)");
+			set_kind(
+				n, TIERVM_HOST_UNKNOWN,
+				"cpu-less node without memory (a device's node, or offline)");
 		} else if (a && dram_bw) {
-			set_kind(n, TIERVM_HOST_DRAM,
-				 "cpu-less, HMAT bandwidth like DRAM's: memory-only DRAM");
+			set_kind(
+				n, TIERVM_HOST_DRAM,
+				"cpu-less, HMAT bandwidth like DRAM's: memory-only DRAM");
 		} else {
-			set_kind(n, TIERVM_HOST_UNKNOWN,
-				 "cpu-less node with no HMAT figures and no dax device");
+			set_kind(
+				n, TIERVM_HOST_UNKNOWN,
+				"cpu-less node with no HMAT figures and no dax device");
 		}
 	}
 }
@@ -370,7 +389,8 @@ bool tiervm_host_nodes_of_kind(const struct tiervm_host *h,
 			  tiervm_host_kind_name(h->nodes[i].kind));
 	tiervm_error_set(errp, TIERVM_E_INPUT,
 			 "host.kind: the host has no %s node; it has %s",
-			 tiervm_kind_name(kind), have.s ? have.s : "no NUMA nodes");
+			 tiervm_kind_name(kind),
+			 have.s ? have.s : "no NUMA nodes");
 	sbuf_free(&have);
 	return false;
 }

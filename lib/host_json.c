@@ -26,13 +26,16 @@ static json_object *access_json(const struct tiervm_host_node *n,
 	(void)n;
 	json_object_object_add(o, "class", json_object_new_int((int)cls));
 	json_object_object_add(o, "initiators", json_object_new_string(list));
-	json_object_object_add(o, "initiator",
-			       cpuset_count(&a->initiators) ?
-				       json_object_new_int(cpuset_first(&a->initiators)) :
-				       NULL);
+	json_object_object_add(
+		o, "initiator",
+		cpuset_count(&a->initiators)
+			? json_object_new_int(cpuset_first(&a->initiators))
+			: NULL);
 	json_object_object_add(o, "read_latency", u64_or_null(a->read_latency));
-	json_object_object_add(o, "write_latency", u64_or_null(a->write_latency));
-	json_object_object_add(o, "read_bandwidth", u64_or_null(a->read_bandwidth));
+	json_object_object_add(o, "write_latency",
+			       u64_or_null(a->write_latency));
+	json_object_object_add(o, "read_bandwidth",
+			       u64_or_null(a->read_bandwidth));
 	json_object_object_add(o, "write_bandwidth",
 			       u64_or_null(a->write_bandwidth));
 	free(list);
@@ -50,26 +53,28 @@ static json_object *node_json(const struct tiervm_host *h,
 
 	json_object_object_add(o, "id", json_object_new_int((int)n->id));
 	json_object_object_add(o, "cpus", json_object_new_string(cpus));
-	json_object_object_add(o, "memory",
-			       n->memory_known ?
-				       json_object_new_int64((int64_t)n->memory) :
-				       NULL);
-	json_object_object_add(o, "kind", json_object_new_string(
-					     tiervm_host_kind_name(n->kind)));
+	json_object_object_add(
+		o, "memory",
+		n->memory_known ? json_object_new_int64((int64_t)n->memory)
+				: NULL);
+	json_object_object_add(
+		o, "kind",
+		json_object_new_string(tiervm_host_kind_name(n->kind)));
 	json_object_object_add(o, "evidence", str_or_null(n->evidence));
-	json_object_object_add(o, "tier",
-			       n->tier >= 0 ? json_object_new_int(n->tier) : NULL);
+	json_object_object_add(
+		o, "tier", n->tier >= 0 ? json_object_new_int(n->tier) : NULL);
 	for (unsigned j = 0; n->distance && j < h->n_nodes; j++) {
 		char key[16];
 
 		snprintf(key, sizeof(key), "%u", h->nodes[j].id);
-		json_object_object_add(dist, key,
-				       json_object_new_int((int)n->distance[j]));
+		json_object_object_add(
+			dist, key, json_object_new_int((int)n->distance[j]));
 	}
 	json_object_object_add(o, "distances", dist);
 	for (unsigned c = 0; c < 2; c++)
 		if (n->access[c].present)
-			json_object_array_add(acc, access_json(n, &n->access[c], c));
+			json_object_array_add(acc,
+					      access_json(n, &n->access[c], c));
 	json_object_object_add(o, "access", acc);
 	for (unsigned l = 1; l <= 3; l++) {
 		const struct tiervm_host_cache *c = &n->caches[l];
@@ -80,7 +85,8 @@ static json_object *node_json(const struct tiervm_host *h,
 		e = json_object_new_object();
 		json_object_object_add(e, "level", json_object_new_int((int)l));
 		json_object_object_add(e, "size", u64_or_null(c->size));
-		json_object_object_add(e, "line_size", u64_or_null(c->line_size));
+		json_object_object_add(e, "line_size",
+				       u64_or_null(c->line_size));
 		json_object_object_add(e, "indexing", u64_or_null(c->indexing));
 		json_object_object_add(e, "write_policy",
 				       u64_or_null(c->write_policy));
@@ -108,7 +114,8 @@ json_object *tiervm_host_to_json(const struct tiervm_host *h)
 		const struct tiervm_host_dax *x = &h->dax[i];
 		json_object *e = json_object_new_object();
 
-		json_object_object_add(e, "name", json_object_new_string(x->name));
+		json_object_object_add(e, "name",
+				       json_object_new_string(x->name));
 		json_object_object_add(e, "size", u64_or_null(x->size));
 		json_object_object_add(e, "target_node",
 				       json_object_new_int(x->target_node));
@@ -124,8 +131,10 @@ json_object *tiervm_host_to_json(const struct tiervm_host *h)
 		const struct tiervm_host_nd *x = &h->nd[i];
 		json_object *e = json_object_new_object();
 
-		json_object_object_add(e, "name", json_object_new_string(x->name));
-		json_object_object_add(e, "type", json_object_new_string(x->type));
+		json_object_object_add(e, "name",
+				       json_object_new_string(x->name));
+		json_object_object_add(e, "type",
+				       json_object_new_string(x->type));
 		json_object_object_add(e, "size", u64_or_null(x->size));
 		json_object_object_add(e, "mode", str_or_null(x->mode));
 		json_object_object_add(e, "numa_node",
@@ -137,8 +146,10 @@ json_object *tiervm_host_to_json(const struct tiervm_host *h)
 		const struct tiervm_host_cxl *x = &h->cxl[i];
 		json_object *e = json_object_new_object();
 
-		json_object_object_add(e, "name", json_object_new_string(x->name));
-		json_object_object_add(e, "type", json_object_new_string(x->type));
+		json_object_object_add(e, "name",
+				       json_object_new_string(x->name));
+		json_object_object_add(e, "type",
+				       json_object_new_string(x->type));
 		json_object_object_add(e, "size", u64_or_null(x->size));
 		json_object_object_add(e, "detail", str_or_null(x->detail));
 		json_object_array_add(cxl, e);
@@ -149,12 +160,16 @@ json_object *tiervm_host_to_json(const struct tiervm_host *h)
 		json_object *e = json_object_new_object();
 		char buf[40];
 
-		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)r->start);
+		snprintf(buf, sizeof(buf), "0x%llx",
+			 (unsigned long long)r->start);
 		json_object_object_add(e, "start", json_object_new_string(buf));
-		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)r->end);
+		snprintf(buf, sizeof(buf), "0x%llx",
+			 (unsigned long long)r->end);
 		json_object_object_add(e, "end", json_object_new_string(buf));
-		json_object_object_add(e, "depth", json_object_new_int((int)r->depth));
-		json_object_object_add(e, "name", json_object_new_string(r->name));
+		json_object_object_add(e, "depth",
+				       json_object_new_int((int)r->depth));
+		json_object_object_add(e, "name",
+				       json_object_new_string(r->name));
 		json_object_array_add(iomem, e);
 	}
 	json_object_object_add(o, "iomem", h->iomem_known ? iomem : NULL);

@@ -109,8 +109,9 @@ static void drop_stale(const char *base, const char *fresh)
 		char *out = NULL;
 		int status;
 
-		if (strncmp(de->d_name, name, prefix) || !strcmp(de->d_name, name) ||
-		    strstr(de->d_name, ".lock") || strlen(de->d_name) != strlen(name))
+		if (strncmp(de->d_name, name, prefix) ||
+		    !strcmp(de->d_name, name) || strstr(de->d_name, ".lock") ||
+		    strlen(de->d_name) != strlen(name))
 			continue;
 		path = xasprintf("%s/%s", images, de->d_name);
 		argv[0] = "rm";
@@ -132,7 +133,8 @@ static void drop_stale(const char *base, const char *fresh)
 bool tiervm_image_get(const char *choice, struct tiervm_image *img,
 		      tiervm_error **errp)
 {
-	char *probe = helper("tiervm-probe"), *builder = helper("tiervm-build-image");
+	char *probe = helper("tiervm-probe"),
+	     *builder = helper("tiervm-build-image");
 	char *base = cache_base(), *dir = NULL, *lock = NULL, *out = NULL;
 	const char *kind = !strcmp(choice, "auto") ? "debian-stable" : choice;
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -157,9 +159,10 @@ bool tiervm_image_get(const char *choice, struct tiervm_image *img,
 		dir = xasprintf("%s/images/%s-%016llx", base, kind,
 				(unsigned long long)h);
 	} else {
-		tiervm_error_set(errp, TIERVM_E_INPUT,
-				 "guest.kernel: '%s' is not auto, debian-stable, debian-backports or a path",
-				 choice);
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"guest.kernel: '%s' is not auto, debian-stable, debian-backports or a path",
+			choice);
 		goto out;
 	}
 	if (!mkdir_p(dir)) {
@@ -181,8 +184,9 @@ bool tiervm_image_get(const char *choice, struct tiervm_image *img,
 		if (!tiervm_run_capture(argv, &out, &status, errp))
 			goto out;
 		if (status != 0) {
-			tiervm_error_setg(errp, "building the guest image failed:\n%s",
-					  out);
+			tiervm_error_setg(
+				errp, "building the guest image failed:\n%s",
+				out);
 			goto out;
 		}
 		img->built = true;

@@ -3,8 +3,8 @@
 
 #include "spec.h"
 
-static const char *const names[] = { "dram", "hbm", "cxl", "pmem",
-					  "soft-reserved", NULL };
+static const char *const names[] = { "dram", "hbm",	      "cxl",
+				     "pmem", "soft-reserved", NULL };
 const char *tiervm_kind_name(enum tiervm_kind kind)
 {
 	return kind < TIERVM_KIND__COUNT ? names[kind] : "unknown";

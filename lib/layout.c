@@ -37,7 +37,8 @@ void tiervm_layout_compute(const struct tiervm_spec *s, struct tiervm_layout *l)
 		if (!size)
 			continue;
 		if (off < l->below_4g) {
-			low = l->below_4g - off < size ? l->below_4g - off : size;
+			low = l->below_4g - off < size ? l->below_4g - off
+						       : size;
 			l->pieces[id][0] = (struct tiervm_range){ off, low };
 		}
 		if (size > low)

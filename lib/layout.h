@@ -23,7 +23,8 @@ struct tiervm_layout {
 };
 
 /** tiervm_layout_compute - the layout of @s's boot memory on its machine. */
-void tiervm_layout_compute(const struct tiervm_spec *s, struct tiervm_layout *l);
+void tiervm_layout_compute(const struct tiervm_spec *s,
+			   struct tiervm_layout *l);
 void tiervm_layout_clear(struct tiervm_layout *l);
 
 #endif

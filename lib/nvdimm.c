@@ -45,8 +45,9 @@ static bool write_record(const char *path, const struct tiervm_nvdimm *nv,
 		tiervm_error_set_errno(errp, errno, "cannot write %s", tmp);
 		goto out;
 	}
-	fprintf(f, "# tiervm: how this NVDIMM backing file was made; do not edit\n"
-		   "size=%" PRIu64 "\nlabel-size=%" PRIu64 "\n",
+	fprintf(f,
+		"# tiervm: how this NVDIMM backing file was made; do not edit\n"
+		"size=%" PRIu64 "\nlabel-size=%" PRIu64 "\n",
 		nv->size, nv->label_size);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		tiervm_error_set_errno(errp, errno, "cannot write %s", path);
@@ -73,8 +74,8 @@ int tiervm_nvdimm_prepare(const struct tiervm_spec *spec,
 	if (fd >= 0) {
 		created = true;
 		if (ftruncate(fd, (off_t)want) < 0) {
-			tiervm_error_set_errno(errp, errno, "cannot size new %s",
-					       nv->path);
+			tiervm_error_set_errno(errp, errno,
+					       "cannot size new %s", nv->path);
 			close(fd);
 			unlink(nv->path);
 			fd = -1;
@@ -84,32 +85,41 @@ int tiervm_nvdimm_prepare(const struct tiervm_spec *spec,
 		fd = open(nv->path, (nv->readonly ? O_RDONLY : O_RDWR));
 	}
 	if (fd < 0) {
-		tiervm_error_set_errno(errp, errno, "%s:%d: nvdimms: cannot open '%s'",
+		tiervm_error_set_errno(errp, errno,
+				       "%s:%d: nvdimms: cannot open '%s'",
 				       spec->file, nv->path_line, nv->path);
 		goto out;
 	}
 	/* one guest at a time: the lock lives as long as QEMU holds this fd */
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		tiervm_error_set(errp, TIERVM_E_INPUT,
-				 "%s:%d: nvdimms: '%s' is in use by a running guest",
-				 spec->file, nv->path_line, nv->path);
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"%s:%d: nvdimms: '%s' is in use by a running guest",
+			spec->file, nv->path_line, nv->path);
 		goto fail;
 	}
 	if (!created) {
-		if (fstat(fd, &st) < 0 || (S_ISREG(st.st_mode) &&
-					   (uint64_t)st.st_size != want)) {
-			tiervm_error_set(errp, TIERVM_E_INPUT,
-					 "%s:%d: nvdimms: '%s' is %lld bytes, not size + label-size (%" PRIu64 "); tiervm never resizes a backing file",
-					 spec->file, nv->path_line, nv->path,
-					 (long long)st.st_size, want);
+		if (fstat(fd, &st) < 0 ||
+		    (S_ISREG(st.st_mode) && (uint64_t)st.st_size != want)) {
+			tiervm_error_set(
+				errp, TIERVM_E_INPUT,
+				"%s:%d: nvdimms: '%s' is %lld bytes, not size + label-size (%" PRIu64
+				"); tiervm never resizes a backing file",
+				spec->file, nv->path_line, nv->path,
+				(long long)st.st_size, want);
 			goto fail;
 		}
 		if (read_record(record, &rsize, &rlabel) &&
 		    (rsize != nv->size || rlabel != nv->label_size)) {
-			tiervm_error_set(errp, TIERVM_E_INPUT,
-					 "%s:%d: nvdimms: '%s' was made with size %" PRIu64 " and label-size %" PRIu64 " (%s); using it with size %" PRIu64 " and label-size %" PRIu64 " would read its data as labels or write labels over data",
-					 spec->file, nv->path_line, nv->path, rsize,
-					 rlabel, record, nv->size, nv->label_size);
+			tiervm_error_set(
+				errp, TIERVM_E_INPUT,
+				"%s:%d: nvdimms: '%s' was made with size %" PRIu64
+				" and label-size %" PRIu64
+				" (%s); using it with size %" PRIu64
+				" and label-size %" PRIu64
+				" would read its data as labels or write labels over data",
+				spec->file, nv->path_line, nv->path, rsize,
+				rlabel, record, nv->size, nv->label_size);
 			goto fail;
 		}
 	}

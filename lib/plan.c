@@ -16,8 +16,7 @@
 /* Where every CXL fixed memory window must be sized (QEMU, cxl-host.c). */
 #define CXL_FMW_ALIGN (256 * MiB)
 
-static const char *const policy_names[] = { "bind", "preferred",
-					    "interleave" };
+static const char *const policy_names[] = { "bind", "preferred", "interleave" };
 
 static char *sz(uint64_t v)
 {
@@ -61,7 +60,8 @@ static char *host_props(struct plan_ctx *c, const struct tiervm_host_bind *h,
 	if (!h->present)
 		return xstrdup("");
 	if (h->has_kind) {
-		if (!tiervm_host_nodes_of_kind(c->host, h->kind, &nodes, &err)) {
+		if (!tiervm_host_nodes_of_kind(c->host, h->kind, &nodes,
+					       &err)) {
 			diag_add_error(c->d, line, key, err);
 			return xstrdup("");
 		}
@@ -101,7 +101,7 @@ static const char *backend_type(const struct tiervm_mem *m)
 }
 
 void plan_backend_arg(struct plan_ctx *c, const char *id, uint64_t size,
-			const struct tiervm_mem *m, int line, const char *key)
+		      const struct tiervm_mem *m, int line, const char *key)
 {
 	char *host = host_props(c, &m->host, m->host.line ? m->host.line : line,
 				key);
@@ -116,7 +116,8 @@ void plan_backend_arg(struct plan_ctx *c, const char *id, uint64_t size,
 	if (m->prealloc)
 		sbuf_addf(&extra, ",prealloc=on");
 	plan_arg(c, "-object");
-	plan_arg(c, "%s,id=%s,size=%s%s%s", backend_type(m), id, s, extra.s, host);
+	plan_arg(c, "%s,id=%s,size=%s%s%s", backend_type(m), id, s, extra.s,
+		 host);
 	sbuf_free(&extra);
 	free(s);
 	free(host);
@@ -140,9 +141,10 @@ static void machine_args(struct plan_ctx *c)
 		for (unsigned i = 0; i < s->n_cxls; i++) {
 			char *w = sz(ALIGN_UP(s->cxls[i].size, CXL_FMW_ALIGN));
 
-			sbuf_addf(&m,
-				  ",cxl-fmw.%u.targets.0=tiervm-cxl%u,cxl-fmw.%u.size=%s",
-				  i, i, i, w);
+			sbuf_addf(
+				&m,
+				",cxl-fmw.%u.targets.0=tiervm-cxl%u,cxl-fmw.%u.size=%s",
+				i, i, i, w);
 			free(w);
 		}
 	}
@@ -153,14 +155,15 @@ static void machine_args(struct plan_ctx *c)
 	plan_arg(c, "%s", c->p->accel);
 	plan_arg(c, "-smp");
 	plan_arg(c, "%u,sockets=%u,cores=%u,threads=1", s->machine.cpus,
-	    c->p->r->sockets, s->machine.cpus / c->p->r->sockets);
+		 c->p->r->sockets, s->machine.cpus / c->p->r->sockets);
 	ram = sz(c->p->ram);
 	plan_arg(c, "-m");
 	if (c->p->maxmem > c->p->ram) {
 		char *max = sz(c->p->maxmem);
 
 		if (c->p->slots)
-			plan_arg(c, "%s,slots=%u,maxmem=%s", ram, c->p->slots, max);
+			plan_arg(c, "%s,slots=%u,maxmem=%s", ram, c->p->slots,
+				 max);
 		else
 			plan_arg(c, "%s,maxmem=%s", ram, max);
 		free(max);
@@ -186,7 +189,8 @@ static void node_args(struct plan_ctx *c)
 		if (n->memory) {
 			char *bid = xasprintf("tiervm-node%u", id);
 
-			plan_backend_arg(c, bid, n->memory, &n->mem, n->line, key);
+			plan_backend_arg(c, bid, n->memory, &n->mem, n->line,
+					 key);
 			sbuf_addf(&b, ",memdev=%s", bid);
 			free(bid);
 		}
@@ -208,24 +212,25 @@ static void node_args(struct plan_ctx *c)
 		free(key);
 
 		json_object_object_add(e, "id", json_object_new_int((int)id));
-		json_object_object_add(e, "kind", json_object_new_string(
-						  tiervm_kind_name(n->kind)));
+		json_object_object_add(
+			e, "kind",
+			json_object_new_string(tiervm_kind_name(n->kind)));
 		{
-			char *list = n->has_cpus ?
-					     tiervm_format_cpulist(&n->cpus) :
-					     xstrdup("");
+			char *list = n->has_cpus
+					     ? tiervm_format_cpulist(&n->cpus)
+					     : xstrdup("");
 
 			json_object_object_add(e, "cpus",
 					       json_object_new_string(list));
 			free(list);
 		}
-		json_object_object_add(e, "memory",
-				       json_object_new_int64((int64_t)n->memory));
+		json_object_object_add(
+			e, "memory", json_object_new_int64((int64_t)n->memory));
 		json_object_object_add(
 			e, "initiator",
-			c->p->r->initiator[id] >= 0 ?
-				json_object_new_int(c->p->r->initiator[id]) :
-				NULL);
+			c->p->r->initiator[id] >= 0
+				? json_object_new_int(c->p->r->initiator[id])
+				: NULL);
 		json_object_array_put_idx(c->exp_nodes, id, e);
 	}
 }
@@ -240,13 +245,14 @@ static void dist_args(struct plan_ctx *c)
 		json_object *row = json_object_new_array();
 
 		for (unsigned j = 0; j < r->n; j++) {
-			json_object_array_add(row, json_object_new_int(
-							   (int)r->dist[i * r->n + j]));
+			json_object_array_add(
+				row, json_object_new_int(
+					     (int)r->dist[i * r->n + j]));
 			if (i == j || r->n < 2)
 				continue;
 			plan_arg(c, "-numa");
 			plan_arg(c, "dist,src=%u,dst=%u,val=%u", i, j,
-			    r->dist[i * r->n + j]);
+				 r->dist[i * r->n + j]);
 		}
 		json_object_object_add(exp_node(c, i), "distances", row);
 	}
@@ -271,15 +277,20 @@ static void hmat_args(struct plan_ctx *c)
 		if (!tiervm_spec_node(c->s, i)->has_cpus)
 			continue;
 		for (unsigned t = 0; t < r->n; t++) {
-			const struct tiervm_lb *lb = tiervm_resolved_lb(r, i, t);
+			const struct tiervm_lb *lb =
+				tiervm_resolved_lb(r, i, t);
 			char *bw = sz(lb->bandwidth);
 
 			plan_arg(c, "-numa");
-			plan_arg(c, "hmat-lb,initiator=%u,target=%u,hierarchy=memory,data-type=access-latency,latency=%llu",
-			    i, t, (unsigned long long)lb->latency);
+			plan_arg(
+				c,
+				"hmat-lb,initiator=%u,target=%u,hierarchy=memory,data-type=access-latency,latency=%llu",
+				i, t, (unsigned long long)lb->latency);
 			plan_arg(c, "-numa");
-			plan_arg(c, "hmat-lb,initiator=%u,target=%u,hierarchy=memory,data-type=access-bandwidth,bandwidth=%s",
-			    i, t, bw);
+			plan_arg(
+				c,
+				"hmat-lb,initiator=%u,target=%u,hierarchy=memory,data-type=access-bandwidth,bandwidth=%s",
+				i, t, bw);
 			free(bw);
 		}
 	}
@@ -295,10 +306,12 @@ static void hmat_args(struct plan_ctx *c)
 		lb = tiervm_resolved_lb(r, (unsigned)in, t);
 		a = json_object_new_object();
 		json_object_object_add(a, "initiator", json_object_new_int(in));
-		json_object_object_add(a, "read_latency",
-				       json_object_new_int64((int64_t)lb->latency));
-		json_object_object_add(a, "write_latency",
-				       json_object_new_int64((int64_t)lb->latency));
+		json_object_object_add(
+			a, "read_latency",
+			json_object_new_int64((int64_t)lb->latency));
+		json_object_object_add(
+			a, "write_latency",
+			json_object_new_int64((int64_t)lb->latency));
 		/* sysfs shows MB/s, QEMU's MiB of the bytes/s given */
 		json_object_object_add(
 			a, "read_bandwidth",
@@ -306,12 +319,13 @@ static void hmat_args(struct plan_ctx *c)
 		json_object_object_add(
 			a, "write_bandwidth",
 			json_object_new_int64((int64_t)(lb->bandwidth / MiB)));
-		json_object_object_add(a, "latency_from",
-				       json_object_new_string(
-					       origin_names[lb->latency_from]));
-		json_object_object_add(a, "bandwidth_from",
-				       json_object_new_string(
-					       origin_names[lb->bandwidth_from]));
+		json_object_object_add(
+			a, "latency_from",
+			json_object_new_string(origin_names[lb->latency_from]));
+		json_object_object_add(
+			a, "bandwidth_from",
+			json_object_new_string(
+				origin_names[lb->bandwidth_from]));
 		json_object_object_add(exp_node(c, t), "access0", a);
 	}
 }
@@ -338,27 +352,32 @@ static void cache_args(struct plan_ctx *c)
 				continue;
 			size = sz(x->size);
 			plan_arg(c, "-numa");
-			plan_arg(c, "hmat-cache,node-id=%u,size=%s,level=%u,associativity=%s,policy=%s,line=%u",
-			    x->node, size, x->level, assoc_names[x->assoc],
-			    cpolicy_names[x->policy], x->line_size);
+			plan_arg(
+				c,
+				"hmat-cache,node-id=%u,size=%s,level=%u,associativity=%s,policy=%s,line=%u",
+				x->node, size, x->level, assoc_names[x->assoc],
+				cpolicy_names[x->policy], x->line_size);
 			free(size);
 			if (!json_object_object_get_ex(n, "caches", &arr)) {
 				arr = json_object_new_array();
 				json_object_object_add(n, "caches", arr);
 			}
 			e = json_object_new_object();
-			json_object_object_add(e, "level",
-					       json_object_new_int((int)x->level));
-			json_object_object_add(e, "size", json_object_new_int64(
-								  (int64_t)x->size));
-			json_object_object_add(e, "line_size",
-					       json_object_new_int((int)x->line_size));
+			json_object_object_add(
+				e, "level", json_object_new_int((int)x->level));
+			json_object_object_add(
+				e, "size",
+				json_object_new_int64((int64_t)x->size));
+			json_object_object_add(
+				e, "line_size",
+				json_object_new_int((int)x->line_size));
 			json_object_object_add(
 				e, "indexing",
 				json_object_new_int(sysfs_indexing[x->assoc]));
 			json_object_object_add(
 				e, "write_policy",
-				json_object_new_int(sysfs_write_policy[x->policy]));
+				json_object_new_int(
+					sysfs_write_policy[x->policy]));
 			json_object_array_add(arr, e);
 		}
 	}
@@ -371,7 +390,7 @@ static void cache_args(struct plan_ctx *c)
  * them, hmat-lb before hmat-cache, and the device options last.
  */
 static void (*const features[])(struct plan_ctx *) = {
-	machine_args, node_args, dist_args,  hmat_args,
+	machine_args, node_args,    dist_args,	hmat_args,
 	cache_args,   plan_nvdimms, plan_vmems, plan_cxls,
 };
 
@@ -381,25 +400,28 @@ static void check_qemu(struct plan_ctx *c)
 	const struct tiervm_spec *s = c->s;
 
 	if (s->machine.pc ? !q->machine_pc : !q->machine_q35)
-		diag_add(c->d, 0, "machine.type",
-			 "%s has no machine type %s", q->binary,
-			 s->machine.pc ? "pc" : "q35");
+		diag_add(c->d, 0, "machine.type", "%s has no machine type %s",
+			 q->binary, s->machine.pc ? "pc" : "q35");
 	if (c->p->r->hmat && !tiervm_qemu_at_least(q, 5, 0))
-		diag_add(c->d, s->n_hmat ? s->hmat[0].line : 0, "hmat",
-			 "ACPI HMAT needs QEMU 5.0 or later; the installed QEMU is %u.%u.%u",
-			 q->major, q->minor, q->micro);
+		diag_add(
+			c->d, s->n_hmat ? s->hmat[0].line : 0, "hmat",
+			"ACPI HMAT needs QEMU 5.0 or later; the installed QEMU is %u.%u.%u",
+			q->major, q->minor, q->micro);
 	if (s->n_cxls && !tiervm_qemu_at_least(q, 7, 1))
-		diag_add(c->d, s->cxls[0].line, "cxl",
-			 "CXL fixed memory windows need QEMU 7.1 or later; the installed QEMU is %u.%u.%u",
-			 q->major, q->minor, q->micro);
+		diag_add(
+			c->d, s->cxls[0].line, "cxl",
+			"CXL fixed memory windows need QEMU 7.1 or later; the installed QEMU is %u.%u.%u",
+			q->major, q->minor, q->micro);
 	for (unsigned i = 0; i < s->n_cxls; i++)
 		if (s->cxls[i].type == TIERVM_CXL_VOLATILE && !q->cxl_volatile)
-			diag_add(c->d, s->cxls[i].line, "cxl.type",
-				 "volatile CXL memory needs QEMU 8.0 or later (cxl-type3 volatile-memdev); the installed QEMU is %u.%u.%u",
-				 q->major, q->minor, q->micro);
+			diag_add(
+				c->d, s->cxls[i].line, "cxl.type",
+				"volatile CXL memory needs QEMU 8.0 or later (cxl-type3 volatile-memdev); the installed QEMU is %u.%u.%u",
+				q->major, q->minor, q->micro);
 	if (s->machine.accel == TIERVM_ACCEL_KVM && !q->kvm_usable)
-		diag_add(c->d, 0, "machine.accel",
-			 "kvm is not usable here (/dev/kvm cannot be opened read-write); use auto or tcg");
+		diag_add(
+			c->d, 0, "machine.accel",
+			"kvm is not usable here (/dev/kvm cannot be opened read-write); use auto or tcg");
 }
 
 /*
@@ -423,25 +445,30 @@ static void soft_reserved(struct plan_ctx *c)
 		if (n->kind != TIERVM_KIND_SOFT_RESERVED || !n->memory)
 			continue;
 		strv_pushf(&c->p->kernel_args, "memmap=%llu!0x%llx",
-			   (unsigned long long)r->size, (unsigned long long)r->start);
+			   (unsigned long long)r->size,
+			   (unsigned long long)r->start);
 		sbuf_addf(&nodes, "%s%u", nodes.len ? "," : "", id);
-		plan_note(c,
-			  "node %u: Debian's kernels cannot fake EFI soft-reserved memory (no CONFIG_EFI_FAKE_MEMMAP); its range 0x%llx-0x%llx is marked with memmap=! and the guest sees legacy persistent memory, onlined as a node with daxctl",
-			  id, (unsigned long long)r->start,
-			  (unsigned long long)(r->start + r->size - 1));
+		plan_note(
+			c,
+			"node %u: Debian's kernels cannot fake EFI soft-reserved memory (no CONFIG_EFI_FAKE_MEMMAP); its range 0x%llx-0x%llx is marked with memmap=! and the guest sees legacy persistent memory, onlined as a node with daxctl",
+			id, (unsigned long long)r->start,
+			(unsigned long long)(r->start + r->size - 1));
 		e = json_object_array_get_idx(c->exp_nodes, id);
 		o = json_object_new_object();
-		snprintf(buf, sizeof(buf), "%llx", (unsigned long long)r->start);
+		snprintf(buf, sizeof(buf), "%llx",
+			 (unsigned long long)r->start);
 		json_object_object_add(o, "start", json_object_new_string(buf));
 		snprintf(buf, sizeof(buf), "%llx",
 			 (unsigned long long)(r->start + r->size - 1));
 		json_object_object_add(o, "end", json_object_new_string(buf));
-		json_object_object_add(o, "as", json_object_new_string(
-							"Persistent Memory (legacy)"));
+		json_object_object_add(
+			o, "as",
+			json_object_new_string("Persistent Memory (legacy)"));
 		json_object_object_add(e, "reserved_range", o);
 	}
 	if (nodes.len)
-		strv_pushf(&c->p->kernel_args, "tiervm.softreserved=%s", nodes.s);
+		strv_pushf(&c->p->kernel_args, "tiervm.softreserved=%s",
+			   nodes.s);
 	sbuf_free(&nodes);
 	tiervm_layout_clear(&l);
 }
@@ -454,12 +481,14 @@ static void kernel_args(struct plan_ctx *c)
 		strv_pushf(&c->p->kernel_args,
 			   "memhp_default_state=online_movable");
 	if (c->s->n_cxls) {
-		static const char *const modes[] = { "region", "devdax", "kmem" };
+		static const char *const modes[] = { "region", "devdax",
+						     "kmem" };
 		struct sbuf b = { 0 };
 
 		for (unsigned i = 0; i < c->s->n_cxls; i++)
-			sbuf_addf(&b, "%s%s:%s", i ? "," : "tiervm.cxl=",
-				  c->s->cxls[i].id, modes[c->s->cxls[i].mode]);
+			sbuf_addf(&b, "%s%s:%s",
+				  i ? "," : "tiervm.cxl=", c->s->cxls[i].id,
+				  modes[c->s->cxls[i].mode]);
 		strv_push(&c->p->kernel_args, b.s);
 	}
 	if (*c->s->guest.cmdline)
@@ -484,7 +513,8 @@ static struct tiervm_lb *host_figures(const struct tiervm_spec *s,
 		if (!n->mem.host.present || n->id >= s->n_nodes)
 			continue;
 		if (n->mem.host.has_kind) {
-			if (!tiervm_host_nodes_of_kind(host, n->mem.host.kind, &set, NULL))
+			if (!tiervm_host_nodes_of_kind(host, n->mem.host.kind,
+						       &set, NULL))
 				continue;
 		} else {
 			set = n->mem.host.nodes;
@@ -496,7 +526,8 @@ static struct tiervm_lb *host_figures(const struct tiervm_spec *s,
 			if (!cpuset_test(&set, (unsigned)id) ||
 			    !(hn = tiervm_host_node(host, (unsigned)id)))
 				continue;
-			a = hn->access[0].present ? &hn->access[0] : &hn->access[1];
+			a = hn->access[0].present ? &hn->access[0]
+						  : &hn->access[1];
 			if (!a->present)
 				continue;
 			if (a->read_latency != UINT64_MAX &&
@@ -529,10 +560,10 @@ struct tiervm_plan *tiervm_plan_build(const struct tiervm_spec *s,
 	free(host_home);
 	if (!p->r)
 		goto out;
-	p->accel = s->machine.accel == TIERVM_ACCEL_TCG ? "tcg" :
-		   s->machine.accel == TIERVM_ACCEL_KVM ? "kvm" :
-		   caps->kvm_usable			? "kvm" :
-							  "tcg";
+	p->accel = s->machine.accel == TIERVM_ACCEL_TCG	  ? "tcg"
+		   : s->machine.accel == TIERVM_ACCEL_KVM ? "kvm"
+		   : caps->kvm_usable			  ? "kvm"
+							  : "tcg";
 	if (!s->unchecked)
 		check_qemu(&c);
 	for (unsigned i = 0; i < s->n_nodes; i++)

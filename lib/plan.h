@@ -23,10 +23,10 @@ struct tiervm_plan {
 	const char *accel; /* "kvm" or "tcg" */
 	uint64_t ram, maxmem;
 	unsigned slots;
-	struct strv argv;	  /* argv[0] is the QEMU binary */
-	struct strv kernel_args;  /* what tiervm adds, then guest.cmdline */
-	struct strv notes;	  /* plain statements for the user */
-	json_object *expected;	  /* the guest view, see docs/plan-json.md */
+	struct strv argv;	 /* argv[0] is the QEMU binary */
+	struct strv kernel_args; /* what tiervm adds, then guest.cmdline */
+	struct strv notes;	 /* plain statements for the user */
+	json_object *expected;	 /* the guest view, see docs/plan-json.md */
 };
 
 /**

@@ -52,8 +52,9 @@ static json_object *list(struct plan_ctx *c, const char *key)
  * file to the backend size and refuses a longer one; either way the user's
  * data would be at risk or the start would fail, so both are refused here.
  */
-static bool check_backing_file(struct plan_ctx *c, const struct tiervm_nvdimm *nv,
-			       const char *key, bool *is_devdax)
+static bool check_backing_file(struct plan_ctx *c,
+			       const struct tiervm_nvdimm *nv, const char *key,
+			       bool *is_devdax)
 {
 	uint64_t want = tiervm_nvdimm_backing_size(nv);
 	struct stat st;
@@ -71,18 +72,20 @@ static bool check_backing_file(struct plan_ctx *c, const struct tiervm_nvdimm *n
 		return true;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		diag_add(c->d, nv->path_line, key,
-			 "'%s' is neither a regular file nor a device-dax device",
-			 nv->path);
+		diag_add(
+			c->d, nv->path_line, key,
+			"'%s' is neither a regular file nor a device-dax device",
+			nv->path);
 		return false;
 	}
 	if ((uint64_t)st.st_size != want) {
 		char *a = tiervm_format_size(want);
 
-		diag_add(c->d, nv->path_line, key,
-			 "'%s' is %lld bytes but size + label-size is %llu (%s); tiervm never resizes a backing file: fix size or label-size, or use another path",
-			 nv->path, (long long)st.st_size,
-			 (unsigned long long)want, a);
+		diag_add(
+			c->d, nv->path_line, key,
+			"'%s' is %lld bytes but size + label-size is %llu (%s); tiervm never resizes a backing file: fix size or label-size, or use another path",
+			nv->path, (long long)st.st_size,
+			(unsigned long long)want, a);
 		free(a);
 		return false;
 	}
@@ -105,45 +108,55 @@ void plan_nvdimms(struct plan_ctx *c)
 		check_backing_file(c, nv, key, &devdax);
 		pmem = devdax;
 		if (nv->pmem == TIERVM_ON && !devdax)
-			diag_add(c->d, nv->line, key,
-				 "pmem: on needs the backing file on DAX storage (a /dev/daxN.M device); '%s' is not",
-				 nv->path);
+			diag_add(
+				c->d, nv->line, key,
+				"pmem: on needs the backing file on DAX storage (a /dev/daxN.M device); '%s' is not",
+				nv->path);
 		if (nv->pmem == TIERVM_OFF)
 			pmem = false;
 		if (!pmem)
-			plan_note(c,
-				  "nvdimm %s: '%s' is not on host persistent memory; the data survives a guest power-off, not a host crash",
-				  nv->id, nv->path);
+			plan_note(
+				c,
+				"nvdimm %s: '%s' is not on host persistent memory; the data survives a guest power-off, not a host crash",
+				nv->id, nv->path);
 		plan_arg(c, "-object");
 		/* device-dax backends map in 2M pages and need align=2M */
-		plan_arg(c,
-			 "memory-backend-file,id=tiervm-nv-%s,mem-path=%s,size=%s,share=%s%s%s%s",
-			 nv->id, nv->path, size, nv->readonly ? "off" : "on",
-			 pmem ? ",pmem=on" : "", devdax ? ",align=2M" : "",
-			 nv->readonly ? ",readonly=on" : "");
+		plan_arg(
+			c,
+			"memory-backend-file,id=tiervm-nv-%s,mem-path=%s,size=%s,share=%s%s%s%s",
+			nv->id, nv->path, size, nv->readonly ? "off" : "on",
+			pmem ? ",pmem=on" : "", devdax ? ",align=2M" : "",
+			nv->readonly ? ",readonly=on" : "");
 		plan_arg(c, "-device");
 		if (nv->label_size)
-			plan_arg(c, "nvdimm,id=%s,memdev=tiervm-nv-%s,label-size=%s,node=%u%s",
-				 nv->id, nv->id, label, node,
-				 nv->readonly ? ",unarmed=on" : "");
+			plan_arg(
+				c,
+				"nvdimm,id=%s,memdev=tiervm-nv-%s,label-size=%s,node=%u%s",
+				nv->id, nv->id, label, node,
+				nv->readonly ? ",unarmed=on" : "");
 		else
-			plan_arg(c, "nvdimm,id=%s,memdev=tiervm-nv-%s,node=%u%s",
+			plan_arg(c,
+				 "nvdimm,id=%s,memdev=tiervm-nv-%s,node=%u%s",
 				 nv->id, nv->id, node,
 				 nv->readonly ? ",unarmed=on" : "");
 
 		e = json_object_new_object();
 		json_object_object_add(e, "id", json_object_new_string(nv->id));
-		json_object_object_add(e, "node", json_object_new_int((int)node));
-		json_object_object_add(e, "size",
-				       json_object_new_int64((int64_t)nv->size));
-		json_object_object_add(e, "label_size", json_object_new_int64(
-							    (int64_t)nv->label_size));
-		json_object_object_add(e, "backing_size",
-				       json_object_new_int64((int64_t)
-					       tiervm_nvdimm_backing_size(nv)));
-		json_object_object_add(e, "path", json_object_new_string(nv->path));
-		json_object_object_add(e, "mode",
-				       json_object_new_string(nv_modes[nv->mode]));
+		json_object_object_add(e, "node",
+				       json_object_new_int((int)node));
+		json_object_object_add(
+			e, "size", json_object_new_int64((int64_t)nv->size));
+		json_object_object_add(
+			e, "label_size",
+			json_object_new_int64((int64_t)nv->label_size));
+		json_object_object_add(
+			e, "backing_size",
+			json_object_new_int64(
+				(int64_t)tiervm_nvdimm_backing_size(nv)));
+		json_object_object_add(e, "path",
+				       json_object_new_string(nv->path));
+		json_object_object_add(
+			e, "mode", json_object_new_string(nv_modes[nv->mode]));
 		json_object_object_add(e, "persistent_on_host",
 				       json_object_new_boolean(pmem));
 		json_object_array_add(list(c, "nvdimms"), e);
@@ -175,27 +188,33 @@ void plan_vmems(struct plan_ctx *c)
 		/* Fewer KVM memslots for sparse plugs (QEMU 8.2+) */
 		if (c->p->caps->vmem_dynamic_memslots)
 			sbuf_addf(&extra, ",dynamic-memslots=on");
-		plan_backend_arg(c, bid, v->size,
-				 &(struct tiervm_mem){ .backend = v->mem.backend,
-						       .path = v->mem.path,
-						       .hugepages = v->mem.hugepages,
-						       .host = v->mem.host },
-				 v->line, key);
+		plan_backend_arg(
+			c, bid, v->size,
+			&(struct tiervm_mem){ .backend = v->mem.backend,
+					      .path = v->mem.path,
+					      .hugepages = v->mem.hugepages,
+					      .host = v->mem.host },
+			v->line, key);
 		plan_arg(c, "-device");
-		plan_arg(c, "virtio-mem-pci,id=%s,memdev=%s,node=%u,requested-size=%s%s",
-			 v->id, bid, v->node, req, extra.s);
+		plan_arg(
+			c,
+			"virtio-mem-pci,id=%s,memdev=%s,node=%u,requested-size=%s%s",
+			v->id, bid, v->node, req, extra.s);
 
 		e = json_object_new_object();
 		json_object_object_add(e, "id", json_object_new_string(v->id));
-		json_object_object_add(e, "node", json_object_new_int((int)v->node));
+		json_object_object_add(e, "node",
+				       json_object_new_int((int)v->node));
 		json_object_object_add(e, "size",
 				       json_object_new_int64((int64_t)v->size));
-		json_object_object_add(e, "requested", json_object_new_int64(
-							       (int64_t)v->requested));
-		json_object_object_add(e, "block_size",
-				       json_object_new_int64((int64_t)(
-					       v->block_size ? v->block_size :
-							       2 * MiB)));
+		json_object_object_add(
+			e, "requested",
+			json_object_new_int64((int64_t)v->requested));
+		json_object_object_add(
+			e, "block_size",
+			json_object_new_int64((int64_t)(v->block_size
+								? v->block_size
+								: 2 * MiB)));
 		json_object_array_add(list(c, "virtio_mem"), e);
 		sbuf_free(&extra);
 		free(req);
@@ -220,38 +239,51 @@ void plan_cxls(struct plan_ctx *c)
 		json_object *e;
 
 		plan_arg(c, "-object");
-		plan_arg(c, "memory-backend-ram,id=tiervm-cxlmem-%s,size=%s,share=on",
-			 x->id, size);
+		plan_arg(
+			c,
+			"memory-backend-ram,id=tiervm-cxlmem-%s,size=%s,share=on",
+			x->id, size);
 		if (!vol) {
 			/* the label storage area; 256M is what QEMU's docs use */
 			plan_arg(c, "-object");
-			plan_arg(c, "memory-backend-ram,id=tiervm-cxllsa-%s,size=256M,share=on",
-				 x->id);
+			plan_arg(
+				c,
+				"memory-backend-ram,id=tiervm-cxllsa-%s,size=256M,share=on",
+				x->id);
 		}
 		plan_arg(c, "-device");
 		plan_arg(c, "pxb-cxl,bus_nr=%u,bus=pcie.0,id=tiervm-cxl%u",
 			 12 + 8 * i, i);
 		plan_arg(c, "-device");
-		plan_arg(c, "cxl-rp,port=0,bus=tiervm-cxl%u,id=tiervm-rp%u,chassis=0,slot=%u",
-			 i, i, 2 + i);
+		plan_arg(
+			c,
+			"cxl-rp,port=0,bus=tiervm-cxl%u,id=tiervm-rp%u,chassis=0,slot=%u",
+			i, i, 2 + i);
 		plan_arg(c, "-device");
 		if (vol)
-			plan_arg(c, "cxl-type3,bus=tiervm-rp%u,volatile-memdev=tiervm-cxlmem-%s,id=%s",
-				 i, x->id, x->id);
+			plan_arg(
+				c,
+				"cxl-type3,bus=tiervm-rp%u,volatile-memdev=tiervm-cxlmem-%s,id=%s",
+				i, x->id, x->id);
 		else
-			plan_arg(c, "cxl-type3,bus=tiervm-rp%u,memdev=tiervm-cxlmem-%s,lsa=tiervm-cxllsa-%s,id=%s",
-				 i, x->id, x->id, x->id);
+			plan_arg(
+				c,
+				"cxl-type3,bus=tiervm-rp%u,memdev=tiervm-cxlmem-%s,lsa=tiervm-cxllsa-%s,id=%s",
+				i, x->id, x->id, x->id);
 
 		e = json_object_new_object();
 		json_object_object_add(e, "id", json_object_new_string(x->id));
 		json_object_object_add(e, "size",
 				       json_object_new_int64((int64_t)x->size));
-		json_object_object_add(e, "window", json_object_new_int64((int64_t)
-					       ALIGN_UP(x->size, CXL_FMW_ALIGN)));
-		json_object_object_add(e, "type", json_object_new_string(
-							  vol ? "volatile" : "persistent"));
-		json_object_object_add(e, "mode",
-				       json_object_new_string(cxl_modes[x->mode]));
+		json_object_object_add(e, "window",
+				       json_object_new_int64((int64_t)ALIGN_UP(
+					       x->size, CXL_FMW_ALIGN)));
+		json_object_object_add(
+			e, "type",
+			json_object_new_string(vol ? "volatile"
+						   : "persistent"));
+		json_object_object_add(
+			e, "mode", json_object_new_string(cxl_modes[x->mode]));
 		json_object_array_add(list(c, "cxl"), e);
 		free(size);
 	}

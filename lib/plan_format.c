@@ -24,12 +24,15 @@ json_object *tiervm_plan_to_json(const struct tiervm_plan *p)
 
 	snprintf(ver, sizeof(ver), "%u.%u.%u", p->caps->major, p->caps->minor,
 		 p->caps->micro);
-	json_object_object_add(o, "name", json_object_new_string(p->spec->name));
-	json_object_object_add(q, "binary", json_object_new_string(p->caps->binary));
+	json_object_object_add(o, "name",
+			       json_object_new_string(p->spec->name));
+	json_object_object_add(q, "binary",
+			       json_object_new_string(p->caps->binary));
 	json_object_object_add(q, "version", json_object_new_string(ver));
 	json_object_object_add(o, "qemu", q);
 	json_object_object_add(o, "accel", json_object_new_string(p->accel));
-	json_object_object_add(o, "ram", json_object_new_int64((int64_t)p->ram));
+	json_object_object_add(o, "ram",
+			       json_object_new_int64((int64_t)p->ram));
 	json_object_object_add(o, "maxmem",
 			       json_object_new_int64((int64_t)p->maxmem));
 	json_object_object_add(o, "slots", json_object_new_int((int)p->slots));
@@ -83,34 +86,49 @@ static void add_view(struct sbuf *b, const struct tiervm_plan *p,
 		json_object_object_get_ex(e, "distances", &d);
 		for (size_t j = 0; j < json_object_array_length(d); j++)
 			sbuf_addf(&row, "%s%d", j ? " " : "",
-				  json_object_get_int(json_object_array_get_idx(d, j)));
+				  json_object_get_int(
+					  json_object_array_get_idx(d, j)));
 		json_object_object_get_ex(e, "initiator", &v);
 		sbuf_addf(b, "%s%-5zu %-14s %-8s %-10s %-9s %s\n", pfx, i,
-			  json_object_get_string(json_object_object_get(e, "kind")),
-			  *json_object_get_string(json_object_object_get(e, "cpus")) ?
-				  json_object_get_string(json_object_object_get(e, "cpus")) :
-				  "-",
+			  json_object_get_string(
+				  json_object_object_get(e, "kind")),
+			  *json_object_get_string(
+				  json_object_object_get(e, "cpus"))
+				  ? json_object_get_string(
+					    json_object_object_get(e, "cpus"))
+				  : "-",
 			  mem, v ? json_object_get_string(v) : "-",
 			  row.s ? row.s : "");
 		free(mem);
 		sbuf_free(&row);
 	}
 	if (p->r->hmat) {
-		sbuf_addf(b, "%s\n%sHMAT, as nodeN/access0/initiators shows it:\n",
+		sbuf_addf(b,
+			  "%s\n%sHMAT, as nodeN/access0/initiators shows it:\n",
 			  pfx, pfx);
 		sbuf_addf(b, "%s%-5s %-9s %-12s %-16s %s\n", pfx, "node",
-			  "initiator", "latency(ns)", "bandwidth(MB/s)", "from");
+			  "initiator", "latency(ns)", "bandwidth(MB/s)",
+			  "from");
 		for (size_t i = 0; i < n; i++) {
-			json_object *e = json_object_array_get_idx(nodes, i), *a;
+			json_object *e = json_object_array_get_idx(nodes, i),
+				    *a;
 
 			if (!json_object_object_get_ex(e, "access0", &a))
 				continue;
-			sbuf_addf(b, "%s%-5zu %-9d %-12lld %-16lld %s/%s\n", pfx, i,
-				  json_object_get_int(json_object_object_get(a, "initiator")),
-				  (long long)json_object_get_int64(json_object_object_get(a, "read_latency")),
-				  (long long)json_object_get_int64(json_object_object_get(a, "read_bandwidth")),
-				  json_object_get_string(json_object_object_get(a, "latency_from")),
-				  json_object_get_string(json_object_object_get(a, "bandwidth_from")));
+			sbuf_addf(b, "%s%-5zu %-9d %-12lld %-16lld %s/%s\n",
+				  pfx, i,
+				  json_object_get_int(json_object_object_get(
+					  a, "initiator")),
+				  (long long)json_object_get_int64(
+					  json_object_object_get(
+						  a, "read_latency")),
+				  (long long)json_object_get_int64(
+					  json_object_object_get(
+						  a, "read_bandwidth")),
+				  json_object_get_string(json_object_object_get(
+					  a, "latency_from")),
+				  json_object_get_string(json_object_object_get(
+					  a, "bandwidth_from")));
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -121,23 +139,32 @@ static void add_view(struct sbuf *b, const struct tiervm_plan *p,
 		for (size_t k = 0; k < json_object_array_length(arr); k++) {
 			json_object *c = json_object_array_get_idx(arr, k);
 
-			sbuf_addf(b, "%snode %zu memory-side cache L%d: %lld bytes, line %d\n",
-				  pfx, i,
-				  json_object_get_int(json_object_object_get(c, "level")),
-				  (long long)json_object_get_int64(json_object_object_get(c, "size")),
-				  json_object_get_int(json_object_object_get(c, "line_size")));
+			sbuf_addf(
+				b,
+				"%snode %zu memory-side cache L%d: %lld bytes, line %d\n",
+				pfx, i,
+				json_object_get_int(
+					json_object_object_get(c, "level")),
+				(long long)json_object_get_int64(
+					json_object_object_get(c, "size")),
+				json_object_get_int(json_object_object_get(
+					c, "line_size")));
 		}
 	}
 	{
-		static const char *const devs[] = { "nvdimms", "virtio_mem", "cxl" };
+		static const char *const devs[] = { "nvdimms", "virtio_mem",
+						    "cxl" };
 
 		for (size_t k = 0; k < ARRAY_SIZE(devs); k++) {
-			if (!json_object_object_get_ex(p->expected, devs[k], &arr))
+			if (!json_object_object_get_ex(p->expected, devs[k],
+						       &arr))
 				continue;
-			for (size_t i = 0; i < json_object_array_length(arr); i++)
+			for (size_t i = 0; i < json_object_array_length(arr);
+			     i++)
 				sbuf_addf(b, "%s%s: %s\n", pfx, devs[k],
 					  json_object_to_json_string_ext(
-						  json_object_array_get_idx(arr, i),
+						  json_object_array_get_idx(arr,
+									    i),
 						  JSON_C_TO_STRING_PLAIN));
 		}
 	}
@@ -150,7 +177,8 @@ char *tiervm_plan_format_sh(const struct tiervm_plan *p)
 
 	sbuf_addf(&b, "#!/bin/sh\n# QEMU command planned by tiervm for '%s'.\n",
 		  p->spec->name);
-	sbuf_addf(&b, "# Guest kernel arguments tiervm adds: %s\n", *k ? k : "(none)");
+	sbuf_addf(&b, "# Guest kernel arguments tiervm adds: %s\n",
+		  *k ? k : "(none)");
 	for (size_t i = 0; i < p->notes.n; i++)
 		sbuf_addf(&b, "# Note: %s\n", p->notes.v[i]);
 	sbuf_addf(&b, "# Expected guest view:\n");

@@ -50,7 +50,8 @@ static int connect_unix(const char *path, tiervm_error **errp)
 		return -1;
 	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		tiervm_error_set_errno(errp, errno, "cannot connect to %s", path);
+		tiervm_error_set_errno(errp, errno, "cannot connect to %s",
+				       path);
 		close(fd);
 		return -1;
 	}
@@ -94,7 +95,8 @@ bool tiervm_probe_send(struct tiervm_vm *vm, const char *request,
 			goto out;
 		}
 	}
-	tiervm_error_setg(errp, "the probe did not acknowledge '%s' within 10 s",
+	tiervm_error_setg(errp,
+			  "the probe did not acknowledge '%s' within 10 s",
 			  request);
 out:
 	sbuf_free(&in);
@@ -113,7 +115,8 @@ static const struct {
 };
 
 static size_t console_stage(struct tiervm_vm *vm, size_t reached,
-			    void (*progress)(const char *, void *), void *opaque)
+			    void (*progress)(const char *, void *),
+			    void *opaque)
 {
 	char *path = tiervm_vm_path(vm, "console.log");
 	FILE *f = fopen(path, "re");
@@ -140,7 +143,8 @@ json_object *tiervm_probe_report(struct tiervm_vm *vm, int timeout_ms,
 				 void (*progress)(const char *, void *),
 				 void *opaque, tiervm_error **errp)
 {
-	return tiervm_probe_call(vm, "report", timeout_ms, progress, opaque, errp);
+	return tiervm_probe_call(vm, "report", timeout_ms, progress, opaque,
+				 errp);
 }
 
 json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
@@ -171,34 +175,39 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 
 			reached = console_stage(vm, reached, progress, opaque);
 			/* the probe has its port open now: ask at once */
-			if (before < ARRAY_SIZE(stages) && reached == ARRAY_SIZE(stages))
+			if (before < ARRAY_SIZE(stages) &&
+			    reached == ARRAY_SIZE(stages))
 				last_send = 0;
 		}
 		if (tiervm_interrupted) {
-			tiervm_error_setg(errp, "interrupted while waiting for the guest");
+			tiervm_error_setg(
+				errp,
+				"interrupted while waiting for the guest");
 			break;
 		}
 		if (now - start > timeout_ms) {
-			tiervm_error_setg(errp,
-					  "the guest did not report within %d s: the %s stage never arrived (see %s/console.log)",
-					  timeout_ms / 1000,
-					  reached < ARRAY_SIZE(stages) ?
-						  stages[reached].stage :
-						  "report",
-					  vm->dir);
+			tiervm_error_setg(
+				errp,
+				"the guest did not report within %d s: the %s stage never arrived (see %s/console.log)",
+				timeout_ms / 1000,
+				reached < ARRAY_SIZE(stages)
+					? stages[reached].stage
+					: "report",
+				vm->dir);
 			break;
 		}
 		if (!tiervm_vm_running(vm)) {
-			tiervm_error_setg(errp,
-					  "QEMU exited before the guest reported (after the %s stage; see %s/console.log)",
-					  reached ? stages[reached - 1].stage :
-						    "start",
-					  vm->dir);
+			tiervm_error_setg(
+				errp,
+				"QEMU exited before the guest reported (after the %s stage; see %s/console.log)",
+				reached ? stages[reached - 1].stage : "start",
+				vm->dir);
 			break;
 		}
 		if (!in.len && now - last_send >= RESEND_MS) {
 			if (!send_request(fd, request) && errno != EAGAIN) {
-				tiervm_error_set_errno(errp, errno, "probe channel");
+				tiervm_error_set_errno(errp, errno,
+						       "probe channel");
 				break;
 			}
 			last_send = now;
@@ -210,13 +219,16 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 			/* QEMU closes the channel as it exits: say why, if it did */
 			tiervm_vm_wait_exit(vm, 2000);
 			if (!tiervm_vm_running(vm))
-				tiervm_error_setg(errp,
-						  "QEMU exited before the guest reported (after the %s stage; see %s/console.log)",
-						  reached ? stages[reached - 1].stage :
-							    "start",
-						  vm->dir);
+				tiervm_error_setg(
+					errp,
+					"QEMU exited before the guest reported (after the %s stage; see %s/console.log)",
+					reached ? stages[reached - 1].stage
+						: "start",
+					vm->dir);
 			else
-				tiervm_error_setg(errp, "the probe channel closed while QEMU runs");
+				tiervm_error_setg(
+					errp,
+					"the probe channel closed while QEMU runs");
 			break;
 		}
 		buf[n] = '\0';
@@ -228,12 +240,16 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 		{
 			struct json_tokener *tok = json_tokener_new();
 
-			report = json_tokener_parse_ex(tok, b + strlen(begin),
-						       (int)(e - b - strlen(begin)));
-			if (!report || !json_object_is_type(report, json_type_object)) {
-				tiervm_error_setg(errp, "the probe's report is not JSON: %s",
-						  json_tokener_error_desc(
-							  json_tokener_get_error(tok)));
+			report = json_tokener_parse_ex(
+				tok, b + strlen(begin),
+				(int)(e - b - strlen(begin)));
+			if (!report ||
+			    !json_object_is_type(report, json_type_object)) {
+				tiervm_error_setg(
+					errp,
+					"the probe's report is not JSON: %s",
+					json_tokener_error_desc(
+						json_tokener_get_error(tok)));
 				json_object_put(report);
 				report = NULL;
 			}

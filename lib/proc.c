@@ -62,7 +62,8 @@ char *tiervm_shell_quote(const char *s)
 
 	for (const char *p = s; *p && plain; p++)
 		plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			       "0123456789-_./=,:+@%", *p) != NULL;
+			       "0123456789-_./=,:+@%",
+			       *p) != NULL;
 	if (plain)
 		return xstrdup(s);
 	sbuf_addf(&b, "'");

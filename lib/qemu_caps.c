@@ -17,8 +17,8 @@ const char *tiervm_qemu_binary(void)
 	return q && *q ? q : "qemu-system-x86_64";
 }
 
-static bool ask(const char *binary, const char *a1, const char *a2,
-		char **out, tiervm_error **errp)
+static bool ask(const char *binary, const char *a1, const char *a2, char **out,
+		tiervm_error **errp)
 {
 	char *argv[] = { (char *)binary, (char *)a1, (char *)a2, NULL };
 	int status;
@@ -93,7 +93,8 @@ bool tiervm_qemu_probe(struct tiervm_qemu_caps *caps, tiervm_error **errp)
 	v = strstr(out, "version ");
 	if (!v || sscanf(v, "version %u.%u.%u", &caps->major, &caps->minor,
 			 &caps->micro) < 2) {
-		tiervm_error_setg(errp, "%s -version: cannot read a version in '%s'",
+		tiervm_error_setg(errp,
+				  "%s -version: cannot read a version in '%s'",
 				  bin, out);
 		goto fail;
 	}

@@ -18,8 +18,8 @@
 struct tiervm_qmp {
 	int fd;
 	struct json_tokener *tok;
-	size_t pending; /* bytes of the current message so far */
-	json_object *events;    /* array, oldest first */
+	size_t pending;		/* bytes of the current message so far */
+	json_object *events;	/* array, oldest first */
 	json_object *responses; /* array */
 	json_object *greeting;
 	unsigned next_id;
@@ -53,8 +53,9 @@ static bool sort_message(struct tiervm_qmp *q, json_object *msg,
 			 tiervm_error **errp)
 {
 	if (!json_object_is_type(msg, json_type_object)) {
-		tiervm_error_setg(errp, "QMP sent something other than an object: %.80s",
-				  json_object_to_json_string(msg));
+		tiervm_error_setg(
+			errp, "QMP sent something other than an object: %.80s",
+			json_object_to_json_string(msg));
 		json_object_put(msg);
 		return false;
 	}
@@ -89,14 +90,17 @@ bool tiervm_qmp_feed(struct tiervm_qmp *q, const char *buf, size_t len,
 			off++;
 			continue;
 		}
-		msg = json_tokener_parse_ex(q->tok, buf + off, (int)(len - off));
+		msg = json_tokener_parse_ex(q->tok, buf + off,
+					    (int)(len - off));
 		jerr = json_tokener_get_error(q->tok);
 		used = json_tokener_get_parse_end(q->tok);
 		if (jerr == json_tokener_continue) {
 			q->pending += len - off;
 			if (q->pending > MAX_MESSAGE) {
-				tiervm_error_setg(errp, "QMP message larger than %d bytes",
-						  MAX_MESSAGE);
+				tiervm_error_setg(
+					errp,
+					"QMP message larger than %d bytes",
+					MAX_MESSAGE);
 				return false;
 			}
 			return true;
@@ -147,7 +151,9 @@ static bool pump(struct tiervm_qmp *q, long long deadline, bool *timed_out,
 		return false;
 	}
 	if (n == 0) {
-		tiervm_error_setg(errp, "QEMU closed the QMP socket (it exited or was killed)");
+		tiervm_error_setg(
+			errp,
+			"QEMU closed the QMP socket (it exited or was killed)");
 		return false;
 	}
 	return tiervm_qmp_feed(q, buf, (size_t)n, errp);
@@ -197,7 +203,8 @@ json_object *tiervm_qmp_execute(struct tiervm_qmp *q, const char *cmd,
 				tiervm_error **errp)
 {
 	long long deadline = tiervm_now_ms() + timeout_ms;
-	json_object *req = json_object_new_object(), *resp = NULL, *v, *ret = NULL;
+	json_object *req = json_object_new_object(), *resp = NULL, *v,
+		    *ret = NULL;
 	unsigned id = ++q->next_id;
 	bool ok, timed_out;
 	char *line;
@@ -217,8 +224,9 @@ json_object *tiervm_qmp_execute(struct tiervm_qmp *q, const char *cmd,
 		if (!pump(q, deadline, &timed_out, errp))
 			return NULL;
 		if (timed_out) {
-			tiervm_error_setg(errp, "QMP %s: no answer within %d ms",
-					  cmd, timeout_ms);
+			tiervm_error_setg(errp,
+					  "QMP %s: no answer within %d ms", cmd,
+					  timeout_ms);
 			return NULL;
 		}
 	}
@@ -250,7 +258,8 @@ json_object *tiervm_qmp_event(struct tiervm_qmp *q, int timeout_ms,
 			return NULL;
 	}
 	{
-		json_object *e = json_object_get(json_object_array_get_idx(q->events, 0));
+		json_object *e = json_object_get(
+			json_object_array_get_idx(q->events, 0));
 
 		json_object_array_del_idx(q->events, 0, 1);
 		return e;
@@ -302,8 +311,8 @@ struct tiervm_qmp *tiervm_qmp_connect(const char *path, int timeout_ms,
 		return NULL;
 	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		tiervm_error_set_errno(errp, errno, "cannot connect to QMP at %s",
-				       path);
+		tiervm_error_set_errno(errp, errno,
+				       "cannot connect to QMP at %s", path);
 		close(fd);
 		return NULL;
 	}

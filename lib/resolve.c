@@ -74,7 +74,8 @@ static void fill_initiators(const struct tiervm_spec *s,
 		for (unsigned j = 0; j < r->n; j++) {
 			const struct tiervm_node *c = tiervm_spec_node(s, j);
 
-			if (c && c->has_cpus && r->dist[id * r->n + j] < best_d) {
+			if (c && c->has_cpus &&
+			    r->dist[id * r->n + j] < best_d) {
 				best_d = r->dist[id * r->n + j];
 				best = (int)j;
 			}
@@ -109,7 +110,8 @@ static void fill_lb(const struct tiervm_spec *s, struct tiervm_resolved *r,
 			home >= 0 ? spec_pair(s, (unsigned)home, t) : NULL;
 		unsigned dh = home >= 0 ? r->dist[(unsigned)home * n + t] : 10;
 		uint64_t lat, bw;
-		enum tiervm_origin from_lat = TIERVM_FROM_KIND, from_bw = TIERVM_FROM_KIND;
+		enum tiervm_origin from_lat = TIERVM_FROM_KIND,
+				   from_bw = TIERVM_FROM_KIND;
 
 		tiervm_kind_defaults(target->kind, &lat, &bw);
 		if (host_home && host_home[t].latency) {
@@ -204,14 +206,16 @@ static void check_encoding(const struct tiervm_spec *s,
 			int line = line_of(s, i, t);
 
 			if (lb->latency / lat_base >= 65535)
-				diag_add(d, line, "hmat",
-					 "latency %llu ns from node %u to node %u is too far from the smallest step of the table (%llu ns): QEMU encodes at most 65534 steps",
-					 (unsigned long long)lb->latency, i, t,
-					 (unsigned long long)lat_base);
+				diag_add(
+					d, line, "hmat",
+					"latency %llu ns from node %u to node %u is too far from the smallest step of the table (%llu ns): QEMU encodes at most 65534 steps",
+					(unsigned long long)lb->latency, i, t,
+					(unsigned long long)lat_base);
 			if ((lb->bandwidth >> lo) >= 65535)
-				diag_add(d, line, "hmat",
-					 "bandwidth from node %u to node %u is too far from the smallest bandwidth step of the table (%llu bytes/s): QEMU encodes at most 65534 steps",
-					 i, t, (unsigned long long)(1ULL << lo));
+				diag_add(
+					d, line, "hmat",
+					"bandwidth from node %u to node %u is too far from the smallest bandwidth step of the table (%llu bytes/s): QEMU encodes at most 65534 steps",
+					i, t, (unsigned long long)(1ULL << lo));
 		}
 	}
 }
@@ -222,9 +226,10 @@ struct tiervm_resolved *tiervm_resolve(const struct tiervm_spec *s,
 	return tiervm_resolve_with_host(s, NULL, d);
 }
 
-struct tiervm_resolved *tiervm_resolve_with_host(const struct tiervm_spec *s,
-						 const struct tiervm_lb *host_home,
-						 struct tiervm_diags *d)
+struct tiervm_resolved *
+tiervm_resolve_with_host(const struct tiervm_spec *s,
+			 const struct tiervm_lb *host_home,
+			 struct tiervm_diags *d)
 {
 	struct tiervm_resolved *r = xcalloc(1, sizeof(*r));
 	unsigned cpu_nodes = 0, before = d ? d->count : 0;
@@ -235,8 +240,8 @@ struct tiervm_resolved *tiervm_resolve_with_host(const struct tiervm_spec *s,
 	r->lb = xcalloc((size_t)r->n * r->n, sizeof(*r->lb));
 	for (unsigned i = 0; i < s->n_nodes; i++)
 		cpu_nodes += s->nodes[i].has_cpus;
-	r->sockets = s->machine.sockets ? s->machine.sockets :
-					  (cpu_nodes ? cpu_nodes : 1);
+	r->sockets = s->machine.sockets ? s->machine.sockets
+					: (cpu_nodes ? cpu_nodes : 1);
 	r->hmat = s->n_hmat || s->n_caches;
 	fill_distances(s, r);
 	fill_initiators(s, r);

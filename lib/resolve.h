@@ -11,9 +11,9 @@
  * two cannot drift.
  */
 enum tiervm_origin {
-	TIERVM_FROM_SPEC,    /* the user wrote it */
-	TIERVM_FROM_KIND,    /* the target's kind default, scaled by distance */
-	TIERVM_FROM_HOST,    /* the host's access0 figures (host binding) */
+	TIERVM_FROM_SPEC, /* the user wrote it */
+	TIERVM_FROM_KIND, /* the target's kind default, scaled by distance */
+	TIERVM_FROM_HOST, /* the host's access0 figures (host binding) */
 };
 
 struct tiervm_lb {
@@ -23,11 +23,11 @@ struct tiervm_lb {
 };
 
 struct tiervm_resolved {
-	unsigned n;	   /* nodes, ids 0..n-1 */
+	unsigned n; /* nodes, ids 0..n-1 */
 	unsigned sockets;
-	bool hmat;	   /* ACPI HMAT on */
-	int *initiator;	   /* [n], -1 when HMAT is off */
-	unsigned *dist;	   /* [n*n], from*n + to */
+	bool hmat;	      /* ACPI HMAT on */
+	int *initiator;	      /* [n], -1 when HMAT is off */
+	unsigned *dist;	      /* [n*n], from*n + to */
 	struct tiervm_lb *lb; /* [n*n], initiator*n + target; cpu initiators */
 };
 
@@ -48,9 +48,10 @@ struct tiervm_resolved *tiervm_resolve(const struct tiervm_spec *s,
  * (latency ns, bandwidth B/s; 0 where unknown) standing in for the kind
  * defaults of nodes bound to host memory.  NULL is tiervm_resolve().
  */
-struct tiervm_resolved *tiervm_resolve_with_host(const struct tiervm_spec *s,
-						 const struct tiervm_lb *host_home,
-						 struct tiervm_diags *d);
+struct tiervm_resolved *
+tiervm_resolve_with_host(const struct tiervm_spec *s,
+			 const struct tiervm_lb *host_home,
+			 struct tiervm_diags *d);
 
 void tiervm_resolved_free(struct tiervm_resolved *r);
 

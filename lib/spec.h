@@ -196,9 +196,9 @@ struct tiervm_spec *tiervm_spec_parse(const char *path, tiervm_error **errp);
  * @file only names it in messages.  @validate false keeps only syntax and
  * type checks, for tests that feed invalid specs to QEMU itself.
  */
-struct tiervm_spec *tiervm_spec_parse_string(const char *file,
-					     const char *text, size_t len,
-					     bool validate, tiervm_error **errp);
+struct tiervm_spec *tiervm_spec_parse_string(const char *file, const char *text,
+					     size_t len, bool validate,
+					     tiervm_error **errp);
 
 /** tiervm_spec_parse_unchecked - parse without cross-field validation. */
 struct tiervm_spec *tiervm_spec_parse_unchecked(const char *path,

@@ -12,8 +12,8 @@
 #include "spec_internal.h"
 #include "yamlwalk.h"
 
-static const char *const kind_names[] = { "dram", "hbm", "cxl", "pmem",
-					  "soft-reserved", NULL };
+static const char *const kind_names[] = { "dram", "hbm",	   "cxl",
+					  "pmem", "soft-reserved", NULL };
 static const char *const backend_names[] = { "ram", "file", "memfd", NULL };
 static const char *const policy_names[] = { "bind", "preferred", "interleave",
 					    NULL };
@@ -27,14 +27,14 @@ static char *sub(const char *path, const char *key)
 #define GET(map, key) ywalk_get(w, (map), (key))
 
 /* Runs @stmt with `v` the value of @key and `p` its path, when present. */
-#define WITH(map, path, key, stmt)                       \
-	do {                                             \
-		yaml_node_t *v = GET((map), (key));      \
-		if (v) {                                 \
-			char *p = sub((path), (key));    \
-			stmt;                            \
-			free(p);                         \
-		}                                        \
+#define WITH(map, path, key, stmt)                    \
+	do {                                          \
+		yaml_node_t *v = GET((map), (key));   \
+		if (v) {                              \
+			char *p = sub((path), (key)); \
+			stmt;                         \
+			free(p);                      \
+		}                                     \
 	} while (0)
 
 static void require(struct ywalk *w, yaml_node_t *map, const char *path,
@@ -61,12 +61,14 @@ static void parse_host(struct ywalk *w, yaml_node_t *n, const char *path,
 	h->present = true;
 	h->line = yline(n);
 	WITH(n, path, "nodes", h->has_nodes = ywalk_cpus(w, v, p, &h->nodes));
-	WITH(n, path, "kind", if (ywalk_enum(w, v, p, kind_names, &e)) {
-		h->has_kind = true;
-		h->kind = (enum tiervm_kind)e;
-	});
-	WITH(n, path, "policy", if (ywalk_enum(w, v, p, policy_names, &e))
-		h->policy = (enum tiervm_policy)e);
+	WITH(
+		n, path, "kind", if (ywalk_enum(w, v, p, kind_names, &e)) {
+			h->has_kind = true;
+			h->kind = (enum tiervm_kind)e;
+		});
+	WITH(n, path, "policy",
+	     if (ywalk_enum(w, v, p, policy_names, &e)) h->policy =
+		     (enum tiervm_policy)e);
 }
 
 /* The keys a memory backend adds to a node or a virtio-mem device. */
@@ -84,12 +86,14 @@ static void parse_mem(struct ywalk *w, yaml_node_t *n, const char *path,
 	const char *s;
 	int e;
 
-	WITH(n, path, "backend", if (ywalk_enum(w, v, p, backend_names, &e))
-		m->backend = (enum tiervm_backend)e);
-	WITH(n, path, "path", if ((s = ywalk_str(w, v, p))) {
-		m->path = spec_path(w, s);
-		m->path_line = yline(v);
-	});
+	WITH(n, path, "backend",
+	     if (ywalk_enum(w, v, p, backend_names, &e)) m->backend =
+		     (enum tiervm_backend)e);
+	WITH(
+		n, path, "path", if ((s = ywalk_str(w, v, p))) {
+			m->path = spec_path(w, s);
+			m->path_line = yline(v);
+		});
 	WITH(n, path, "hugepages", ywalk_bool(w, v, p, &m->hugepages));
 	WITH(n, path, "prealloc", ywalk_bool(w, v, p, &m->prealloc));
 	WITH(n, path, "host", parse_host(w, v, p, &m->host));
@@ -98,10 +102,10 @@ static void parse_mem(struct ywalk *w, yaml_node_t *n, const char *path,
 static void parse_node(struct ywalk *w, yaml_node_t *n, const char *path,
 		       struct tiervm_node *node)
 {
-	static const char *const keys[] = { "id",	 "cpus",    "memory",
-					    "kind",	 "initiator", "backend",
-					    "path",	 "hugepages", "prealloc",
-					    "host",	 NULL };
+	static const char *const keys[] = { "id",   "cpus",	 "memory",
+					    "kind", "initiator", "backend",
+					    "path", "hugepages", "prealloc",
+					    "host", NULL };
 	int e;
 
 	node->line = yline(n);
@@ -111,8 +115,8 @@ static void parse_node(struct ywalk *w, yaml_node_t *n, const char *path,
 		return;
 	ywalk_check_keys(w, n, path, keys);
 	require(w, n, path, "id");
-	WITH(n, path, "id", ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1,
-				       &node->id));
+	WITH(n, path, "id",
+	     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &node->id));
 	WITH(n, path, "cpus", {
 		node->has_cpus = ywalk_cpus(w, v, p, &node->cpus);
 		node->cpus_line = yline(v);
@@ -121,8 +125,9 @@ static void parse_node(struct ywalk *w, yaml_node_t *n, const char *path,
 		ywalk_size(w, v, p, &node->memory);
 		node->memory_line = yline(v);
 	});
-	WITH(n, path, "kind", if (ywalk_enum(w, v, p, kind_names, &e))
-		node->kind = (enum tiervm_kind)e);
+	WITH(n, path, "kind",
+	     if (ywalk_enum(w, v, p, kind_names, &e)) node->kind =
+		     (enum tiervm_kind)e);
 	WITH(n, path, "initiator", {
 		unsigned i;
 
@@ -164,8 +169,8 @@ static void parse_hmat(struct ywalk *w, yaml_node_t *n, const char *path,
 	ywalk_check_keys(w, n, path, keys);
 	require(w, n, path, "initiator");
 	require(w, n, path, "target");
-	WITH(n, path, "initiator", ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1,
-					      &h->initiator));
+	WITH(n, path, "initiator",
+	     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &h->initiator));
 	WITH(n, path, "target",
 	     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &h->target));
 	WITH(n, path, "latency",
@@ -180,10 +185,9 @@ static void parse_hmat(struct ywalk *w, yaml_node_t *n, const char *path,
 static void parse_cache(struct ywalk *w, yaml_node_t *n, const char *path,
 			struct tiervm_cache *c)
 {
-	static const char *const keys[] = { "node",	     "level",
-					    "size",	     "associativity",
-					    "policy",	     "line",
-					    NULL };
+	static const char *const keys[] = {
+		"node", "level", "size", "associativity", "policy", "line", NULL
+	};
 	static const char *const assoc[] = { "none", "direct", "complex",
 					     NULL };
 	static const char *const pol[] = { "none", "write-back",
@@ -204,10 +208,12 @@ static void parse_cache(struct ywalk *w, yaml_node_t *n, const char *path,
 	     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &c->node));
 	WITH(n, path, "level", ywalk_uint(w, v, p, 255, &c->level));
 	WITH(n, path, "size", ywalk_size(w, v, p, &c->size));
-	WITH(n, path, "associativity", if (ywalk_enum(w, v, p, assoc, &e))
-		c->assoc = (enum tiervm_cache_assoc)e);
-	WITH(n, path, "policy", if (ywalk_enum(w, v, p, pol, &e))
-		c->policy = (enum tiervm_cache_policy)e);
+	WITH(n, path, "associativity",
+	     if (ywalk_enum(w, v, p, assoc, &e)) c->assoc =
+		     (enum tiervm_cache_assoc)e);
+	WITH(n, path, "policy",
+	     if (ywalk_enum(w, v, p, pol, &e)) c->policy =
+		     (enum tiervm_cache_policy)e);
 	WITH(n, path, "line", ywalk_uint(w, v, p, 65535, &c->line_size));
 }
 
@@ -221,9 +227,9 @@ static char *dup_str(struct ywalk *w, yaml_node_t *n, const char *path)
 static void parse_nvdimm(struct ywalk *w, yaml_node_t *n, const char *path,
 			 struct tiervm_nvdimm *nv)
 {
-	static const char *const keys[] = { "id",	 "node",     "size",
-					    "path",	 "label-size", "pmem",
-					    "readonly", "mode",	   NULL };
+	static const char *const keys[] = { "id",	"node",	      "size",
+					    "path",	"label-size", "pmem",
+					    "readonly", "mode",	      NULL };
 	static const char *const onoff[] = { "auto", "on", "off", NULL };
 	static const char *const modes[] = { "raw", "fsdax", "devdax", "kmem",
 					     NULL };
@@ -238,8 +244,9 @@ static void parse_nvdimm(struct ywalk *w, yaml_node_t *n, const char *path,
 	require(w, n, path, "size");
 	require(w, n, path, "path");
 	WITH(n, path, "id", nv->id = dup_str(w, v, p));
-	WITH(n, path, "node", nv->has_node = ywalk_uint(
-				      w, v, p, TIERVM_MAX_NODES - 1, &nv->node));
+	WITH(n, path, "node",
+	     nv->has_node =
+		     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &nv->node));
 	WITH(n, path, "size", ywalk_size(w, v, p, &nv->size));
 	WITH(n, path, "path", {
 		const char *s = ywalk_str(w, v, p);
@@ -248,20 +255,22 @@ static void parse_nvdimm(struct ywalk *w, yaml_node_t *n, const char *path,
 		nv->path_line = yline(v);
 	});
 	WITH(n, path, "label-size", ywalk_size(w, v, p, &nv->label_size));
-	WITH(n, path, "pmem", if (ywalk_enum(w, v, p, onoff, &e))
-		nv->pmem = (enum tiervm_onoff)e);
+	WITH(n, path, "pmem",
+	     if (ywalk_enum(w, v, p, onoff, &e)) nv->pmem =
+		     (enum tiervm_onoff)e);
 	WITH(n, path, "readonly", ywalk_bool(w, v, p, &nv->readonly));
-	WITH(n, path, "mode", if (ywalk_enum(w, v, p, modes, &e))
-		nv->mode = (enum tiervm_nv_mode)e);
+	WITH(n, path, "mode",
+	     if (ywalk_enum(w, v, p, modes, &e)) nv->mode =
+		     (enum tiervm_nv_mode)e);
 }
 
 static void parse_vmem(struct ywalk *w, yaml_node_t *n, const char *path,
 		       struct tiervm_vmem *vm)
 {
 	static const char *const keys[] = {
-		"id",	     "node",	 "size",      "requested", "block-size",
-		"prealloc", "backend", "path",      "hugepages", "host",
-		NULL
+		"id",	      "node",	  "size",    "requested",
+		"block-size", "prealloc", "backend", "path",
+		"hugepages",  "host",	  NULL
 	};
 
 	vm->line = yline(n);
@@ -289,8 +298,7 @@ static void parse_cxl(struct ywalk *w, yaml_node_t *n, const char *path,
 	static const char *const keys[] = { "id", "size", "type", "mode",
 					    NULL };
 	static const char *const types[] = { "persistent", "volatile", NULL };
-	static const char *const modes[] = { "region", "devdax", "kmem",
-					     NULL };
+	static const char *const modes[] = { "region", "devdax", "kmem", NULL };
 	int e;
 
 	c->line = yline(n);
@@ -301,10 +309,12 @@ static void parse_cxl(struct ywalk *w, yaml_node_t *n, const char *path,
 	require(w, n, path, "size");
 	WITH(n, path, "id", c->id = dup_str(w, v, p));
 	WITH(n, path, "size", ywalk_size(w, v, p, &c->size));
-	WITH(n, path, "type", if (ywalk_enum(w, v, p, types, &e))
-		c->type = (enum tiervm_cxl_type)e);
-	WITH(n, path, "mode", if (ywalk_enum(w, v, p, modes, &e))
-		c->mode = (enum tiervm_cxl_mode)e);
+	WITH(n, path, "type",
+	     if (ywalk_enum(w, v, p, types, &e)) c->type =
+		     (enum tiervm_cxl_type)e);
+	WITH(n, path, "mode",
+	     if (ywalk_enum(w, v, p, modes, &e)) c->mode =
+		     (enum tiervm_cxl_mode)e);
 }
 
 /*
@@ -350,16 +360,17 @@ static void parse_machine(struct ywalk *w, yaml_node_t *n,
 		return;
 	ywalk_check_keys(w, n, "machine", keys);
 	require(w, n, "machine", "cpus");
-	WITH(n, "machine", "type", if (ywalk_enum(w, v, p, types, &e))
-		s->machine.pc = e == 1);
+	WITH(n, "machine", "type",
+	     if (ywalk_enum(w, v, p, types, &e)) s->machine.pc = e == 1);
 	WITH(n, "machine", "cpus",
 	     ywalk_uint(w, v, p, TIERVM_MAX_CPUS, &s->machine.cpus));
 	WITH(n, "machine", "sockets", {
 		ywalk_uint(w, v, p, TIERVM_MAX_CPUS, &s->machine.sockets);
 		s->machine.sockets_line = yline(v);
 	});
-	WITH(n, "machine", "accel", if (ywalk_enum(w, v, p, accels, &e))
-		s->machine.accel = (enum tiervm_accel)e);
+	WITH(n, "machine", "accel",
+	     if (ywalk_enum(w, v, p, accels, &e)) s->machine.accel =
+		     (enum tiervm_accel)e);
 }
 
 static void parse_guest(struct ywalk *w, yaml_node_t *n, struct tiervm_spec *s)
@@ -387,7 +398,7 @@ static void parse_guest(struct ywalk *w, yaml_node_t *n, struct tiervm_spec *s)
 static void parse_root(struct ywalk *w, yaml_node_t *root,
 		       struct tiervm_spec *s)
 {
-	static const char *const keys[] = { "name",   "machine",  "guest",
+	static const char *const keys[] = { "name",   "machine",   "guest",
 					    "nodes",  "distances", "hmat",
 					    "caches", "nvdimms",   "virtio-mem",
 					    "cxl",    NULL };
@@ -425,9 +436,9 @@ static void parse_root(struct ywalk *w, yaml_node_t *root,
 			     (item_fn)parse_cxl, &s->n_cxls);
 }
 
-struct tiervm_spec *tiervm_spec_parse_string(const char *file,
-					     const char *text, size_t len,
-					     bool validate, tiervm_error **errp)
+struct tiervm_spec *tiervm_spec_parse_string(const char *file, const char *text,
+					     size_t len, bool validate,
+					     tiervm_error **errp)
 {
 	struct tiervm_diags d = { .file = file };
 	struct tiervm_spec *s = xcalloc(1, sizeof(*s));
@@ -449,14 +460,15 @@ struct tiervm_spec *tiervm_spec_parse_string(const char *file,
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		if (parser.context)
-			diag_add(&d, (int)parser.problem_mark.line + 1, "(syntax)",
-				 "%s %s (started at line %d)",
+			diag_add(&d, (int)parser.problem_mark.line + 1,
+				 "(syntax)", "%s %s (started at line %d)",
 				 parser.problem ? parser.problem : "bad YAML",
 				 parser.context,
 				 (int)parser.context_mark.line + 1);
 		else
-			diag_add(&d, (int)parser.problem_mark.line + 1, "(syntax)",
-				 "%s", parser.problem ? parser.problem : "bad YAML");
+			diag_add(&d, (int)parser.problem_mark.line + 1,
+				 "(syntax)", "%s",
+				 parser.problem ? parser.problem : "bad YAML");
 		yaml_parser_delete(&parser);
 		goto out;
 	}

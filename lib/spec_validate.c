@@ -24,8 +24,8 @@ static bool valid_name(const char *s)
 	if (!s || !(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
 		return false;
 	for (s++; *s; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    *s != '_' && *s != '-')
+		if (!islower((unsigned char)*s) &&
+		    !isdigit((unsigned char)*s) && *s != '_' && *s != '-')
 			return false;
 	return true;
 }
@@ -46,26 +46,29 @@ static void check_machine(const struct tiervm_spec *s, struct tiervm_diags *d)
 	unsigned cpu_nodes = 0, sockets;
 
 	if (!valid_name(s->name) || strlen(s->name) > 64)
-		diag_add(d, 1, "name",
-			 "'%s' is not a name: use [a-z0-9][a-z0-9_-]*, at most 64 characters",
-			 s->name ? s->name : "");
+		diag_add(
+			d, 1, "name",
+			"'%s' is not a name: use [a-z0-9][a-z0-9_-]*, at most 64 characters",
+			s->name ? s->name : "");
 	if (s->machine.cpus == 0) {
 		diag_add(d, 0, "machine.cpus", "must be at least 1");
 		return;
 	}
 	for (unsigned i = 0; i < s->n_nodes; i++)
 		cpu_nodes += s->nodes[i].has_cpus;
-	sockets = s->machine.sockets ? s->machine.sockets :
-				       (cpu_nodes ? cpu_nodes : 1);
+	sockets = s->machine.sockets ? s->machine.sockets
+				     : (cpu_nodes ? cpu_nodes : 1);
 	if (s->machine.sockets == 0 && s->machine.sockets_line)
 		diag_add(d, s->machine.sockets_line, "machine.sockets",
 			 "must be at least 1");
 	else if (s->machine.cpus % sockets)
-		diag_add(d, s->machine.sockets_line, "machine.sockets",
-			 "%u cpus do not split evenly into %u sockets%s (QEMU needs sockets x cores = cpus)",
-			 s->machine.cpus, sockets,
-			 s->machine.sockets ? "" :
-					      " (the default: one per node with cpus); set machine.sockets");
+		diag_add(
+			d, s->machine.sockets_line, "machine.sockets",
+			"%u cpus do not split evenly into %u sockets%s (QEMU needs sockets x cores = cpus)",
+			s->machine.cpus, sockets,
+			s->machine.sockets
+				? ""
+				: " (the default: one per node with cpus); set machine.sockets");
 	if (s->machine.pc && s->n_cxls)
 		diag_add(d, 0, "machine.type",
 			 "CXL needs a PCIe machine: use q35, not pc");
@@ -95,8 +98,9 @@ static void check_mem(const struct tiervm_mem *m, int line, const char *path,
 		diag_add(d, m->path_line, path,
 			 "path is only for backend: file");
 	if (m->hugepages && m->backend == TIERVM_BACKEND_RAM)
-		diag_add(d, line, path,
-			 "hugepages needs backend: memfd, or backend: file on hugetlbfs");
+		diag_add(
+			d, line, path,
+			"hugepages needs backend: memfd, or backend: file on hugetlbfs");
 	check_host(&m->host, p, d);
 	free(p);
 }
@@ -122,36 +126,42 @@ static void check_nodes(const struct tiervm_spec *s, struct tiervm_diags *d)
 			if (!cpuset_test(&n->cpus, (unsigned)c))
 				continue;
 			if ((unsigned)c >= s->machine.cpus) {
-				diag_add(d, n->cpus_line, p,
-					 "cpus: cpu %d is beyond machine.cpus (%u)",
-					 c, s->machine.cpus);
+				diag_add(
+					d, n->cpus_line, p,
+					"cpus: cpu %d is beyond machine.cpus (%u)",
+					c, s->machine.cpus);
 				break;
 			}
 			if (cpuset_test(&seen, (unsigned)c))
-				diag_add(d, n->cpus_line, p,
-					 "cpus: cpu %d is already in another node",
-					 c);
+				diag_add(
+					d, n->cpus_line, p,
+					"cpus: cpu %d is already in another node",
+					c);
 			cpuset_set(&seen, (unsigned)c);
 		}
 		if (n->memory % align)
-			diag_add(d, n->memory_line, p,
-				 "memory: %llu bytes is not a multiple of the %spage size (%lluK)",
-				 (unsigned long long)n->memory,
-				 n->mem.hugepages ? "huge " : "",
-				 (unsigned long long)(align / KiB));
+			diag_add(
+				d, n->memory_line, p,
+				"memory: %llu bytes is not a multiple of the %spage size (%lluK)",
+				(unsigned long long)n->memory,
+				n->mem.hugepages ? "huge " : "",
+				(unsigned long long)(align / KiB));
 		if (!n->memory && (n->mem.host.present || n->mem.path ||
 				   n->mem.prealloc || n->mem.hugepages))
 			diag_add(d, n->line, p,
 				 "backend settings need memory above 0");
 		if (n->kind == TIERVM_KIND_SOFT_RESERVED) {
 			if (n->has_cpus)
-				diag_add(d, n->cpus_line, p,
-					 "kind: soft-reserved memory is device memory; the node must have no cpus");
+				diag_add(
+					d, n->cpus_line, p,
+					"kind: soft-reserved memory is device memory; the node must have no cpus");
 			if (!n->memory || n->memory % MEMORY_BLOCK)
-				diag_add(d, n->memory_line ? n->memory_line :
-							     n->line,
-					 p,
-					 "memory: soft-reserved memory must be a non-zero multiple of 128M (the x86 memory block the kernel onlines)");
+				diag_add(
+					d,
+					n->memory_line ? n->memory_line
+						       : n->line,
+					p,
+					"memory: soft-reserved memory must be a non-zero multiple of 128M (the x86 memory block the kernel onlines)");
 		}
 		if (n->initiator >= 0) {
 			const struct tiervm_node *in =
@@ -166,9 +176,10 @@ static void check_nodes(const struct tiervm_spec *s, struct tiervm_diags *d)
 					 "initiator: node %d has no cpus",
 					 n->initiator);
 			else if (n->has_cpus && (unsigned)n->initiator != n->id)
-				diag_add(d, n->initiator_line, p,
-					 "initiator: a node with cpus is its own initiator (QEMU refuses %d)",
-					 n->initiator);
+				diag_add(
+					d, n->initiator_line, p,
+					"initiator: a node with cpus is its own initiator (QEMU refuses %d)",
+					n->initiator);
 		}
 		check_mem(&n->mem, n->line, p, d);
 		total += n->memory;
@@ -176,30 +187,32 @@ static void check_nodes(const struct tiervm_spec *s, struct tiervm_diags *d)
 	}
 	for (unsigned c = 0; c < s->machine.cpus && c < TIERVM_MAX_CPUS; c++) {
 		if (!cpuset_test(&seen, c)) {
-			diag_add(d, 0, "nodes",
-				 "cpu %u is in no node; every cpu below machine.cpus (%u) needs one",
-				 c, s->machine.cpus);
+			diag_add(
+				d, 0, "nodes",
+				"cpu %u is in no node; every cpu below machine.cpus (%u) needs one",
+				c, s->machine.cpus);
 			break;
 		}
 	}
 	/* QEMU: "numa: Node ID missing" */
 	for (unsigned id = 0; id < s->n_nodes; id++) {
 		if (!present[id]) {
-			diag_add(d, 0, "nodes",
-				 "node ids must run from 0 without gaps (QEMU refuses a gap): node %u is missing",
-				 id);
+			diag_add(
+				d, 0, "nodes",
+				"node ids must run from 0 without gaps (QEMU refuses a gap): node %u is missing",
+				id);
 			break;
 		}
 	}
 	if (s->n_nodes == 0)
 		diag_add(d, 0, "nodes", "at least one node is needed");
 	else if (total == 0)
-		diag_add(d, 0, "nodes",
-			 "no node has memory; the guest needs boot memory on at least one");
+		diag_add(
+			d, 0, "nodes",
+			"no node has memory; the guest needs boot memory on at least one");
 }
 
-static void check_distances(const struct tiervm_spec *s,
-			    struct tiervm_diags *d)
+static void check_distances(const struct tiervm_spec *s, struct tiervm_diags *d)
 {
 	for (unsigned i = 0; i < s->n_distances; i++) {
 		const struct tiervm_distance *x = &s->distances[i];
@@ -209,15 +222,18 @@ static void check_distances(const struct tiervm_spec *s,
 			diag_add(d, x->line, p, "node %u does not exist",
 				 x->from);
 		if (!tiervm_spec_node(s, x->to))
-			diag_add(d, x->line, p, "node %u does not exist", x->to);
+			diag_add(d, x->line, p, "node %u does not exist",
+				 x->to);
 		if (x->from == x->to && x->value != 10)
-			diag_add(d, x->line, p,
-				 "the local distance of node %u must be 10, not %u",
-				 x->from, x->value);
+			diag_add(
+				d, x->line, p,
+				"the local distance of node %u must be 10, not %u",
+				x->from, x->value);
 		else if (x->from != x->to && (x->value <= 10 || x->value > 255))
-			diag_add(d, x->line, p,
-				 "%u is out of range: remote distances are 11..255 (Linux ignores a SLIT with a remote distance of 10)",
-				 x->value);
+			diag_add(
+				d, x->line, p,
+				"%u is out of range: remote distances are 11..255 (Linux ignores a SLIT with a remote distance of 10)",
+				x->value);
 		for (unsigned j = 0; j < i; j++) {
 			if (s->distances[j].from == x->from &&
 			    s->distances[j].to == x->to) {
@@ -235,7 +251,8 @@ static void check_hmat(const struct tiervm_spec *s, struct tiervm_diags *d)
 {
 	for (unsigned i = 0; i < s->n_hmat; i++) {
 		const struct tiervm_hmat *h = &s->hmat[i];
-		const struct tiervm_node *in = tiervm_spec_node(s, h->initiator);
+		const struct tiervm_node *in =
+			tiervm_spec_node(s, h->initiator);
 		char *p = xasprintf("hmat[%u]", i);
 
 		if (!in)
@@ -243,25 +260,28 @@ static void check_hmat(const struct tiervm_spec *s, struct tiervm_diags *d)
 				 "initiator: node %u does not exist",
 				 h->initiator);
 		else if (!in->has_cpus)
-			diag_add(d, h->line, p,
-				 "initiator: node %u has no cpus, so it cannot initiate accesses",
-				 h->initiator);
+			diag_add(
+				d, h->line, p,
+				"initiator: node %u has no cpus, so it cannot initiate accesses",
+				h->initiator);
 		if (!tiervm_spec_node(s, h->target))
-			diag_add(d, h->line, p, "target: node %u does not exist",
-				 h->target);
+			diag_add(d, h->line, p,
+				 "target: node %u does not exist", h->target);
 		if (h->has_latency && h->latency == 0)
 			diag_add(d, h->line, p, "latency: must be above 0");
 		if (h->has_bandwidth &&
 		    (h->bandwidth == 0 || h->bandwidth % MiB))
-			diag_add(d, h->line, p,
-				 "bandwidth: must be a non-zero multiple of 1M per second (HMAT counts MB/s)");
+			diag_add(
+				d, h->line, p,
+				"bandwidth: must be a non-zero multiple of 1M per second (HMAT counts MB/s)");
 		for (unsigned j = 0; j < i; j++) {
 			if (s->hmat[j].initiator == h->initiator &&
 			    s->hmat[j].target == h->target) {
-				diag_add(d, h->line, p,
-					 "initiator %u -> target %u is given twice (first at line %d)",
-					 h->initiator, h->target,
-					 s->hmat[j].line);
+				diag_add(
+					d, h->line, p,
+					"initiator %u -> target %u is given twice (first at line %d)",
+					h->initiator, h->target,
+					s->hmat[j].line);
 				break;
 			}
 		}
@@ -299,13 +319,15 @@ static void check_caches(const struct tiervm_spec *s, struct tiervm_diags *d)
 				below = o;
 		}
 		if (c->level > 1 && c->level <= 3 && !below)
-			diag_add(d, c->line, p,
-				 "level: node %u has no level %u cache; levels start at 1",
-				 c->node, c->level - 1);
+			diag_add(
+				d, c->line, p,
+				"level: node %u has no level %u cache; levels start at 1",
+				c->node, c->level - 1);
 		else if (below && c->size <= below->size)
-			diag_add(d, c->line, p,
-				 "size: level %u must be larger than level %u (QEMU's rule: each level is larger than the one before)",
-				 c->level, below->level);
+			diag_add(
+				d, c->line, p,
+				"size: level %u must be larger than level %u (QEMU's rule: each level is larger than the one before)",
+				c->level, below->level);
 		free(p);
 	}
 }
@@ -319,9 +341,10 @@ static void check_id(const struct tiervm_spec *s, const char *id, int line,
 	if (!id)
 		return;
 	if (!valid_qemu_id(id) || !strncmp(id, "tiervm", 6)) {
-		diag_add(d, line, path,
-			 "id: '%s' is not a QEMU id (a letter, then letters, digits, '-', '.', '_'; 'tiervm' prefix reserved)",
-			 id);
+		diag_add(
+			d, line, path,
+			"id: '%s' is not a QEMU id (a letter, then letters, digits, '-', '.', '_'; 'tiervm' prefix reserved)",
+			id);
 		return;
 	}
 	for (unsigned i = 0; i < s->n_nvdimms; i++)
@@ -335,8 +358,8 @@ static void check_id(const struct tiervm_spec *s, const char *id, int line,
 			 uses);
 }
 
-static void check_node_ref(const struct tiervm_spec *s, unsigned node,
-			   int line, const char *path, struct tiervm_diags *d)
+static void check_node_ref(const struct tiervm_spec *s, unsigned node, int line,
+			   const char *path, struct tiervm_diags *d)
 {
 	if (!tiervm_spec_node(s, node))
 		diag_add(d, line, path, "node: node %u does not exist", node);
@@ -348,31 +371,36 @@ static void check_nvdimms(const struct tiervm_spec *s, struct tiervm_diags *d)
 		const struct tiervm_nvdimm *nv = &s->nvdimms[i];
 		char *p = xasprintf("nvdimms[%u]", i);
 		/* fsdax, devdax and kmem namespaces align to 2M by default */
-		uint64_t align = nv->mode == TIERVM_NV_RAW ? PAGE_SIZE :
-							     HUGE_PAGE_SIZE;
+		uint64_t align =
+			nv->mode == TIERVM_NV_RAW ? PAGE_SIZE : HUGE_PAGE_SIZE;
 
 		check_id(s, nv->id, nv->line, p, d);
 		if (nv->has_node)
 			check_node_ref(s, nv->node, nv->line, p, d);
 		else if (s->n_nodes > 1)
-			diag_add(d, nv->line, p,
-				 "node: required when the guest has more than one node");
+			diag_add(
+				d, nv->line, p,
+				"node: required when the guest has more than one node");
 		if (!nv->size || nv->size % align)
-			diag_add(d, nv->line, p,
-				 "size: must be a non-zero multiple of %s for mode %s",
-				 align == PAGE_SIZE ? "4K" : "2M",
-				 nv->mode == TIERVM_NV_RAW ? "raw" :
-							     "fsdax/devdax/kmem");
+			diag_add(
+				d, nv->line, p,
+				"size: must be a non-zero multiple of %s for mode %s",
+				align == PAGE_SIZE ? "4K" : "2M",
+				nv->mode == TIERVM_NV_RAW
+					? "raw"
+					: "fsdax/devdax/kmem");
 		if (nv->label_size && nv->label_size < 128 * KiB)
-			diag_add(d, nv->line, p,
-				 "label-size: %llu is below the minimum of 128K (or 0 for no labels)",
-				 (unsigned long long)nv->label_size);
+			diag_add(
+				d, nv->line, p,
+				"label-size: %llu is below the minimum of 128K (or 0 for no labels)",
+				(unsigned long long)nv->label_size);
 		else if (nv->label_size % PAGE_SIZE)
 			diag_add(d, nv->line, p,
 				 "label-size: must be a multiple of 4K");
 		if (nv->readonly && nv->mode != TIERVM_NV_RAW)
-			diag_add(d, nv->line, p,
-				 "mode: a readonly NVDIMM can only be used raw");
+			diag_add(
+				d, nv->line, p,
+				"mode: a readonly NVDIMM can only be used raw");
 		free(p);
 	}
 }
@@ -389,18 +417,21 @@ static void check_vmems(const struct tiervm_spec *s, struct tiervm_diags *d)
 		check_id(s, v->id, v->line, p, d);
 		check_node_ref(s, v->node, v->line, p, d);
 		if (!is_pow2(bs) || bs < page) {
-			diag_add(d, v->block_size_line, p,
-				 "block-size: must be a power of two and at least the backend page size (%lluK)",
-				 (unsigned long long)(page / KiB));
+			diag_add(
+				d, v->block_size_line, p,
+				"block-size: must be a power of two and at least the backend page size (%lluK)",
+				(unsigned long long)(page / KiB));
 		} else {
 			if (!v->size || v->size % bs)
-				diag_add(d, v->line, p,
-					 "size: must be a non-zero multiple of block-size (%llu bytes)",
-					 (unsigned long long)bs);
+				diag_add(
+					d, v->line, p,
+					"size: must be a non-zero multiple of block-size (%llu bytes)",
+					(unsigned long long)bs);
 			if (v->requested % bs)
-				diag_add(d, v->line, p,
-					 "requested: must be a multiple of block-size (%llu bytes)",
-					 (unsigned long long)bs);
+				diag_add(
+					d, v->line, p,
+					"requested: must be a multiple of block-size (%llu bytes)",
+					(unsigned long long)bs);
 		}
 		if (v->requested > v->size)
 			diag_add(d, v->line, p,
@@ -420,8 +451,9 @@ static void check_cxls(const struct tiervm_spec *s, struct tiervm_diags *d)
 
 		check_id(s, c->id, c->line, p, d);
 		if (!c->size || c->size % CXL_UNIT)
-			diag_add(d, c->line, p,
-				 "size: must be a non-zero multiple of 256M (CXL counts capacity in 256M units)");
+			diag_add(
+				d, c->line, p,
+				"size: must be a non-zero multiple of 256M (CXL counts capacity in 256M units)");
 		free(p);
 	}
 }
@@ -450,18 +482,20 @@ static void check_soft_reserved(const struct tiervm_spec *s,
 		p = xasprintf("nodes[%u]", (unsigned)(n - s->nodes));
 		if (n->kind == TIERVM_KIND_SOFT_RESERVED && n->memory &&
 		    (r->start < 4 * GiB || l.pieces[id][1].size))
-			diag_add(d, n->line, p,
-				 "soft-reserved memory must lie above 4G, but this node's starts at 0x%llx: QEMU's %s machine keeps the first %s of RAM below 4G once the guest has %s or more, so give the nodes before it that much",
-				 (unsigned long long)r->start,
-				 s->machine.pc ? "pc" : "q35",
-				 s->machine.pc ? "3G" : "2G",
-				 s->machine.pc ? "3.5G" : "2.75G");
+			diag_add(
+				d, n->line, p,
+				"soft-reserved memory must lie above 4G, but this node's starts at 0x%llx: QEMU's %s machine keeps the first %s of RAM below 4G once the guest has %s or more, so give the nodes before it that much",
+				(unsigned long long)r->start,
+				s->machine.pc ? "pc" : "q35",
+				s->machine.pc ? "3G" : "2G",
+				s->machine.pc ? "3.5G" : "2.75G");
 		else if (n->kind == TIERVM_KIND_SOFT_RESERVED && n->memory &&
 			 r->start % MEMORY_BLOCK)
-			diag_add(d, n->line, p,
-				 "soft-reserved memory would start at 0x%llx, not on a 128M memory block: make the memory of the nodes before it (%llu bytes) a multiple of 128M",
-				 (unsigned long long)r->start,
-				 (unsigned long long)before);
+			diag_add(
+				d, n->line, p,
+				"soft-reserved memory would start at 0x%llx, not on a 128M memory block: make the memory of the nodes before it (%llu bytes) a multiple of 128M",
+				(unsigned long long)r->start,
+				(unsigned long long)before);
 		before += n->memory;
 		free(p);
 	}
@@ -475,11 +509,10 @@ static void check_paths(const struct tiervm_spec *s, struct tiervm_diags *d)
 		const char *path;
 		int line;
 		char *key;
-	} *all;
+	} * all;
 	unsigned n = 0;
 
-	all = xcalloc(s->n_nodes + s->n_vmems + s->n_nvdimms + 1,
-		      sizeof(*all));
+	all = xcalloc(s->n_nodes + s->n_vmems + s->n_nvdimms + 1, sizeof(*all));
 	for (unsigned i = 0; i < s->n_nodes; i++)
 		if (s->nodes[i].mem.path) {
 			all[n].path = s->nodes[i].mem.path;
@@ -501,9 +534,10 @@ static void check_paths(const struct tiervm_spec *s, struct tiervm_diags *d)
 	for (unsigned i = 0; i < n; i++) {
 		for (unsigned j = 0; j < i; j++) {
 			if (!strcmp(all[i].path, all[j].path)) {
-				diag_add(d, all[i].line, all[i].key,
-					 "'%s' is already the backing file of %s",
-					 all[i].path, all[j].key);
+				diag_add(
+					d, all[i].line, all[i].key,
+					"'%s' is already the backing file of %s",
+					all[i].path, all[j].key);
 				break;
 			}
 		}

@@ -136,8 +136,8 @@ static int cmp_str(const void *a, const void *b)
 char **tiervm_fs_list(const struct tiervm_fsroot *root, const char *path,
 		      unsigned *n_out, tiervm_error **errp)
 {
-	int fd = openat(root->fd, rel(path),
-			O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd =
+		openat(root->fd, rel(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	char **v = NULL;
 	unsigned n = 0, cap = 0;
 	struct dirent *de;

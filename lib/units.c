@@ -11,9 +11,9 @@ static const struct {
 	const char *suffix;
 	uint64_t mult;
 } size_suffixes[] = {
-	{ "", 1 },	   { "K", KiB },   { "M", MiB },   { "G", GiB },
-	{ "T", TiB },	   { "KiB", KiB }, { "MiB", MiB }, { "GiB", GiB },
-	{ "TiB", TiB },
+	{ "", 1 },	{ "K", KiB },	{ "M", MiB },
+	{ "G", GiB },	{ "T", TiB },	{ "KiB", KiB },
+	{ "MiB", MiB }, { "GiB", GiB }, { "TiB", TiB },
 };
 
 bool tiervm_parse_u64(const char *s, uint64_t *out, tiervm_error **errp)
@@ -74,9 +74,10 @@ bool tiervm_parse_size(const char *s, uint64_t *out, tiervm_error **errp)
 		}
 	}
 	if (!mult) {
-		tiervm_error_set(errp, TIERVM_E_INPUT,
-				 "'%s' has an unknown unit '%s' (use K, M, G or T, or KiB, MiB, GiB, TiB)",
-				 s, suffix);
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"'%s' has an unknown unit '%s' (use K, M, G or T, or KiB, MiB, GiB, TiB)",
+			s, suffix);
 		return false;
 	}
 	if (whole > UINT64_MAX / mult)
@@ -96,9 +97,9 @@ bool tiervm_parse_size(const char *s, uint64_t *out, tiervm_error **errp)
 	*out = whole * mult + (nfrac ? num * mult / den : 0);
 	return true;
 bad:
-	tiervm_error_set(errp, TIERVM_E_INPUT,
-			 "'%s' is not a size (bytes, or a number with K, M, G or T)",
-			 s);
+	tiervm_error_set(
+		errp, TIERVM_E_INPUT,
+		"'%s' is not a size (bytes, or a number with K, M, G or T)", s);
 	return false;
 too_large:
 	tiervm_error_set(errp, TIERVM_E_INPUT, "'%s' is too large", s);
@@ -118,9 +119,10 @@ bool tiervm_parse_latency(const char *s, uint64_t *out, tiervm_error **errp)
 	ok = tiervm_parse_u64(digits, out, NULL);
 	free(digits);
 	if (!ok)
-		tiervm_error_set(errp, TIERVM_E_INPUT,
-				 "'%s' is not a latency (nanoseconds, e.g. 60 or 60ns)",
-				 s);
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"'%s' is not a latency (nanoseconds, e.g. 60 or 60ns)",
+			s);
 	return ok;
 }
 
@@ -152,9 +154,10 @@ bool tiervm_parse_cpulist(const char *s, struct tiervm_cpuset *set,
 		if (errno || b < a)
 			goto bad;
 		if (b >= TIERVM_MAX_CPUS) {
-			tiervm_error_set(errp, TIERVM_E_INPUT,
-					 "cpu %lu is beyond tiervm's limit of %d",
-					 b, TIERVM_MAX_CPUS - 1);
+			tiervm_error_set(
+				errp, TIERVM_E_INPUT,
+				"cpu %lu is beyond tiervm's limit of %d", b,
+				TIERVM_MAX_CPUS - 1);
 			return false;
 		}
 		for (unsigned long c = a; c <= b; c++)

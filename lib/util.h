@@ -42,7 +42,7 @@ void sbuf_free(struct sbuf *b);
 unsigned char *base64_decode(const char *in, size_t *out_len);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define ALIGN_UP(x, a) ((((x) + (a) - 1) / (a)) * (a))
+#define ALIGN_UP(x, a) ((((x) + (a)-1) / (a)) * (a))
 
 static inline bool is_pow2(uint64_t x)
 {

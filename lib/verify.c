@@ -43,9 +43,9 @@ static long long geti(json_object *o, const char *key, long long dflt)
 {
 	json_object *v = get(o, key);
 
-	return v && !json_object_is_type(v, json_type_null) ?
-		       (long long)json_object_get_int64(v) :
-		       dflt;
+	return v && !json_object_is_type(v, json_type_null)
+		       ? (long long)json_object_get_int64(v)
+		       : dflt;
 }
 
 static const char *gets(json_object *o, const char *key)
@@ -99,7 +99,8 @@ static long long kmem_on(json_object *expected, long long node)
 	for (size_t i = 0; nv && i < json_object_array_length(nv); i++) {
 		json_object *d = json_object_array_get_idx(nv, i);
 
-		if (geti(d, "node", -1) == node && !strcmp(gets(d, "mode"), "kmem"))
+		if (geti(d, "node", -1) == node &&
+		    !strcmp(gets(d, "mode"), "kmem"))
 			sum += geti(d, "size", 0);
 	}
 	return sum;
@@ -114,10 +115,13 @@ static long long kmem_on(json_object *expected, long long node)
 static void verify_hmat_tier(struct tiervm_verdict *v, const char *what,
 			     json_object *dram, json_object *a, const char *gs)
 {
-	long long dl = geti(dram, "read_latency", 0) + geti(dram, "write_latency", 0);
-	long long db = geti(dram, "read_bandwidth", 0) + geti(dram, "write_bandwidth", 0);
+	long long dl =
+		geti(dram, "read_latency", 0) + geti(dram, "write_latency", 0);
+	long long db = geti(dram, "read_bandwidth", 0) +
+		       geti(dram, "write_bandwidth", 0);
 	long long l = geti(a, "read_latency", 0) + geti(a, "write_latency", 0);
-	long long b = geti(a, "read_bandwidth", 0) + geti(a, "write_bandwidth", 0);
+	long long b =
+		geti(a, "read_bandwidth", 0) + geti(a, "write_bandwidth", 0);
 	long long adist;
 	char es[64];
 
@@ -163,8 +167,10 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 	snprintf(what, sizeof(what), "node %lld memory (MiB)", id);
 	snprintf(es, sizeof(es), "%lld", mem >> 20);
 	snprintf(gs, sizeof(gs), "%lld", gmem >> 20);
-	verdict_row(v, mem == 0 ? (gmem <= 0 ? "ok" : "FAIL") :
-		    gmem <= mem && gmem >= low ? "ok" : "FAIL",
+	verdict_row(v,
+		    mem == 0			 ? (gmem <= 0 ? "ok" : "FAIL")
+		    : gmem <= mem && gmem >= low ? "ok"
+						 : "FAIL",
 		    what, es, gs);
 	es[0] = gs[0] = '\0';
 	for (size_t j = 0; ed && j < json_object_array_length(ed); j++) {
@@ -181,46 +187,60 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 	verdict_row(v, strcmp(es, gs) ? "FAIL" : "ok", what, es, gs);
 
 	if (sr) {
-		json_object *rr = get(e, "reserved_range"), *io = get(guest_root, "iomem");
+		json_object *rr = get(e, "reserved_range"),
+			    *io = get(guest_root, "iomem");
 		const char *found = "absent";
 
 		snprintf(what, sizeof(what), "node %lld reserved range", id);
-		snprintf(es, sizeof(es), "%s-%s %s", gets(rr, "start"), gets(rr, "end"),
-			 gets(rr, "as"));
-		for (size_t i = 0; io && i < json_object_array_length(io); i++) {
+		snprintf(es, sizeof(es), "%s-%s %s", gets(rr, "start"),
+			 gets(rr, "end"), gets(rr, "as"));
+		for (size_t i = 0; io && i < json_object_array_length(io);
+		     i++) {
 			json_object *r = json_object_array_get_idx(io, i);
 			char a[40], b[40];
 
 			snprintf(a, sizeof(a), "0x%s", gets(rr, "start"));
 			snprintf(b, sizeof(b), "0x%s", gets(rr, "end"));
 			if (!strcmp(gets(r, "name"), gets(rr, "as")) &&
-			    !strcmp(gets(r, "start"), a) && !strcmp(gets(r, "end"), b))
+			    !strcmp(gets(r, "start"), a) &&
+			    !strcmp(gets(r, "end"), b))
 				found = "present";
 		}
-		verdict_row(v, strcmp(found, "present") ? "FAIL" : "ok", what, es, found);
+		verdict_row(v, strcmp(found, "present") ? "FAIL" : "ok", what,
+			    es, found);
 	}
 	if (ea) {
 		json_object *acc = get(g, "access"), *ga = NULL;
 
-		for (size_t i = 0; acc && i < json_object_array_length(acc); i++)
-			if (geti(json_object_array_get_idx(acc, i), "class", -1) == 0)
+		for (size_t i = 0; acc && i < json_object_array_length(acc);
+		     i++)
+			if (geti(json_object_array_get_idx(acc, i), "class",
+				 -1) == 0)
 				ga = json_object_array_get_idx(acc, i);
 		snprintf(what, sizeof(what), "node %lld access0 initiator", id);
 		rowf(v, geti(ea, "initiator", -1) == geti(ga, "initiator", -2),
 		     what, "%lld", geti(ea, "initiator", -1), "%lld",
 		     geti(ga, "initiator", -1));
 		snprintf(what, sizeof(what), "node %lld read latency (ns)", id);
-		rowf(v, geti(ea, "read_latency", -1) == geti(ga, "read_latency", -2),
+		rowf(v,
+		     geti(ea, "read_latency", -1) ==
+			     geti(ga, "read_latency", -2),
 		     what, "%lld", geti(ea, "read_latency", -1), "%lld",
 		     geti(ga, "read_latency", -1));
-		snprintf(what, sizeof(what), "node %lld read bandwidth (MB/s)", id);
-		rowf(v, geti(ea, "read_bandwidth", -1) == geti(ga, "read_bandwidth", -2),
+		snprintf(what, sizeof(what), "node %lld read bandwidth (MB/s)",
+			 id);
+		rowf(v,
+		     geti(ea, "read_bandwidth", -1) ==
+			     geti(ga, "read_bandwidth", -2),
 		     what, "%lld", geti(ea, "read_bandwidth", -1), "%lld",
 		     geti(ga, "read_bandwidth", -1));
-		snprintf(what, sizeof(what), "node %lld write latency/bandwidth", id);
-		snprintf(es, sizeof(es), "%lld / %lld", geti(ea, "write_latency", -1),
+		snprintf(what, sizeof(what),
+			 "node %lld write latency/bandwidth", id);
+		snprintf(es, sizeof(es), "%lld / %lld",
+			 geti(ea, "write_latency", -1),
 			 geti(ea, "write_bandwidth", -1));
-		snprintf(gs, sizeof(gs), "%lld / %lld", geti(ga, "write_latency", -1),
+		snprintf(gs, sizeof(gs), "%lld / %lld",
+			 geti(ga, "write_latency", -1),
 			 geti(ga, "write_bandwidth", -1));
 		verdict_row(v, strcmp(es, gs) ? "FAIL" : "ok", what, es, gs);
 	}
@@ -229,16 +249,20 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 		json_object *gcs = get(g, "caches");
 		long long level = geti(c, "level", 0);
 
-		for (size_t k = 0; gcs && k < json_object_array_length(gcs); k++)
-			if (geti(json_object_array_get_idx(gcs, k), "level", -1) == level)
+		for (size_t k = 0; gcs && k < json_object_array_length(gcs);
+		     k++)
+			if (geti(json_object_array_get_idx(gcs, k), "level",
+				 -1) == level)
 				gc = json_object_array_get_idx(gcs, k);
-		snprintf(what, sizeof(what), "node %lld cache L%lld size/line/index/policy",
-			 id, level);
-		snprintf(es, sizeof(es), "%lld/%lld/%lld/%lld", geti(c, "size", -1),
-			 geti(c, "line_size", -1), geti(c, "indexing", -1),
-			 geti(c, "write_policy", -1));
-		snprintf(gs, sizeof(gs), "%lld/%lld/%lld/%lld", geti(gc, "size", -1),
-			 geti(gc, "line_size", -1), geti(gc, "indexing", -1),
+		snprintf(what, sizeof(what),
+			 "node %lld cache L%lld size/line/index/policy", id,
+			 level);
+		snprintf(es, sizeof(es), "%lld/%lld/%lld/%lld",
+			 geti(c, "size", -1), geti(c, "line_size", -1),
+			 geti(c, "indexing", -1), geti(c, "write_policy", -1));
+		snprintf(gs, sizeof(gs), "%lld/%lld/%lld/%lld",
+			 geti(gc, "size", -1), geti(gc, "line_size", -1),
+			 geti(gc, "indexing", -1),
 			 geti(gc, "write_policy", -1));
 		verdict_row(v, strcmp(es, gs) ? "FAIL" : "ok", what, es, gs);
 	}
@@ -252,12 +276,14 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 		verify_hmat_tier(v, what, dram_perf, get(e, "access0"), gs);
 	else if (kver < 607)
 		/* 6.1-6.6 put every boot node in the default tier (memory_tier4) */
-		verdict_row(v, geti(g, "tier", -1) == 4 || mem == 0 ? "ok" : "note",
-			    what, "4 (before 6.7 all boot nodes share one tier)",
-			    gs);
+		verdict_row(
+			v, geti(g, "tier", -1) == 4 || mem == 0 ? "ok" : "note",
+			what, "4 (before 6.7 all boot nodes share one tier)",
+			gs);
 	else
 		verdict_row(v, "note", what,
-			    "by HMAT (6.7+ ranks nodes by abstract distance)", gs);
+			    "by HMAT (6.7+ ranks nodes by abstract distance)",
+			    gs);
 }
 
 static void verify_devices(struct tiervm_verdict *v, json_object *exp,
@@ -269,11 +295,13 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 	json_object *nd = get(guest, "nvdimm"), *gc = get(guest, "cxl");
 
 	for (size_t i = 0; nd && i < json_object_array_length(nd); i++)
-		regions += !strcmp(gets(json_object_array_get_idx(nd, i), "type"),
-				   "region");
+		regions +=
+			!strcmp(gets(json_object_array_get_idx(nd, i), "type"),
+				"region");
 	for (size_t i = 0; gc && i < json_object_array_length(gc); i++)
-		memdevs += !strcmp(gets(json_object_array_get_idx(gc, i), "type"),
-				   "memdev");
+		memdevs +=
+			!strcmp(gets(json_object_array_get_idx(gc, i), "type"),
+				"memdev");
 	if (nv)
 		rowf(v, regions >= (long long)json_object_array_length(nv),
 		     "NVDIMM regions", "%lld",
@@ -284,18 +312,29 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 		const char *mode = gets(e, "mode");
 		char what[96], gs[160];
 
-		for (size_t k = 0; got && k < json_object_array_length(got); k++)
-			if (!strcmp(gets(json_object_array_get_idx(got, k), "id"),
+		for (size_t k = 0; got && k < json_object_array_length(got);
+		     k++)
+			if (!strcmp(gets(json_object_array_get_idx(got, k),
+					 "id"),
 				    gets(e, "id")))
 				g = json_object_array_get_idx(got, k);
-		snprintf(what, sizeof(what), "nvdimm %s namespace", gets(e, "id"));
-		snprintf(gs, sizeof(gs), "%s %s (%s)", g ? gets(g, "namespace") : "-",
-			 g ? gets(g, "mode") : "-", g ? gets(g, "status") : "no report");
-		verdict_row(v, g && !strcmp(gets(g, "status"), "ok") &&
-				       !strcmp(gets(g, "mode"),
-					       !strcmp(mode, "kmem") ? "devdax" : mode) ?
-				       "ok" : "FAIL",
-			    what, !strcmp(mode, "kmem") ? "devdax, onlined (kmem)" : mode, gs);
+		snprintf(what, sizeof(what), "nvdimm %s namespace",
+			 gets(e, "id"));
+		snprintf(gs, sizeof(gs), "%s %s (%s)",
+			 g ? gets(g, "namespace") : "-",
+			 g ? gets(g, "mode") : "-",
+			 g ? gets(g, "status") : "no report");
+		verdict_row(
+			v,
+			g && !strcmp(gets(g, "status"), "ok") &&
+					!strcmp(gets(g, "mode"),
+						!strcmp(mode, "kmem") ? "devdax"
+								      : mode)
+				? "ok"
+				: "FAIL",
+			what,
+			!strcmp(mode, "kmem") ? "devdax, onlined (kmem)" : mode,
+			gs);
 	}
 	if (cxl)
 		rowf(v, memdevs == (long long)json_object_array_length(cxl),
@@ -307,14 +346,18 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 		const char *mode = gets(e, "mode");
 		char what[96], gs[128];
 
-		for (size_t k = 0; got && k < json_object_array_length(got); k++)
-			if (!strcmp(gets(json_object_array_get_idx(got, k), "id"),
+		for (size_t k = 0; got && k < json_object_array_length(got);
+		     k++)
+			if (!strcmp(gets(json_object_array_get_idx(got, k),
+					 "id"),
 				    gets(e, "id")))
 				g = json_object_array_get_idx(got, k);
 		snprintf(what, sizeof(what), "cxl %s %s", gets(e, "id"), mode);
 		snprintf(gs, sizeof(gs), "%s %s", g ? gets(g, "region") : "-",
 			 g ? gets(g, "status") : "no report");
-		verdict_row(v, g && !strcmp(gets(g, "status"), "ok") ? "ok" : "FAIL",
+		verdict_row(v,
+			    g && !strcmp(gets(g, "status"), "ok") ? "ok"
+								  : "FAIL",
 			    what, "region committed", gs);
 		if (strcmp(mode, "kmem") || !g)
 			continue;
@@ -323,9 +366,12 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 		snprintf(what, sizeof(what), "cxl %s node %lld memory (MiB)",
 			 gets(e, "id"), geti(g, "node", -1));
 		snprintf(gs, sizeof(gs), "%lld", geti(gn, "memory", 0) >> 20);
-		verdict_row(v, geti(gn, "memory", 0) > 0 &&
-				       geti(gn, "memory", 0) <= geti(e, "size", 0) ?
-				       "ok" : "FAIL",
+		verdict_row(v,
+			    geti(gn, "memory", 0) > 0 &&
+					    geti(gn, "memory", 0) <=
+						    geti(e, "size", 0)
+				    ? "ok"
+				    : "FAIL",
 			    what, "online, at most the device size", gs);
 		snprintf(what, sizeof(what), "cxl %s node %lld memory tier",
 			 gets(e, "id"), geti(g, "node", -1));
@@ -351,7 +397,8 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 	memset(v, 0, sizeof(*v));
 	v->rows = json_object_new_array();
 	verdict_row(v, "note", "guest kernel", "-", gets(report, "kernel"));
-	for (size_t i = 0; gnodes && i < json_object_array_length(gnodes); i++) {
+	for (size_t i = 0; gnodes && i < json_object_array_length(gnodes);
+	     i++) {
 		json_object *g = json_object_array_get_idx(gnodes, i);
 
 		/* nodes the kernel knows but never onlined have no memory or cpus */
@@ -359,8 +406,10 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 	}
 	snprintf(es, sizeof(es), "%zu", n);
 	snprintf(gs, sizeof(gs), "%zu", online);
-	verdict_row(v, online >= n ? "ok" : "FAIL", "NUMA nodes online", es, gs);
-	for (size_t i = 0; gnodes && i < json_object_array_length(gnodes); i++) {
+	verdict_row(v, online >= n ? "ok" : "FAIL", "NUMA nodes online", es,
+		    gs);
+	for (size_t i = 0; gnodes && i < json_object_array_length(gnodes);
+	     i++) {
 		json_object *g = json_object_array_get_idx(gnodes, i);
 
 		if (*gets(g, "cpus") && dram_tier < 0)
@@ -381,14 +430,15 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 		char what[64];
 
 		if (!g) {
-			snprintf(what, sizeof(what), "node %lld", geti(e, "id", -1));
-			verdict_row(v, geti(e, "memory", 0) ? "FAIL" : "note", what,
-				    "present", "absent");
+			snprintf(what, sizeof(what), "node %lld",
+				 geti(e, "id", -1));
+			verdict_row(v, geti(e, "memory", 0) ? "FAIL" : "note",
+				    what, "present", "absent");
 			continue;
 		}
 		boot_seen |= boot_node;
-		verify_node(v, plan->expected, guest, e, g, kver, dram_tier, boot_node,
-			    dram_perf);
+		verify_node(v, plan->expected, guest, e, g, kver, dram_tier,
+			    boot_node, dram_perf);
 	}
 	verify_devices(v, plan->expected, report, guest, dram_tier);
 	verify_hwloc(report, v);
@@ -409,10 +459,12 @@ char *tiervm_verdict_format(const struct tiervm_verdict *v)
 		json_object *r = json_object_array_get_idx(v->rows, i);
 
 		sbuf_addf(&b, "%-40s %-34s %-20s %s\n", gets(r, "what"),
-			  gets(r, "expected"), gets(r, "guest"), gets(r, "verdict"));
+			  gets(r, "expected"), gets(r, "guest"),
+			  gets(r, "verdict"));
 	}
 	sbuf_addf(&b, "\n%s: %u mismatch%s, %u note%s\n",
 		  v->failed ? "FAIL" : "MATCH", v->failed,
-		  v->failed == 1 ? "" : "es", v->notes, v->notes == 1 ? "" : "s");
+		  v->failed == 1 ? "" : "es", v->notes,
+		  v->notes == 1 ? "" : "s");
 	return b.s;
 }

@@ -54,7 +54,8 @@ static void walk(xmlNode *n, struct hw_node *nodes, unsigned *count,
 		if (!xmlStrcmp(c->name, (const xmlChar *)"object")) {
 			if (prop_is(c, "type", "MemCache") && depth < 3) {
 				caches[depth] = prop_ll(c, "cache_size", 0);
-				walk(c->children, nodes, count, caches, depth + 1);
+				walk(c->children, nodes, count, caches,
+				     depth + 1);
 				continue;
 			}
 			if (prop_is(c, "type", "NUMANode") && *count < 1024) {
@@ -67,11 +68,14 @@ static void walk(xmlNode *n, struct hw_node *nodes, unsigned *count,
 				h->read_latency = h->read_bandwidth = -1;
 				h->n_caches = depth;
 				{
-					xmlChar *st = xmlGetProp(c, (const xmlChar *)"subtype");
+					xmlChar *st = xmlGetProp(
+						c, (const xmlChar *)"subtype");
 
 					if (st)
-						snprintf(h->subtype, sizeof(h->subtype),
-							 "%s", (const char *)st);
+						snprintf(h->subtype,
+							 sizeof(h->subtype),
+							 "%s",
+							 (const char *)st);
 					xmlFree(st);
 				}
 				for (unsigned k = 0; k < depth; k++)
@@ -82,16 +86,20 @@ static void walk(xmlNode *n, struct hw_node *nodes, unsigned *count,
 			bool lat = prop_is(c, "name", "ReadLatency");
 			bool bw = prop_is(c, "name", "ReadBandwidth");
 
-			for (xmlNode *v = c->children; v && (lat || bw); v = v->next) {
-				long long gp = prop_ll(v, "target_obj_gp_index", -2);
+			for (xmlNode *v = c->children; v && (lat || bw);
+			     v = v->next) {
+				long long gp =
+					prop_ll(v, "target_obj_gp_index", -2);
 
 				for (unsigned k = 0; k < *count; k++) {
 					if (nodes[k].gp_index != gp)
 						continue;
 					if (lat)
-						nodes[k].read_latency = prop_ll(v, "value", -1);
+						nodes[k].read_latency =
+							prop_ll(v, "value", -1);
 					else
-						nodes[k].read_bandwidth = prop_ll(v, "value", -1);
+						nodes[k].read_bandwidth =
+							prop_ll(v, "value", -1);
 				}
 			}
 		} else {
@@ -111,9 +119,9 @@ static long long geti(json_object *o, const char *k)
 {
 	json_object *v = get(o, k);
 
-	return v && !json_object_is_type(v, json_type_null) ?
-		       (long long)json_object_get_int64(v) :
-		       -1;
+	return v && !json_object_is_type(v, json_type_null)
+		       ? (long long)json_object_get_int64(v)
+		       : -1;
 }
 
 /* hwloc takes access1 (cpu initiators) before access0, as we must here */
@@ -152,19 +160,23 @@ void verify_hwloc(json_object *report, struct tiervm_verdict *v)
 	char what[96];
 
 	if (!xml || !*xml) {
-		verdict_row(v, "FAIL", "hwloc: lstopo XML", "present", "missing");
+		verdict_row(v, "FAIL", "hwloc: lstopo XML", "present",
+			    "missing");
 		return;
 	}
 	doc = xmlReadMemory(xml, (int)strlen(xml), "lstopo.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+			    XML_PARSE_NONET | XML_PARSE_NOERROR |
+				    XML_PARSE_NOWARNING);
 	if (!doc) {
-		verdict_row(v, "FAIL", "hwloc: lstopo XML", "parsable", "malformed");
+		verdict_row(v, "FAIL", "hwloc: lstopo XML", "parsable",
+			    "malformed");
 		return;
 	}
 	nodes = xcalloc(1024, sizeof(*nodes));
 	walk(xmlDocGetRootElement(doc), nodes, &count, caches, 0);
 	/* hwloc hides GPU memory nodes unless HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES */
-	for (size_t i = 0; pnodes && i < json_object_array_length(pnodes); i++) {
+	for (size_t i = 0; pnodes && i < json_object_array_length(pnodes);
+	     i++) {
 		json_object *p = json_object_array_get_idx(pnodes, i);
 
 		online += geti(p, "memory") > 0 &&
@@ -175,7 +187,8 @@ void verify_hwloc(json_object *report, struct tiervm_verdict *v)
 	for (unsigned k = 0; k < count; k++) {
 		json_object *p = NULL, *a;
 
-		for (size_t i = 0; pnodes && i < json_object_array_length(pnodes); i++)
+		for (size_t i = 0;
+		     pnodes && i < json_object_array_length(pnodes); i++)
 			if (geti(json_object_array_get_idx(pnodes, i), "id") ==
 			    nodes[k].os_index)
 				p = json_object_array_get_idx(pnodes, i);
@@ -184,10 +197,13 @@ void verify_hwloc(json_object *report, struct tiervm_verdict *v)
 		compare(v, what, geti(p, "memory"), nodes[k].memory);
 		a = probe_access(p);
 		if (a || nodes[k].read_latency >= 0) {
-			snprintf(what, sizeof(what), "hwloc: node %lld read latency",
+			snprintf(what, sizeof(what),
+				 "hwloc: node %lld read latency",
 				 nodes[k].os_index);
-			compare(v, what, geti(a, "read_latency"), nodes[k].read_latency);
-			snprintf(what, sizeof(what), "hwloc: node %lld read bandwidth",
+			compare(v, what, geti(a, "read_latency"),
+				nodes[k].read_latency);
+			snprintf(what, sizeof(what),
+				 "hwloc: node %lld read bandwidth",
 				 nodes[k].os_index);
 			compare(v, what, geti(a, "read_bandwidth"),
 				nodes[k].read_bandwidth);
@@ -195,28 +211,39 @@ void verify_hwloc(json_object *report, struct tiervm_verdict *v)
 		if (*nodes[k].subtype) {
 			/* hwloc's subtypes and tiervm's kinds, where both name one */
 			static const char *const map[][2] = {
-				{ "DRAM", "dram" }, { "HBM", "hbm" },
-				{ "NVM", "pmem" },  { "SPM", "soft-reserved" },
+				{ "DRAM", "dram" },
+				{ "HBM", "hbm" },
+				{ "NVM", "pmem" },
+				{ "SPM", "soft-reserved" },
 				{ "CXL-DRAM", "cxl" },
 			};
-			const char *want = NULL, *kind = p ? json_object_get_string(get(p, "kind")) : "";
+			const char *want = NULL,
+				   *kind = p ? json_object_get_string(
+						       get(p, "kind"))
+					     : "";
 
-			for (size_t m = 0; m < sizeof(map) / sizeof(map[0]); m++)
+			for (size_t m = 0; m < sizeof(map) / sizeof(map[0]);
+			     m++)
 				if (!strcmp(map[m][0], nodes[k].subtype))
 					want = map[m][1];
 			snprintf(what, sizeof(what), "hwloc: node %lld kind",
 				 nodes[k].os_index);
 			/* hwloc calls CXL persistent memory NVM, as libnvdimm shows it */
-			if (want && !strcmp(want, "pmem") && !strcmp(kind, "cxl"))
+			if (want && !strcmp(want, "pmem") &&
+			    !strcmp(kind, "cxl"))
 				want = "cxl";
 			if (want)
-				verdict_row(v, strcmp(want, kind) ? "FAIL" : "ok", what,
-					    kind, nodes[k].subtype);
+				verdict_row(v,
+					    strcmp(want, kind) ? "FAIL" : "ok",
+					    what, kind, nodes[k].subtype);
 		}
-		snprintf(what, sizeof(what), "hwloc: node %lld memory-side caches",
+		snprintf(what, sizeof(what),
+			 "hwloc: node %lld memory-side caches",
 			 nodes[k].os_index);
 		compare(v, what,
-			(long long)(p ? json_object_array_length(get(p, "caches")) : 0),
+			(long long)(p ? json_object_array_length(
+						get(p, "caches"))
+				      : 0),
 			nodes[k].n_caches);
 	}
 	free(nodes);

@@ -52,9 +52,10 @@ static bool mkdir_private(const char *path, tiervm_error **errp)
 	/* a directory someone else made could be read or swapped by them */
 	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) ||
 	    st.st_uid != getuid() || (st.st_mode & 077)) {
-		tiervm_error_setg(errp,
-				  "%s is not a private directory of this user (mode 0700)",
-				  path);
+		tiervm_error_setg(
+			errp,
+			"%s is not a private directory of this user (mode 0700)",
+			path);
 		return false;
 	}
 	return true;
@@ -131,8 +132,8 @@ bool tiervm_vm_running(struct tiervm_vm *vm)
 }
 
 static const char *const runtime_files[] = {
-	"qemu.pid", "qmp.sock", "probe.sock", "console.log", "plan.json",
-	"report.json", "qemu.log", "lock",
+	"qemu.pid",  "qmp.sock",    "probe.sock", "console.log",
+	"plan.json", "report.json", "qemu.log",	  "lock",
 };
 
 void tiervm_vm_remove_dir(struct tiervm_vm *vm)
@@ -161,9 +162,10 @@ bool tiervm_vm_start(struct tiervm_vm *vm, const struct tiervm_plan *plan,
 		locks[i] = -1;
 
 	if (tiervm_vm_running(vm)) {
-		tiervm_error_set(errp, TIERVM_E_INPUT,
-				 "a guest named '%s' is already running (QEMU pid %ld); `tiervm down %s` first",
-				 vm->name, (long)vm->pid, vm->name);
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"a guest named '%s' is already running (QEMU pid %ld); `tiervm down %s` first",
+			vm->name, (long)vm->pid, vm->name);
 		return false;
 	}
 	/* whatever a dead guest left behind is stale */
@@ -178,7 +180,8 @@ bool tiervm_vm_start(struct tiervm_vm *vm, const struct tiervm_plan *plan,
 	 * may be given a namespace.
 	 */
 	for (unsigned i = 0; i < spec->n_nvdimms; i++) {
-		static const char *const modes[] = { "raw", "fsdax", "devdax", "kmem" };
+		static const char *const modes[] = { "raw", "fsdax", "devdax",
+						     "kmem" };
 		const struct tiervm_nvdimm *nv = &spec->nvdimms[i];
 		bool fresh = access(nv->path, F_OK) != 0;
 
@@ -187,8 +190,9 @@ bool tiervm_vm_start(struct tiervm_vm *vm, const struct tiervm_plan *plan,
 			tiervm_vm_remove_dir(vm);
 			goto out;
 		}
-		sbuf_addf(&append, "%s%s:%s:%s", i ? "," : " tiervm.nvdimm=",
-			  nv->id, modes[nv->mode], fresh ? "new" : "old");
+		sbuf_addf(&append, "%s%s:%s:%s",
+			  i ? "," : " tiervm.nvdimm=", nv->id, modes[nv->mode],
+			  fresh ? "new" : "old");
 	}
 	for (size_t i = 0; i < plan->kernel_args.n; i++)
 		sbuf_addf(&append, " %s", plan->kernel_args.v[i]);
@@ -211,8 +215,10 @@ bool tiervm_vm_start(struct tiervm_vm *vm, const struct tiervm_plan *plan,
 	strv_pushf(&argv, "-serial");
 	strv_pushf(&argv, "file:%s/console.log", vm->dir);
 	strv_pushf(&argv, "-chardev");
-	strv_pushf(&argv, "socket,id=tiervm-probe,path=%s/probe.sock,server=on,wait=off",
-		   vm->dir);
+	strv_pushf(
+		&argv,
+		"socket,id=tiervm-probe,path=%s/probe.sock,server=on,wait=off",
+		vm->dir);
 	strv_pushf(&argv, "-serial");
 	strv_pushf(&argv, "chardev:tiervm-probe");
 	strv_pushf(&argv, "-qmp");
@@ -233,7 +239,9 @@ bool tiervm_vm_start(struct tiervm_vm *vm, const struct tiervm_plan *plan,
 		goto out;
 	}
 	if (!tiervm_vm_running(vm)) {
-		tiervm_error_setg(errp, "QEMU started but its pid file names no live QEMU");
+		tiervm_error_setg(
+			errp,
+			"QEMU started but its pid file names no live QEMU");
 		goto out;
 	}
 	ok = true;

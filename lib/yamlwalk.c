@@ -53,9 +53,9 @@ const char *tiervm_nearest(const char *word, const char *const *names)
 
 static const char *scalar_of(yaml_node_t *n)
 {
-	return n && n->type == YAML_SCALAR_NODE ?
-		       (const char *)n->data.scalar.value :
-		       NULL;
+	return n && n->type == YAML_SCALAR_NODE
+		       ? (const char *)n->data.scalar.value
+		       : NULL;
 }
 
 void ywalk_check_keys(struct ywalk *w, yaml_node_t *map, const char *path,
@@ -72,7 +72,8 @@ void ywalk_check_keys(struct ywalk *w, yaml_node_t *map, const char *path,
 		char *where;
 
 		if (!name) {
-			diag_add(w->d, yline(k), path, "a key must be a plain name");
+			diag_add(w->d, yline(k), path,
+				 "a key must be a plain name");
 			continue;
 		}
 		for (q = map->data.mapping.pairs.start; q < p; q++) {
@@ -98,12 +99,12 @@ void ywalk_check_keys(struct ywalk *w, yaml_node_t *map, const char *path,
 					 "unknown key; did you mean '%s'?",
 					 near);
 			else if (strspn(name, "0123456789-") == strlen(name))
-				diag_add(w->d, yline(k), where,
-					 "unknown key; a list with commas inside {...} needs quotes: \"0-1,%s\"",
-					 name);
+				diag_add(
+					w->d, yline(k), where,
+					"unknown key; a list with commas inside {...} needs quotes: \"0-1,%s\"",
+					name);
 			else
-				diag_add(w->d, yline(k), where,
-					 "unknown key");
+				diag_add(w->d, yline(k), where, "unknown key");
 		}
 		free(where);
 	}
@@ -153,7 +154,8 @@ yaml_node_t **ywalk_items(struct ywalk *w, yaml_node_t *n, const char *path,
 	if (!ywalk_is_seq(w, n, path))
 		return NULL;
 	items = xcalloc((size_t)(n->data.sequence.items.top -
-				 n->data.sequence.items.start) + 1,
+				 n->data.sequence.items.start) +
+				1,
 			sizeof(*items));
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++)
@@ -171,8 +173,8 @@ const char *ywalk_str(struct ywalk *w, yaml_node_t *n, const char *path)
 	return s;
 }
 
-bool ywalk_uint(struct ywalk *w, yaml_node_t *n, const char *path,
-		uint64_t max, unsigned *out)
+bool ywalk_uint(struct ywalk *w, yaml_node_t *n, const char *path, uint64_t max,
+		unsigned *out)
 {
 	const char *s = ywalk_str(w, n, path);
 	tiervm_error *err = NULL;

@@ -36,8 +36,8 @@ bool ywalk_is_seq(struct ywalk *w, yaml_node_t *n, const char *path);
 yaml_node_t **ywalk_items(struct ywalk *w, yaml_node_t *n, const char *path,
 			  unsigned *n_out);
 const char *ywalk_str(struct ywalk *w, yaml_node_t *n, const char *path);
-bool ywalk_uint(struct ywalk *w, yaml_node_t *n, const char *path,
-		uint64_t max, unsigned *out);
+bool ywalk_uint(struct ywalk *w, yaml_node_t *n, const char *path, uint64_t max,
+		unsigned *out);
 bool ywalk_size(struct ywalk *w, yaml_node_t *n, const char *path,
 		uint64_t *out);
 bool ywalk_latency(struct ywalk *w, yaml_node_t *n, const char *path,

@@ -25,8 +25,10 @@ static json_object *file_json(const char *root, const char *name)
 int main(int argc, char **argv)
 {
 	struct tiervm_qemu_caps caps = { .binary = "qemu-system-x86_64",
-					 .major = 7, .minor = 2,
-					 .machine_q35 = true, .machine_pc = true };
+					 .major = 7,
+					 .minor = 2,
+					 .machine_q35 = true,
+					 .machine_pc = true };
 	struct tiervm_verdict v = { 0 };
 	tiervm_error *err = NULL;
 	struct tiervm_spec *spec;
@@ -46,7 +48,9 @@ int main(int argc, char **argv)
 	h = plan ? tiervm_host_discover(argv[2], &err) : NULL;
 	rep = file_json(argv[2], "tiervm-report.json");
 	if (!h || !rep) {
-		fprintf(stderr, "%s\n", err ? err->msg : "no tiervm-report.json in the capture");
+		fprintf(stderr, "%s\n",
+			err ? err->msg
+			    : "no tiervm-report.json in the capture");
 		return 1;
 	}
 	/* what provisioning did comes from the report; the view from the tree */
@@ -63,7 +67,8 @@ int main(int argc, char **argv)
 			sbuf_addf(&b, "%s", buf);
 		}
 		fclose(f);
-		json_object_object_add(rep, "lstopo_xml", json_object_new_string(b.s ? b.s : ""));
+		json_object_object_add(rep, "lstopo_xml",
+				       json_object_new_string(b.s ? b.s : ""));
 		sbuf_free(&b);
 	}
 	free(xml_path);

@@ -98,10 +98,13 @@ static void test_broken_files(void **state)
 	(void)state;
 	/* node0: fine but for a truncated distance row and garbage HMAT */
 	put("sys/devices/system/node/node0/cpulist", "0-1\n");
-	put("sys/devices/system/node/node0/meminfo", "Node 0 MemTotal:  1048576 kB\n");
+	put("sys/devices/system/node/node0/meminfo",
+	    "Node 0 MemTotal:  1048576 kB\n");
 	put("sys/devices/system/node/node0/distance", "10\n");
-	put("sys/devices/system/node/node0/access0/initiators/read_latency", "fast\n");
-	put("sys/devices/system/node/node0/access0/initiators/read_bandwidth", "");
+	put("sys/devices/system/node/node0/access0/initiators/read_latency",
+	    "fast\n");
+	put("sys/devices/system/node/node0/access0/initiators/read_bandwidth",
+	    "");
 	/* node1: empty files everywhere */
 	put("sys/devices/system/node/node1/cpulist", "");
 	put("sys/devices/system/node/node1/meminfo", "");
@@ -110,13 +113,16 @@ static void test_broken_files(void **state)
 	put("sys/devices/system/node/node2/cpulist", "0-x\n");
 	put("sys/devices/system/node/node2/meminfo", "MemTotal: lots\n");
 	put("sys/devices/system/node/node2/distance", "10 20 99999\n");
-	put("sys/devices/system/node/node2/memory_side_cache/index1/line_size", "64\n");
+	put("sys/devices/system/node/node2/memory_side_cache/index1/line_size",
+	    "64\n");
 	/* a node directory that is not a node, a dax loop, bad tiers */
 	put("sys/devices/system/node/nodeX/cpulist", "0\n");
-	put("sys/devices/virtual/memory_tiering/memory_tier4/nodelist", "garbage\n");
+	put("sys/devices/virtual/memory_tiering/memory_tier4/nodelist",
+	    "garbage\n");
 	put("sys/bus/dax/devices/.keep", "");
 	link_to("dax0.0", "sys/bus/dax/devices/dax0.0");
-	put("proc/iomem", "not iomem\n100000000-17fffffff : System RAM\n  zzz-\n");
+	put("proc/iomem",
+	    "not iomem\n100000000-17fffffff : System RAM\n  zzz-\n");
 
 	h = tiervm_host_discover(root, &err);
 	assert_non_null(h);

@@ -30,9 +30,9 @@ static char *render(const struct tiervm_plan *p)
 	for (size_t i = 0; i < p->kernel_args.n; i++)
 		sbuf_addf(&b, "%s\n", p->kernel_args.v[i]);
 	sbuf_addf(&b, "-- expected\n%s\n",
-		  json_object_to_json_string_ext(p->expected,
-						 JSON_C_TO_STRING_PRETTY |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
+		  json_object_to_json_string_ext(
+			  p->expected, JSON_C_TO_STRING_PRETTY |
+					       JSON_C_TO_STRING_NOSLASHESCAPE));
 	return b.s;
 }
 
@@ -56,8 +56,11 @@ static char *slurp(const char *path)
 static void test_examples_golden(void **state)
 {
 	struct tiervm_qemu_caps caps = {
-		.binary = "qemu-system-x86_64", .major = 7, .minor = 2,
-		.machine_q35 = true, .machine_pc = true,
+		.binary = "qemu-system-x86_64",
+		.major = 7,
+		.minor = 2,
+		.machine_q35 = true,
+		.machine_pc = true,
 		.vmem_unplugged_inaccessible = true,
 	};
 	bool regen = getenv("TIERVM_REGENERATE") != NULL;
@@ -94,9 +97,11 @@ static void test_examples_golden(void **state)
 		}
 		want = slurp(gpath);
 		if (!want)
-			fail_msg("%s missing: run with TIERVM_REGENERATE=1", gpath);
+			fail_msg("%s missing: run with TIERVM_REGENERATE=1",
+				 gpath);
 		if (strcmp(want, out))
-			fail_msg("%s differs from %s:\n%s", de->d_name, gpath, out);
+			fail_msg("%s differs from %s:\n%s", de->d_name, gpath,
+				 out);
 		free(want);
 		free(out);
 		tiervm_plan_free(p);
@@ -123,11 +128,12 @@ static void test_computed(void **state)
 		"nvdimms: [{id: nv0, node: 0, size: 1G, path: /nonexistent/nv.img}]\n"
 		"virtio-mem: [{id: vm0, node: 1, size: 2G, requested: 128M}]\n"
 		"cxl: [{id: c0, size: 512M}]\n";
-	struct tiervm_qemu_caps caps = { .binary = "qemu", .major = 7, .minor = 2,
-					 .machine_q35 = true };
+	struct tiervm_qemu_caps caps = {
+		.binary = "qemu", .major = 7, .minor = 2, .machine_q35 = true
+	};
 	tiervm_error *err = NULL;
-	struct tiervm_spec *s =
-		tiervm_spec_parse_string("t.yaml", text, sizeof(text) - 1, true, &err);
+	struct tiervm_spec *s = tiervm_spec_parse_string(
+		"t.yaml", text, sizeof(text) - 1, true, &err);
 	struct tiervm_plan *p;
 	bool slots = false, init = false, nv = false, fmw = false, lb = false;
 
@@ -140,17 +146,22 @@ static void test_computed(void **state)
 
 		/* ram 1.5G; maxmem adds the NVDIMM with its 128K label and vm0 */
 		slots |= !strcmp(a, "1536M,slots=1,maxmem=4718720K");
-		init |= !strcmp(a, "node,nodeid=1,memdev=tiervm-node1,initiator=0");
-		nv |= strstr(a, "mem-path=/nonexistent/nv.img,size=1048704K") != NULL;
+		init |= !strcmp(
+			a, "node,nodeid=1,memdev=tiervm-node1,initiator=0");
+		nv |= strstr(a, "mem-path=/nonexistent/nv.img,size=1048704K") !=
+		      NULL;
 		fmw |= strstr(a, "cxl-fmw.0.size=512M") != NULL;
-		lb |= !strcmp(a, "hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency=250");
+		lb |= !strcmp(
+			a,
+			"hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency=250");
 	}
 	assert_true(slots);
 	assert_true(init);
 	assert_true(nv);
 	assert_true(fmw);
 	assert_true(lb);
-	assert_string_equal(p->kernel_args.v[0], "memhp_default_state=online_movable");
+	assert_string_equal(p->kernel_args.v[0],
+			    "memhp_default_state=online_movable");
 	tiervm_plan_free(p);
 	tiervm_spec_free(s);
 }

@@ -17,7 +17,8 @@
 #include "qmp.h"
 #include "util.h"
 
-#define GREETING "{\"QMP\": {\"version\": {\"qemu\": {\"major\": 7}}, \"capabilities\": []}}\r\n"
+#define GREETING \
+	"{\"QMP\": {\"version\": {\"qemu\": {\"major\": 7}}, \"capabilities\": []}}\r\n"
 
 static void test_split_anywhere(void **state)
 {
@@ -41,8 +42,8 @@ static void test_split_anywhere(void **state)
 static void test_malformed(void **state)
 {
 	static const char *const bad[] = {
-		"{\"return\": }\n", "[1, 2]\n", "42\n", "\"str\"\n",
-		"{\"neither\": 1}\n", "}\n",
+		"{\"return\": }\n", "[1, 2]\n",		  "42\n",
+		"\"str\"\n",	    "{\"neither\": 1}\n", "}\n",
 	};
 
 	(void)state;
@@ -60,7 +61,8 @@ static void test_malformed(void **state)
 /* Random bytes and mutations of valid messages: errors, never a crash. */
 static void test_fuzz(void **state)
 {
-	static const char seed[] = GREETING "{\"return\": [1, {\"a\": \"b\"}], \"id\": 7}\n";
+	static const char seed[] =
+		GREETING "{\"return\": [1, {\"a\": \"b\"}], \"id\": 7}\n";
 	unsigned rnd = 12345;
 
 	(void)state;
@@ -140,8 +142,9 @@ static void test_conversation(void **state)
 	assert_non_null(q);
 	r = tiervm_qmp_execute(q, "query-status", NULL, 5000, &err);
 	assert_non_null(r);
-	assert_string_equal(json_object_get_string(json_object_object_get(r, "status")),
-			    "running");
+	assert_string_equal(
+		json_object_get_string(json_object_object_get(r, "status")),
+		"running");
 	json_object_put(r);
 	r = tiervm_qmp_execute(q, "device_del", NULL, 5000, &err);
 	assert_null(r);
@@ -151,8 +154,9 @@ static void test_conversation(void **state)
 	err = NULL;
 	ev = tiervm_qmp_event(q, 100, &err);
 	assert_non_null(ev);
-	assert_string_equal(json_object_get_string(json_object_object_get(ev, "event")),
-			    "RESUME");
+	assert_string_equal(
+		json_object_get_string(json_object_object_get(ev, "event")),
+		"RESUME");
 	json_object_put(ev);
 	/* the peer exits: the next command says so instead of hanging */
 	r = tiervm_qmp_execute(q, "query-status", NULL, 5000, &err);

@@ -51,7 +51,8 @@ static void test_bad_specs(void **state)
 		want = expectation(path);
 		s = tiervm_spec_parse(path, &err);
 		if (s || !err) {
-			fail_msg("%s: accepted, expected '%s'", de->d_name, want);
+			fail_msg("%s: accepted, expected '%s'", de->d_name,
+				 want);
 		}
 		assert_int_equal(err->code, TIERVM_E_INPUT);
 		/* "4: key: msg" must follow the file name; "key: msg" anywhere */
@@ -60,8 +61,8 @@ static void test_bad_specs(void **state)
 		else
 			full = xstrdup(want);
 		if (!strstr(err->msg, full))
-			fail_msg("%s:\n  want: %s\n  got:  %s", de->d_name, full,
-				 err->msg);
+			fail_msg("%s:\n  want: %s\n  got:  %s", de->d_name,
+				 full, err->msg);
 		free(full);
 		free(want);
 		free(path);
@@ -102,36 +103,41 @@ static void test_examples_valid(void **state)
 /* All mistakes in one run, in file order of discovery. */
 static void test_all_errors_at_once(void **state)
 {
-	static const char text[] = "name: x\n"
-				   "machine: {cpus: 2}\n"
-				   "nodes:\n"
-				   "  - {id: 0, cpus: 0-1, memory: 1G, kind: hmb}\n"
-				   "  - {id: 1, memory: 2X, colour: red}\n";
+	static const char text[] =
+		"name: x\n"
+		"machine: {cpus: 2}\n"
+		"nodes:\n"
+		"  - {id: 0, cpus: 0-1, memory: 1G, kind: hmb}\n"
+		"  - {id: 1, memory: 2X, colour: red}\n";
 	tiervm_error *err = NULL;
 	struct tiervm_spec *s;
 
 	(void)state;
-	s = tiervm_spec_parse_string("t.yaml", text, sizeof(text) - 1, true, &err);
+	s = tiervm_spec_parse_string("t.yaml", text, sizeof(text) - 1, true,
+				     &err);
 	assert_null(s);
 	assert_non_null(strstr(err->msg, "t.yaml:4: nodes[0].kind: 'hmb'"));
-	assert_non_null(strstr(err->msg, "t.yaml:5: nodes[1].colour: unknown key"));
+	assert_non_null(
+		strstr(err->msg, "t.yaml:5: nodes[1].colour: unknown key"));
 	assert_non_null(strstr(err->msg, "t.yaml:5: nodes[1].memory: '2X'"));
 	tiervm_error_free(err);
 }
 
 static void test_defaults(void **state)
 {
-	static const char text[] = "name: x\n"
-				   "machine: {cpus: 4}\n"
-				   "nodes:\n"
-				   "  - {id: 0, cpus: 0-3, memory: 1.5G}\n"
-				   "nvdimms:\n"
-				   "  - {id: nv0, size: 1G, path: /nonexistent/nv0}\n";
+	static const char text[] =
+		"name: x\n"
+		"machine: {cpus: 4}\n"
+		"nodes:\n"
+		"  - {id: 0, cpus: 0-3, memory: 1.5G}\n"
+		"nvdimms:\n"
+		"  - {id: nv0, size: 1G, path: /nonexistent/nv0}\n";
 	tiervm_error *err = NULL;
 	struct tiervm_spec *s;
 
 	(void)state;
-	s = tiervm_spec_parse_string("t.yaml", text, sizeof(text) - 1, true, &err);
+	s = tiervm_spec_parse_string("t.yaml", text, sizeof(text) - 1, true,
+				     &err);
 	assert_non_null(s);
 	assert_false(s->machine.pc);
 	assert_int_equal(s->nodes[0].memory, 1536ULL << 20);
@@ -152,7 +158,8 @@ int main(int argc, char **argv)
 	};
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s BAD_SPEC_DIR EXAMPLES_DIR\n", argv[0]);
+		fprintf(stderr, "usage: %s BAD_SPEC_DIR EXAMPLES_DIR\n",
+			argv[0]);
 		return 2;
 	}
 	bad_dir = argv[1];

@@ -15,13 +15,19 @@ static void test_sizes(void **state)
 		const char *in;
 		uint64_t out;
 	} ok[] = {
-		{ "0", 0 },	       { "4096", 4096 },
-		{ "512M", 512 * MiB }, { "1.5G", 3 * GiB / 2 },
-		{ "2GiB", 2 * GiB },   { "128K", 128 * KiB },
-		{ "1T", TiB },	       { "0.5K", 512 },
+		{ "0", 0 },
+		{ "4096", 4096 },
+		{ "512M", 512 * MiB },
+		{ "1.5G", 3 * GiB / 2 },
+		{ "2GiB", 2 * GiB },
+		{ "128K", 128 * KiB },
+		{ "1T", TiB },
+		{ "0.5K", 512 },
 	};
-	static const char *const bad[] = { "", "G", "1X", "0.3K", "1.", "-1",
-					   "1 G", "99999999999999999999",
+	static const char *const bad[] = { "",	       "G",
+					   "1X",       "0.3K",
+					   "1.",       "-1",
+					   "1 G",      "99999999999999999999",
 					   "20000000T" };
 	tiervm_error *err = NULL;
 	uint64_t v;
