@@ -14,24 +14,11 @@
 #include "qmp.h"
 #include "tiervm.h"
 #include "units.h"
+#include "json_util.h"
 #include "util.h"
 #include "vm.h"
 
 #define QMP_TIMEOUT 5000
-
-static json_object *get(json_object *o, const char *k)
-{
-	json_object *v = NULL;
-
-	return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
-}
-
-static long long geti(json_object *o, const char *k)
-{
-	json_object *v = get(o, k);
-
-	return v ? (long long)json_object_get_int64(v) : -1;
-}
 
 /*
  * The device as planned (plan.json in the runtime dir): checking the size
@@ -45,10 +32,10 @@ static json_object *planned_device(struct tiervm_vm *vm, const char *id,
 	struct sbuf names = { 0 };
 
 	free(path);
-	devs = get(get(plan, "expected"), "virtio_mem");
+	devs = jget(jget(plan, "expected"), "virtio_mem");
 	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
 		json_object *d = json_object_array_get_idx(devs, i);
-		const char *name = json_object_get_string(get(d, "id"));
+		const char *name = json_object_get_string(jget(d, "id"));
 
 		if (!strcmp(name, id))
 			found = json_object_get(d);
@@ -76,12 +63,12 @@ static long long node_memory(struct tiervm_vm *vm, long long node,
 
 	if (!rep)
 		return -1;
-	nodes = get(get(rep, "guest"), "nodes");
+	nodes = jget(jget(rep, "guest"), "nodes");
 	for (size_t i = 0; nodes && i < json_object_array_length(nodes); i++) {
 		json_object *n = json_object_array_get_idx(nodes, i);
 
-		if (geti(n, "id") == node)
-			mem = geti(n, "memory");
+		if (jint(n, "id", -1) == node)
+			mem = jint(n, "memory", -1);
 	}
 	json_object_put(rep);
 	return mem < 0 ? 0 : mem;
@@ -96,10 +83,10 @@ static long long qemu_size(struct tiervm_qmp *q, const char *id,
 
 	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
 		json_object *data =
-			get(json_object_array_get_idx(devs, i), "data");
+			jget(json_object_array_get_idx(devs, i), "data");
 
-		if (!strcmp(json_object_get_string(get(data, "id")), id))
-			size = geti(data, "size");
+		if (!strcmp(json_object_get_string(jget(data, "id")), id))
+			size = jint(data, "size", -1);
 	}
 	json_object_put(devs);
 	if (devs && size < 0)
@@ -170,9 +157,9 @@ int cmd_resize(int argc, char **argv)
 	dev = planned_device(vm, argv[optind + 1], &err);
 	if (!dev)
 		goto fail;
-	block = (uint64_t)geti(dev, "block_size");
-	max = (uint64_t)geti(dev, "size");
-	node = geti(dev, "node");
+	block = (uint64_t)jint(dev, "block_size", -1);
+	max = (uint64_t)jint(dev, "size", -1);
+	node = jint(dev, "node", -1);
 	if (target % block || target > max) {
 		char *b = tiervm_format_size(block),
 		     *m = tiervm_format_size(max);
@@ -239,15 +226,16 @@ int cmd_resize(int argc, char **argv)
 		}
 		if (ev) {
 			/* MEMORY_DEVICE_SIZE_CHANGE carries the new plugged size */
-			if (!strcmp(json_object_get_string(get(ev, "event")),
+			if (!strcmp(json_object_get_string(jget(ev, "event")),
 				    "MEMORY_DEVICE_SIZE_CHANGE")) {
-				json_object *ts = get(ev, "timestamp");
+				json_object *ts = jget(ev, "timestamp");
 
-				got = geti(get(ev, "data"), "size");
+				got = jint(jget(ev, "data"), "size", -1);
 				if (got == (long long)target && !wall_event)
 					wall_event =
-						geti(ts, "seconds") * 1000000 +
-						geti(ts, "microseconds");
+						jint(ts, "seconds", -1) *
+							1000000 +
+						jint(ts, "microseconds", -1);
 			}
 			json_object_put(ev);
 		} else {
@@ -306,12 +294,12 @@ int cmd_resize(int argc, char **argv)
 
 		if (!ev)
 			break;
-		ts = get(ev, "timestamp");
-		if (!strcmp(json_object_get_string(get(ev, "event")),
+		ts = jget(ev, "timestamp");
+		if (!strcmp(json_object_get_string(jget(ev, "event")),
 			    "MEMORY_DEVICE_SIZE_CHANGE") &&
-		    geti(get(ev, "data"), "size") == (long long)target)
-			wall_event = geti(ts, "seconds") * 1000000 +
-				     geti(ts, "microseconds");
+		    jint(jget(ev, "data"), "size", -1) == (long long)target)
+			wall_event = jint(ts, "seconds", -1) * 1000000 +
+				     jint(ts, "microseconds", -1);
 		json_object_put(ev);
 	}
 	if (json) {

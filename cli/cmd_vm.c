@@ -12,6 +12,7 @@
 #include "qmp.h"
 #include "tiervm.h"
 #include "units.h"
+#include "json_util.h"
 #include "util.h"
 #include "vm.h"
 
@@ -41,20 +42,6 @@ static struct tiervm_qmp *vm_qmp(struct tiervm_vm *vm, tiervm_error **errp)
 	return q;
 }
 
-static json_object *get(json_object *o, const char *k)
-{
-	json_object *v = NULL;
-
-	return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
-}
-
-static long long geti(json_object *o, const char *k)
-{
-	json_object *v = get(o, k);
-
-	return v ? (long long)json_object_get_int64(v) : -1;
-}
-
 /* Per guest node memory the probe sees now. */
 static json_object *guest_nodes(struct tiervm_vm *vm, tiervm_error **errp)
 {
@@ -62,7 +49,7 @@ static json_object *guest_nodes(struct tiervm_vm *vm, tiervm_error **errp)
 
 	if (!rep)
 		return NULL;
-	n = json_object_get(get(get(rep, "guest"), "nodes"));
+	n = json_object_get(jget(jget(rep, "guest"), "nodes"));
 	json_object_put(rep);
 	return n;
 }
@@ -98,13 +85,13 @@ int cmd_list(int argc, char **argv)
 		path = tiervm_vm_path(vm, "report.json");
 		rep = json_object_from_file(path);
 		free(path);
-		nodes = get(get(rep, "guest"), "nodes");
+		nodes = jget(jget(rep, "guest"), "nodes");
 		for (size_t i = 0; nodes && i < json_object_array_length(nodes);
 		     i++) {
 			json_object *n = json_object_array_get_idx(nodes, i);
 
-			printf("%s%lld:%lld", i ? " " : "", geti(n, "id"),
-			       geti(n, "memory") >> 20);
+			printf("%s%lld:%lld", i ? " " : "", jint(n, "id", -1),
+			       jint(n, "memory", -1) >> 20);
 		}
 		printf("\n");
 		json_object_put(rep);
@@ -156,30 +143,31 @@ int cmd_status(int argc, char **argv)
 	       "node", "size", "requested", "max", "block");
 	for (size_t i = 0; i < json_object_array_length(devs); i++) {
 		json_object *d = json_object_array_get_idx(devs, i);
-		json_object *data = get(d, "data");
-		char *size = tiervm_format_size((uint64_t)geti(data, "size"));
+		json_object *data = jget(d, "data");
+		char *size =
+			tiervm_format_size((uint64_t)jint(data, "size", -1));
 
-		if (!strcmp(json_object_get_string(get(d, "type")),
+		if (!strcmp(json_object_get_string(jget(d, "type")),
 			    "virtio-mem")) {
 			char *req = tiervm_format_size(
-				(uint64_t)geti(data, "requested-size"));
+				(uint64_t)jint(data, "requested-size", -1));
 			char *max = tiervm_format_size(
-				(uint64_t)geti(data, "max-size"));
+				(uint64_t)jint(data, "max-size", -1));
 			char *bs = tiervm_format_size(
-				(uint64_t)geti(data, "block-size"));
+				(uint64_t)jint(data, "block-size", -1));
 
 			printf("%-10s %-12s %-5lld %-10s %-10s %-10s %s\n",
-			       json_object_get_string(get(data, "id")),
-			       "virtio-mem", geti(data, "node"), size, req, max,
-			       bs);
+			       json_object_get_string(jget(data, "id")),
+			       "virtio-mem", jint(data, "node", -1), size, req,
+			       max, bs);
 			free(req);
 			free(max);
 			free(bs);
 		} else {
 			printf("%-10s %-12s %-5lld %-10s\n",
-			       json_object_get_string(get(data, "id")),
-			       json_object_get_string(get(d, "type")),
-			       geti(data, "node"), size);
+			       json_object_get_string(jget(data, "id")),
+			       json_object_get_string(jget(d, "type")),
+			       jint(data, "node", -1), size);
 		}
 		free(size);
 	}
@@ -187,11 +175,11 @@ int cmd_status(int argc, char **argv)
 	for (size_t i = 0; i < json_object_array_length(nodes); i++) {
 		json_object *n = json_object_array_get_idx(nodes, i);
 
-		printf("%-5lld %-10s %lld\n", geti(n, "id"),
-		       *json_object_get_string(get(n, "cpus"))
-			       ? json_object_get_string(get(n, "cpus"))
+		printf("%-5lld %-10s %lld\n", jint(n, "id", -1),
+		       *json_object_get_string(jget(n, "cpus"))
+			       ? json_object_get_string(jget(n, "cpus"))
 			       : "-",
-		       geti(n, "memory") >> 20);
+		       jint(n, "memory", -1) >> 20);
 	}
 	goto out;
 fail:

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_util.h"
 #include "verify.h"
 
 struct hw_node {
@@ -108,31 +109,15 @@ static void walk(xmlNode *n, struct hw_node *nodes, unsigned *count,
 	}
 }
 
-static json_object *get(json_object *o, const char *k)
-{
-	json_object *v = NULL;
-
-	return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
-}
-
-static long long geti(json_object *o, const char *k)
-{
-	json_object *v = get(o, k);
-
-	return v && !json_object_is_type(v, json_type_null)
-		       ? (long long)json_object_get_int64(v)
-		       : -1;
-}
-
 /* hwloc takes access1 (cpu initiators) before access0, as we must here */
 static json_object *probe_access(json_object *node)
 {
-	json_object *acc = get(node, "access"), *best = NULL;
+	json_object *acc = jget(node, "access"), *best = NULL;
 
 	for (size_t i = 0; acc && i < json_object_array_length(acc); i++) {
 		json_object *a = json_object_array_get_idx(acc, i);
 
-		if (!best || geti(a, "class") == 1)
+		if (!best || jint(a, "class", -1) == 1)
 			best = a;
 	}
 	return best;
@@ -150,8 +135,8 @@ static void compare(struct tiervm_verdict *v, const char *what, long long probe,
 
 void verify_hwloc(json_object *report, struct tiervm_verdict *v)
 {
-	const char *xml = json_object_get_string(get(report, "lstopo_xml"));
-	json_object *pnodes = get(get(report, "guest"), "nodes");
+	const char *xml = json_object_get_string(jget(report, "lstopo_xml"));
+	json_object *pnodes = jget(jget(report, "guest"), "nodes");
 	struct hw_node *nodes;
 	long long caches[3] = { 0 };
 	unsigned count = 0;
@@ -179,8 +164,9 @@ void verify_hwloc(json_object *report, struct tiervm_verdict *v)
 	     i++) {
 		json_object *p = json_object_array_get_idx(pnodes, i);
 
-		online += geti(p, "memory") > 0 &&
-			  strcmp(json_object_get_string(get(p, "kind")), "gpu");
+		online +=
+			jint(p, "memory", -1) > 0 &&
+			strcmp(json_object_get_string(jget(p, "kind")), "gpu");
 	}
 	snprintf(what, sizeof(what), "hwloc: NUMA nodes with memory");
 	compare(v, what, (long long)online, count);
@@ -189,23 +175,23 @@ void verify_hwloc(json_object *report, struct tiervm_verdict *v)
 
 		for (size_t i = 0;
 		     pnodes && i < json_object_array_length(pnodes); i++)
-			if (geti(json_object_array_get_idx(pnodes, i), "id") ==
-			    nodes[k].os_index)
+			if (jint(json_object_array_get_idx(pnodes, i), "id",
+				 -1) == nodes[k].os_index)
 				p = json_object_array_get_idx(pnodes, i);
 		snprintf(what, sizeof(what), "hwloc: node %lld memory",
 			 nodes[k].os_index);
-		compare(v, what, geti(p, "memory"), nodes[k].memory);
+		compare(v, what, jint(p, "memory", -1), nodes[k].memory);
 		a = probe_access(p);
 		if (a || nodes[k].read_latency >= 0) {
 			snprintf(what, sizeof(what),
 				 "hwloc: node %lld read latency",
 				 nodes[k].os_index);
-			compare(v, what, geti(a, "read_latency"),
+			compare(v, what, jint(a, "read_latency", -1),
 				nodes[k].read_latency);
 			snprintf(what, sizeof(what),
 				 "hwloc: node %lld read bandwidth",
 				 nodes[k].os_index);
-			compare(v, what, geti(a, "read_bandwidth"),
+			compare(v, what, jint(a, "read_bandwidth", -1),
 				nodes[k].read_bandwidth);
 		}
 		if (*nodes[k].subtype) {
@@ -219,7 +205,7 @@ void verify_hwloc(json_object *report, struct tiervm_verdict *v)
 			};
 			const char *want = NULL,
 				   *kind = p ? json_object_get_string(
-						       get(p, "kind"))
+						       jget(p, "kind"))
 					     : "";
 
 			for (size_t m = 0; m < sizeof(map) / sizeof(map[0]);
@@ -242,7 +228,7 @@ void verify_hwloc(json_object *report, struct tiervm_verdict *v)
 			 nodes[k].os_index);
 		compare(v, what,
 			(long long)(p ? json_object_array_length(
-						get(p, "caches"))
+						jget(p, "caches"))
 				      : 0),
 			nodes[k].n_caches);
 	}
