@@ -146,14 +146,9 @@ int cmd_resize(int argc, char **argv)
 			"usage: tiervm resize NAME DEVICE SIZE [--no-wait] [--timeout S]");
 	if (!tiervm_parse_size(argv[optind + 2], &target, &err))
 		return report(err);
-	vm = tiervm_vm_open(argv[optind], &err);
+	vm = tiervm_vm_open_running(argv[optind], &err);
 	if (!vm)
 		goto fail;
-	if (!tiervm_vm_running(vm)) {
-		tiervm_error_set(&err, TIERVM_E_INPUT,
-				 "no running guest named '%s'", vm->name);
-		goto fail;
-	}
 	dev = planned_device(vm, argv[optind + 1], &err);
 	if (!dev)
 		goto fail;
@@ -173,12 +168,7 @@ int cmd_resize(int argc, char **argv)
 		goto fail;
 	}
 
-	{
-		char *qp = tiervm_vm_path(vm, "qmp.sock");
-
-		q = tiervm_qmp_connect(qp, QMP_TIMEOUT, &err);
-		free(qp);
-	}
+	q = tiervm_vm_qmp(vm, &err);
 	if (!q)
 		goto fail;
 	from = qemu_size(q, argv[optind + 1], &err);

@@ -40,6 +40,27 @@ static bool save_json(struct tiervm_vm *vm, const char *file, json_object *o)
 	return ok;
 }
 
+/*
+ * The spec as started, with where it came from (relative paths in it start
+ * there): `tiervm attach` checks a new device against it, not against a
+ * file the user may have edited since.
+ */
+static bool save_spec(struct tiervm_vm *vm, const struct tiervm_spec *spec)
+{
+	json_object *o = json_object_new_object();
+	char *origin = realpath(spec->file, NULL);
+	bool ok;
+
+	json_object_object_add(
+		o, "origin",
+		json_object_new_string(origin ? origin : spec->file));
+	json_object_object_add(o, "text", json_object_new_string(spec->text));
+	ok = save_json(vm, "spec.json", o);
+	json_object_put(o);
+	free(origin);
+	return ok;
+}
+
 /* The guest's /sys and /proc as a tarball, for `tiervm host --root`. */
 static bool save_capture(struct tiervm_vm *vm, const char *file,
 			 tiervm_error **errp)
@@ -199,6 +220,7 @@ int cmd_up(int argc, char **argv)
 
 		save_json(vm, "plan.json", pj);
 		json_object_put(pj);
+		save_spec(vm, spec);
 	}
 	/* TCG boots in about 10 s here; allow a slow shared machine plenty */
 	rep = tiervm_probe_report(vm, (int)(timeout_s ? timeout_s : 300) * 1000,

@@ -18,30 +18,6 @@
 
 #define QMP_TIMEOUT 5000
 
-static struct tiervm_vm *running_vm(const char *name, tiervm_error **errp)
-{
-	struct tiervm_vm *vm = tiervm_vm_open(name, errp);
-
-	if (vm && !tiervm_vm_running(vm)) {
-		tiervm_error_set(
-			errp, TIERVM_E_INPUT,
-			"no running guest named '%s' (see `tiervm list`)",
-			name);
-		tiervm_vm_free(vm);
-		return NULL;
-	}
-	return vm;
-}
-
-static struct tiervm_qmp *vm_qmp(struct tiervm_vm *vm, tiervm_error **errp)
-{
-	char *path = tiervm_vm_path(vm, "qmp.sock");
-	struct tiervm_qmp *q = tiervm_qmp_connect(path, QMP_TIMEOUT, errp);
-
-	free(path);
-	return q;
-}
-
 /* Per guest node memory the probe sees now. */
 static json_object *guest_nodes(struct tiervm_vm *vm, tiervm_error **errp)
 {
@@ -114,8 +90,8 @@ int cmd_status(int argc, char **argv)
 
 	if (argc != 2 && !json)
 		return usage_error("usage: tiervm status NAME [--json]");
-	vm = running_vm(argv[1], &err);
-	if (!vm || !(q = vm_qmp(vm, &err)))
+	vm = tiervm_vm_open_running(argv[1], &err);
+	if (!vm || !(q = tiervm_vm_qmp(vm, &err)))
 		goto fail;
 	devs = tiervm_qmp_execute(q, "query-memory-devices", NULL, QMP_TIMEOUT,
 				  &err);
@@ -225,7 +201,7 @@ int cmd_down(int argc, char **argv)
 			err->msg);
 		tiervm_error_free(err);
 		err = NULL;
-		q = vm_qmp(vm, NULL);
+		q = tiervm_vm_qmp(vm, NULL);
 		if (q) {
 			r = tiervm_qmp_execute(q, "system_powerdown", NULL,
 					       QMP_TIMEOUT, NULL);
@@ -237,7 +213,7 @@ int cmd_down(int argc, char **argv)
 		fprintf(stderr,
 			"tiervm: '%s' did not power off within 20 s; quitting QEMU\n",
 			vm->name);
-		q = vm_qmp(vm, NULL);
+		q = tiervm_vm_qmp(vm, NULL);
 		if (q) {
 			r = tiervm_qmp_execute(q, "quit", NULL, QMP_TIMEOUT,
 					       NULL);
@@ -263,7 +239,7 @@ int cmd_probe(int argc, char **argv)
 
 	if (argc != 3)
 		return usage_error("usage: tiervm probe NAME 'REQUEST'");
-	vm = running_vm(argv[1], &err);
+	vm = tiervm_vm_open_running(argv[1], &err);
 	if (!vm)
 		return report(err);
 	req = argv[2];

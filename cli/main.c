@@ -21,6 +21,8 @@ static const struct command {
 	  "NAME [--json]  memory devices and nodes of a guest" },
 	{ "resize", cmd_resize,
 	  "NAME DEVICE SIZE [--no-wait]  set a virtio-mem size" },
+	{ "attach", cmd_attach,
+	  "NAME nvdimm id=ID size=SIZE path=FILE [node=N] [mode=M] ...  hot-plug an NVDIMM" },
 	{ "down", cmd_down, "NAME  power a guest off" },
 	{ "probe", cmd_probe,
 	  "NAME REQUEST  ask the guest's probe (report, pmem-read DEV, ...)" },

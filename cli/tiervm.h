@@ -14,6 +14,7 @@ int cmd_status(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_resize(int argc, char **argv);
 int cmd_down(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 
 /* Prints "tiervm: MSG" (each line of a multi-line message), frees, and

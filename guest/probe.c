@@ -9,6 +9,9 @@
  *   poweroff  acknowledge ("TIERVM-ACK poweroff"), sync and power off
  *   capture   the /sys and /proc files `tiervm host` reads, with lstopo's XML
  *             and this report, as a base64 gzip tarball ("tarball")
+ *   nvdimm-attach ID:MODE:new|old
+ *             provision the NVDIMM just hot-plugged (its region is the
+ *             one not seen before) as MODE; answers as at boot
  *   pmem-write DEV, pmem-read DEV
  *             write a fixed 1 MiB pattern at the start of /dev/DEV (a
  *             pmem block device), or read it back; both answer its FNV-1a
@@ -186,6 +189,15 @@ static json_object *pmem_io(const char *dev, bool write_it)
 	return o;
 }
 
+/* A hot-plugged NVDIMM, provisioned and kept for later reports. */
+static json_object *attached(const char *arg)
+{
+	json_object *r = provision_attached_nvdimm(arg, 30000);
+
+	json_object_array_add(provisioned, json_object_get(r));
+	return r;
+}
+
 static void send_all(int fd, const char *s)
 {
 	size_t len = strlen(s);
@@ -236,6 +248,7 @@ int main(void)
 		provisioned = provision_nvdimms(cmdline);
 		provisioned_cxl = provision_cxls(cmdline);
 		provisioned_sr = provision_soft_reserved(cmdline);
+		provision_remember_regions();
 		free(cmdline);
 	}
 	say("ready");
@@ -256,9 +269,12 @@ int main(void)
 		line[len] = '\0';
 		len = 0;
 		if (!strcmp(line, "report") || !strcmp(line, "capture") ||
-		    !strncmp(line, "pmem-", 5)) {
+		    !strncmp(line, "pmem-", 5) ||
+		    !strncmp(line, "nvdimm-attach ", 14)) {
 			json_object *o = !strcmp(line, "report")    ? report()
 					 : !strcmp(line, "capture") ? capture()
+					 : !strncmp(line, "nvdimm-attach ", 14)
+						 ? attached(line + 14)
 					 : !strncmp(line, "pmem-write ", 11)
 						 ? pmem_io(line + 11, true)
 					 : !strncmp(line, "pmem-read ", 10)

@@ -9,9 +9,12 @@
  * file ("new") may be given a namespace; an old one is used as found, and
  * a mode different from the spec's is reported, not "fixed".
  */
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "provision.h"
 #include "util.h"
@@ -37,7 +40,70 @@ static char *run(const char *cmd, int *status)
 	return b.s ? b.s : xstrdup("");
 }
 
-/* The first namespace with a size in @region, from `ndctl list`. */
+/* nd regions present before any hot-plug (and those attached since) */
+static char **known;
+static size_t n_known;
+
+static void known_add(const char *name)
+{
+	known = xrealloc(known, (n_known + 1) * sizeof(*known));
+	known[n_known++] = xstrdup(name);
+}
+
+static bool is_known(const char *name)
+{
+	for (size_t i = 0; i < n_known; i++)
+		if (!strcmp(known[i], name))
+			return true;
+	return false;
+}
+
+#define ND_DEVICES "/sys/bus/nd/devices"
+
+void provision_remember_regions(void)
+{
+	DIR *d = opendir(ND_DEVICES);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, "region", 6) && !is_known(e->d_name))
+			known_add(e->d_name);
+	if (d)
+		closedir(d);
+}
+
+static void new_region(char *out, size_t len)
+{
+	DIR *d = opendir(ND_DEVICES);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, "region", 6) && !is_known(e->d_name)) {
+			snprintf(out, len, "%s", e->d_name);
+			break;
+		}
+	if (d)
+		closedir(d);
+}
+
+/* bound to nd_region, with its namespaces (at least the seed) added */
+static bool region_ready(const char *region)
+{
+	char *drv = xasprintf(ND_DEVICES "/%s/driver", region);
+	char *seed = xasprintf(ND_DEVICES "/%s/namespace_seed", region);
+	char buf[64] = "";
+	bool ready = false;
+	FILE *f;
+
+	if (access(drv, F_OK) == 0 && (f = fopen(seed, "re"))) {
+		ready = fgets(buf, sizeof(buf), f) && buf[0] != '\n';
+		fclose(f);
+	}
+	free(drv);
+	free(seed);
+	return ready;
+}
+
 static char *read_small(const char *path)
 {
 	char buf[64] = "";
@@ -52,6 +118,7 @@ static char *read_small(const char *path)
 	return xstrdup(buf);
 }
 
+/* The first namespace with a size in @region, from `ndctl list`. */
 static json_object *find_namespace(const char *region)
 {
 	char *cmd = xasprintf("ndctl list -r %s -N -X 2>/dev/null", region);
@@ -109,16 +176,15 @@ static const char *chardev(json_object *ns)
 }
 
 static json_object *provision_one(const char *id, const char *mode, bool fresh,
-				  unsigned index)
+				  const char *region)
 {
 	json_object *r = json_object_new_object(), *ns;
 	const char *want = !strcmp(mode, "kmem") ? "devdax" : mode;
-	char region[32], *cmd, *out;
+	char *cmd, *out;
 	struct sbuf log = { 0 };
 	const char *status = "ok";
 	int st;
 
-	snprintf(region, sizeof(region), "region%u", index);
 	json_object_object_add(r, "id", json_object_new_string(id));
 	json_object_object_add(r, "region", json_object_new_string(region));
 	json_object_object_add(r, "wanted", json_object_new_string(mode));
@@ -187,7 +253,7 @@ json_object *provision_nvdimms(const char *cmdline)
 {
 	json_object *all = json_object_new_array();
 	const char *p = strstr(cmdline, "tiervm.nvdimm=");
-	char *list, *save = NULL;
+	char *list, *save = NULL, region[32];
 	unsigned index = 0;
 
 	if (!p)
@@ -204,12 +270,63 @@ json_object *provision_nvdimms(const char *cmdline)
 		age = strchr(mode, ':');
 		if (age)
 			*age++ = '\0';
+		snprintf(region, sizeof(region), "region%u", index);
 		json_object_array_add(
 			all, provision_one(id, mode, age && !strcmp(age, "new"),
-					   index));
+					   region));
 	}
 	free(list);
 	return all;
+}
+
+/*
+ * A hot-plugged NVDIMM: QEMU notifies the NFIT, the kernel adds a region;
+ * the new one is the region not seen before.  It is provisioned once its
+ * driver has bound and its namespaces are known, never earlier: a region
+ * still being probed looks empty, and an empty region would get a new
+ * namespace over the labels it already has.
+ */
+json_object *provision_attached_nvdimm(const char *arg, int timeout_ms)
+{
+	char *item = xstrdup(arg), *mode = strchr(item, ':'), *age = NULL;
+	char region[NAME_MAX + 1] = "";
+	json_object *r;
+
+	if (mode) {
+		*mode++ = '\0';
+		age = strchr(mode, ':');
+		if (age)
+			*age++ = '\0';
+	}
+	if (!mode || !age) {
+		free(item);
+		r = json_object_new_object();
+		json_object_object_add(r, "status",
+				       json_object_new_string("bad request"));
+		return r;
+	}
+	for (int waited = 0; waited < timeout_ms; waited += 100) {
+		if (!region[0])
+			new_region(region, sizeof(region));
+		if (region[0] && region_ready(region))
+			break;
+		usleep(100 * 1000);
+	}
+	if (!region[0] || !region_ready(region)) {
+		r = json_object_new_object();
+		json_object_object_add(r, "id", json_object_new_string(item));
+		json_object_object_add(
+			r, "status",
+			json_object_new_string(
+				region[0] ? "region never became ready"
+					  : "no new region appeared"));
+		free(item);
+		return r;
+	}
+	known_add(region);
+	r = provision_one(item, mode, !strcmp(age, "new"), region);
+	free(item);
+	return r;
 }
 
 /* The nd region a CXL pmem region became: the newest pmem region listed. */

@@ -7,6 +7,13 @@
 
 /* Provision every NVDIMM named on @cmdline; one result object each. */
 json_object *provision_nvdimms(const char *cmdline);
+/* Note the nd regions present now: a later one is a hot-plugged NVDIMM. */
+void provision_remember_regions(void);
+/*
+ * Provision a hot-plugged NVDIMM (@arg: ID:MODE:new|old) once its region
+ * appears, waiting up to @timeout_ms for it.
+ */
+json_object *provision_attached_nvdimm(const char *arg, int timeout_ms);
 /* Create and online every CXL device named on @cmdline (tiervm.cxl=ID:MODE). */
 json_object *provision_cxls(const char *cmdline);
 /* Online every soft-reserved node named on @cmdline (tiervm.softreserved=N,...). */

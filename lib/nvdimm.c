@@ -61,10 +61,15 @@ out:
 }
 
 int tiervm_nvdimm_prepare(const struct tiervm_spec *spec,
-			  const struct tiervm_nvdimm *nv, tiervm_error **errp)
+			  const struct tiervm_nvdimm *nv, bool *created_out,
+			  tiervm_error **errp)
 {
 	uint64_t want = tiervm_nvdimm_backing_size(nv), rsize, rlabel;
 	char *record = tiervm_nvdimm_record_path(nv->path);
+	/* a hot-plugged NVDIMM comes from a command line: no line number */
+	char *where = nv->path_line
+			      ? xasprintf("%s:%d", spec->file, nv->path_line)
+			      : xstrdup(spec->file);
 	bool created = false;
 	struct stat st;
 	int fd;
@@ -86,16 +91,16 @@ int tiervm_nvdimm_prepare(const struct tiervm_spec *spec,
 	}
 	if (fd < 0) {
 		tiervm_error_set_errno(errp, errno,
-				       "%s:%d: nvdimms: cannot open '%s'",
-				       spec->file, nv->path_line, nv->path);
+				       "%s: nvdimms: cannot open '%s'", where,
+				       nv->path);
 		goto out;
 	}
 	/* one guest at a time: the lock lives as long as QEMU holds this fd */
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		tiervm_error_set(
 			errp, TIERVM_E_INPUT,
-			"%s:%d: nvdimms: '%s' is in use by a running guest",
-			spec->file, nv->path_line, nv->path);
+			"%s: nvdimms: '%s' is in use by a running guest", where,
+			nv->path);
 		goto fail;
 	}
 	if (!created) {
@@ -103,23 +108,22 @@ int tiervm_nvdimm_prepare(const struct tiervm_spec *spec,
 		    (S_ISREG(st.st_mode) && (uint64_t)st.st_size != want)) {
 			tiervm_error_set(
 				errp, TIERVM_E_INPUT,
-				"%s:%d: nvdimms: '%s' is %lld bytes, not size + label-size (%" PRIu64
+				"%s: nvdimms: '%s' is %lld bytes, not size + label-size (%" PRIu64
 				"); tiervm never resizes a backing file",
-				spec->file, nv->path_line, nv->path,
-				(long long)st.st_size, want);
+				where, nv->path, (long long)st.st_size, want);
 			goto fail;
 		}
 		if (read_record(record, &rsize, &rlabel) &&
 		    (rsize != nv->size || rlabel != nv->label_size)) {
 			tiervm_error_set(
 				errp, TIERVM_E_INPUT,
-				"%s:%d: nvdimms: '%s' was made with size %" PRIu64
+				"%s: nvdimms: '%s' was made with size %" PRIu64
 				" and label-size %" PRIu64
 				" (%s); using it with size %" PRIu64
 				" and label-size %" PRIu64
 				" would read its data as labels or write labels over data",
-				spec->file, nv->path_line, nv->path, rsize,
-				rlabel, record, nv->size, nv->label_size);
+				where, nv->path, rsize, rlabel, record,
+				nv->size, nv->label_size);
 			goto fail;
 		}
 	}
@@ -130,6 +134,9 @@ fail:
 	close(fd);
 	fd = -1;
 out:
+	if (created_out)
+		*created_out = created && fd >= 0;
+	free(where);
 	free(record);
 	return fd;
 }

@@ -17,10 +17,12 @@
  * tiervm_nvdimm_prepare - make @nv's backing file usable by a guest:
  * create it sparse if absent, else check its size and its record; then lock
  * it.  Returns an fd holding the lock, to be inherited by QEMU so the lock
- * lasts as long as the guest; -1 on failure with *errp set.
+ * lasts as long as the guest; -1 on failure with *errp set.  *@created
+ * (may be NULL) tells whether this call made the file.
  */
 int tiervm_nvdimm_prepare(const struct tiervm_spec *spec,
-			  const struct tiervm_nvdimm *nv, tiervm_error **errp);
+			  const struct tiervm_nvdimm *nv, bool *created,
+			  tiervm_error **errp);
 
 /** tiervm_nvdimm_record_path - "PATH.tiervm"; caller frees. */
 char *tiervm_nvdimm_record_path(const char *path);

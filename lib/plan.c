@@ -134,7 +134,8 @@ static void machine_args(struct plan_ctx *c)
 	sbuf_addf(&m, "%s", s->machine.pc ? "pc" : "q35");
 	if (c->p->r->hmat)
 		sbuf_addf(&m, ",hmat=on");
-	if (s->n_nvdimms)
+	/* NVDIMM hot-plug needs the NFIT from the start */
+	if (s->n_nvdimms || s->machine.hotplug_slots)
 		sbuf_addf(&m, ",nvdimm=on");
 	if (s->n_cxls) {
 		sbuf_addf(&m, ",cxl=on");
@@ -569,6 +570,8 @@ struct tiervm_plan *tiervm_plan_build(const struct tiervm_spec *s,
 	for (unsigned i = 0; i < s->n_nodes; i++)
 		p->ram += s->nodes[i].memory;
 	p->maxmem = p->ram + plan_device_memory(s, &p->slots);
+	p->slots += s->machine.hotplug_slots;
+	p->maxmem += s->machine.hotplug_memory;
 
 	p->expected = json_object_new_object();
 	c.exp = p->expected;

@@ -45,6 +45,14 @@ void tiervm_plan_free(struct tiervm_plan *plan);
 /** tiervm_nvdimm_backing_size - size + label-size: what the file holds. */
 uint64_t tiervm_nvdimm_backing_size(const struct tiervm_nvdimm *nv);
 
+/**
+ * tiervm_nvdimm_qmp_args - @nv as the arguments of object-add (*backend)
+ * and device_add (*device), for hot-plug; the same properties the command
+ * line gets.  @on_dax: the backing file is a device-dax device.
+ */
+void tiervm_nvdimm_qmp_args(const struct tiervm_nvdimm *nv, bool on_dax,
+			    json_object **backend, json_object **device);
+
 /** tiervm_plan_to_json - the whole plan as a new JSON object. */
 json_object *tiervm_plan_to_json(const struct tiervm_plan *plan);
 

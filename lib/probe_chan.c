@@ -23,7 +23,7 @@
  */
 static bool send_request(int fd, const char *request)
 {
-	char buf[64];
+	char buf[256]; /* the probe reads lines of up to 255 bytes */
 	size_t len = strlen(request) + 1;
 	size_t padded = ALIGN_UP(len, 16);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -159,13 +160,36 @@ static bool pump(struct tiervm_qmp *q, long long deadline, bool *timed_out,
 	return tiervm_qmp_feed(q, buf, (size_t)n, errp);
 }
 
-static bool send_all(int fd, const char *s, tiervm_error **errp)
+/*
+ * @pass_fd >= 0 travels with the first bytes as SCM_RIGHTS, the way QEMU's
+ * getfd and add-fd expect a descriptor.
+ */
+static bool send_all(int fd, const char *s, int pass_fd, tiervm_error **errp)
 {
 	size_t len = strlen(s);
 
 	while (len) {
-		ssize_t n = send(fd, s, len, MSG_NOSIGNAL);
+		struct iovec iov = { .iov_base = (void *)s, .iov_len = len };
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} ctl;
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+		ssize_t n;
 
+		if (pass_fd >= 0) {
+			struct cmsghdr *c;
+
+			memset(&ctl, 0, sizeof(ctl));
+			msg.msg_control = ctl.buf;
+			msg.msg_controllen = sizeof(ctl.buf);
+			c = CMSG_FIRSTHDR(&msg);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+		}
+		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -173,6 +197,7 @@ static bool send_all(int fd, const char *s, tiervm_error **errp)
 					       "QMP socket (QEMU gone?)");
 			return false;
 		}
+		pass_fd = -1;
 		s += n;
 		len -= (size_t)n;
 	}
@@ -202,6 +227,13 @@ json_object *tiervm_qmp_execute(struct tiervm_qmp *q, const char *cmd,
 				json_object *args, int timeout_ms,
 				tiervm_error **errp)
 {
+	return tiervm_qmp_execute_fd(q, cmd, args, -1, timeout_ms, errp);
+}
+
+json_object *tiervm_qmp_execute_fd(struct tiervm_qmp *q, const char *cmd,
+				   json_object *args, int fd, int timeout_ms,
+				   tiervm_error **errp)
+{
 	long long deadline = tiervm_now_ms() + timeout_ms;
 	json_object *req = json_object_new_object(), *resp = NULL, *v,
 		    *ret = NULL;
@@ -216,7 +248,7 @@ json_object *tiervm_qmp_execute(struct tiervm_qmp *q, const char *cmd,
 	line = xasprintf("%s\n", json_object_to_json_string_ext(
 					 req, JSON_C_TO_STRING_PLAIN));
 	json_object_put(req);
-	ok = send_all(q->fd, line, errp);
+	ok = send_all(q->fd, line, fd, errp);
 	free(line);
 	if (!ok)
 		return NULL;

@@ -32,6 +32,14 @@ json_object *tiervm_qmp_execute(struct tiervm_qmp *q, const char *cmd,
 				tiervm_error **errp);
 
 /**
+ * tiervm_qmp_execute_fd - as tiervm_qmp_execute(), passing @fd along
+ * (for getfd); the caller keeps its own copy of @fd.
+ */
+json_object *tiervm_qmp_execute_fd(struct tiervm_qmp *q, const char *cmd,
+				   json_object *args, int fd, int timeout_ms,
+				   tiervm_error **errp);
+
+/**
  * tiervm_qmp_event - the next event (a new reference), waiting up to
  * @timeout_ms; NULL with *errp unset on a plain timeout.
  */

@@ -152,6 +152,7 @@ struct tiervm_cxl {
 
 struct tiervm_spec {
 	char *file; /* as given by the user, for messages */
+	char *text; /* what it was parsed from: `up` keeps it for `attach` */
 	/* parsed without validation: only for showing what QEMU refuses */
 	bool unchecked;
 	char *name;
@@ -161,6 +162,10 @@ struct tiervm_spec {
 		unsigned sockets; /* 0: default */
 		int sockets_line;
 		enum tiervm_accel accel;
+		/* room kept free for `tiervm attach` (DIMM slots, bytes) */
+		unsigned hotplug_slots;
+		uint64_t hotplug_memory;
+		int hotplug_line;
 	} machine;
 	struct {
 		char *kernel; /* "auto", "debian-stable", "debian-backports" or a path */
@@ -199,6 +204,18 @@ struct tiervm_spec *tiervm_spec_parse(const char *path, tiervm_error **errp);
 struct tiervm_spec *tiervm_spec_parse_string(const char *file, const char *text,
 					     size_t len, bool validate,
 					     tiervm_error **errp);
+
+/**
+ * tiervm_spec_parse_with_item - as tiervm_spec_parse_string(), with one
+ * more item appended to the list @list ("nvdimms"), given as @n_kv
+ * "key=value" strings with the spec's keys and rules.  `tiervm attach`
+ * checks a new device this way against the spec the guest was started
+ * with; problems are reported under @who, since the item has no file.
+ */
+struct tiervm_spec *
+tiervm_spec_parse_with_item(const char *file, const char *text, size_t len,
+			    const char *list, char *const *kv, unsigned n_kv,
+			    const char *who, tiervm_error **errp);
 
 /** tiervm_spec_parse_unchecked - parse without cross-field validation. */
 struct tiervm_spec *tiervm_spec_parse_unchecked(const char *path,

@@ -347,11 +347,26 @@ static void *parse_list(struct ywalk *w, yaml_node_t *root, const char *key,
 	return elems;
 }
 
+static void parse_hotplug(struct ywalk *w, yaml_node_t *n, const char *path,
+			  struct tiervm_spec *s)
+{
+	static const char *const keys[] = { "slots", "memory", NULL };
+
+	s->machine.hotplug_line = yline(n);
+	if (!ywalk_is_map(w, n, path))
+		return;
+	ywalk_check_keys(w, n, path, keys);
+	WITH(n, path, "slots",
+	     ywalk_uint(w, v, p, 1024, &s->machine.hotplug_slots));
+	WITH(n, path, "memory",
+	     ywalk_size(w, v, p, &s->machine.hotplug_memory));
+}
+
 static void parse_machine(struct ywalk *w, yaml_node_t *n,
 			  struct tiervm_spec *s)
 {
-	static const char *const keys[] = { "type", "cpus", "sockets", "accel",
-					    NULL };
+	static const char *const keys[] = { "type",  "cpus",	"sockets",
+					    "accel", "hotplug", NULL };
 	static const char *const types[] = { "q35", "pc", NULL };
 	static const char *const accels[] = { "auto", "kvm", "tcg", NULL };
 	int e;
@@ -371,6 +386,7 @@ static void parse_machine(struct ywalk *w, yaml_node_t *n,
 	WITH(n, "machine", "accel",
 	     if (ywalk_enum(w, v, p, accels, &e)) s->machine.accel =
 		     (enum tiervm_accel)e);
+	WITH(n, "machine", "hotplug", parse_hotplug(w, v, p, s));
 }
 
 static void parse_guest(struct ywalk *w, yaml_node_t *n, struct tiervm_spec *s)
@@ -436,9 +452,68 @@ static void parse_root(struct ywalk *w, yaml_node_t *root,
 			     (item_fn)parse_cxl, &s->n_cxls);
 }
 
-struct tiervm_spec *tiervm_spec_parse_string(const char *file, const char *text,
-					     size_t len, bool validate,
-					     tiervm_error **errp)
+/*
+ * Appends a mapping built from @kv ("key=value" each) to the sequence @list
+ * of the document's root, creating the sequence if the spec had none.  The
+ * new nodes carry no line: they come from a command line, not the file.
+ */
+static bool append_item(yaml_document_t *doc, const char *list, char *const *kv,
+			unsigned n_kv, struct tiervm_diags *d)
+{
+	yaml_node_t *root = yaml_document_get_root_node(doc);
+	const yaml_mark_t none = { .line = YWALK_NO_LINE };
+	int seq = 0, map;
+
+	if (!root || root->type != YAML_MAPPING_NODE)
+		return false;
+	for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
+	     pr < root->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = yaml_document_get_node(doc, pr->key);
+
+		if (k && k->type == YAML_SCALAR_NODE &&
+		    !strcmp((const char *)k->data.scalar.value, list))
+			seq = pr->value;
+	}
+	if (!seq) {
+		int key =
+			yaml_document_add_scalar(doc, NULL, (yaml_char_t *)list,
+						 -1, YAML_PLAIN_SCALAR_STYLE);
+
+		seq = yaml_document_add_sequence(doc, NULL,
+						 YAML_FLOW_SEQUENCE_STYLE);
+		/* by id: adding nodes may have moved them; the root is 1 */
+		yaml_document_append_mapping_pair(doc, 1, key, seq);
+	}
+	if (yaml_document_get_node(doc, seq)->type != YAML_SEQUENCE_NODE)
+		return false;
+	map = yaml_document_add_mapping(doc, NULL, YAML_FLOW_MAPPING_STYLE);
+	for (unsigned i = 0; i < n_kv; i++) {
+		const char *eq = strchr(kv[i], '=');
+		int k, v;
+
+		if (!eq || eq == kv[i]) {
+			diag_add(d, 0, kv[i], "expected KEY=VALUE");
+			continue;
+		}
+		k = yaml_document_add_scalar(doc, NULL, (yaml_char_t *)kv[i],
+					     (int)(eq - kv[i]),
+					     YAML_PLAIN_SCALAR_STYLE);
+		v = yaml_document_add_scalar(doc, NULL, (yaml_char_t *)eq + 1,
+					     -1, YAML_PLAIN_SCALAR_STYLE);
+		yaml_document_get_node(doc, k)->start_mark = none;
+		yaml_document_get_node(doc, v)->start_mark = none;
+		yaml_document_append_mapping_pair(doc, map, k, v);
+	}
+	yaml_document_get_node(doc, map)->start_mark = none;
+	yaml_document_append_sequence_item(doc, seq, map);
+	return true;
+}
+
+static struct tiervm_spec *parse_text(const char *file, const char *text,
+				      size_t len, bool validate,
+				      const char *list, char *const *kv,
+				      unsigned n_kv, const char *who,
+				      tiervm_error **errp)
 {
 	struct tiervm_diags d = { .file = file };
 	struct tiervm_spec *s = xcalloc(1, sizeof(*s));
@@ -452,6 +527,7 @@ struct tiervm_spec *tiervm_spec_parse_string(const char *file, const char *text,
 	else
 		w.dir = NULL; /* relative to the working directory */
 	s->file = xstrdup(file);
+	s->text = xmemdup0(text, len);
 	s->guest.kernel = xstrdup("auto");
 	s->guest.initrd = xstrdup("auto");
 	s->guest.cmdline = xstrdup("");
@@ -472,6 +548,13 @@ struct tiervm_spec *tiervm_spec_parse_string(const char *file, const char *text,
 		yaml_parser_delete(&parser);
 		goto out;
 	}
+	if (list) {
+		/* from here on, every problem is the new item's */
+		d.file = who;
+		if (!append_item(&doc, list, kv, n_kv, &d))
+			diag_add(&d, 0, list,
+				 "the saved spec has no such list");
+	}
 	parse_root(&w, yaml_document_get_root_node(&doc), s);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
@@ -485,6 +568,21 @@ out:
 		return NULL;
 	}
 	return s;
+}
+
+struct tiervm_spec *tiervm_spec_parse_string(const char *file, const char *text,
+					     size_t len, bool validate,
+					     tiervm_error **errp)
+{
+	return parse_text(file, text, len, validate, NULL, NULL, 0, NULL, errp);
+}
+
+struct tiervm_spec *
+tiervm_spec_parse_with_item(const char *file, const char *text, size_t len,
+			    const char *list, char *const *kv, unsigned n_kv,
+			    const char *who, tiervm_error **errp)
+{
+	return parse_text(file, text, len, true, list, kv, n_kv, who, errp);
 }
 
 static struct tiervm_spec *parse_file(const char *path, bool validate,
@@ -543,6 +641,7 @@ void tiervm_spec_free(struct tiervm_spec *s)
 {
 	if (!s)
 		return;
+	free(s->text);
 	for (unsigned i = 0; i < s->n_nodes; i++)
 		free_mem(&s->nodes[i].mem);
 	for (unsigned i = 0; i < s->n_nvdimms; i++) {

@@ -41,6 +41,36 @@ static bool valid_qemu_id(const char *s)
 	return true;
 }
 
+/* QEMU's ACPI memory hotplug has this many DIMM slots (ACPI_MAX_RAM_SLOTS) */
+#define MAX_DIMM_SLOTS 256
+
+static void check_hotplug(const struct tiervm_spec *s, struct tiervm_diags *d)
+{
+	unsigned slots = s->machine.hotplug_slots;
+	uint64_t mem = s->machine.hotplug_memory;
+	int line = s->machine.hotplug_line;
+
+	if (!line)
+		return;
+	if (slots && !mem)
+		diag_add(
+			d, line, "machine.hotplug.memory",
+			"%u slots need memory room too: give at least the size + label-size of what you will attach",
+			slots);
+	else if (mem && !slots)
+		diag_add(
+			d, line, "machine.hotplug.slots",
+			"memory room needs DIMM slots: each attached NVDIMM takes one");
+	if (mem % PAGE_SIZE)
+		diag_add(d, line, "machine.hotplug.memory",
+			 "%llu is not a multiple of 4K (QEMU's maxmem rule)",
+			 (unsigned long long)mem);
+	if (s->n_nvdimms + slots > MAX_DIMM_SLOTS)
+		diag_add(d, line, "machine.hotplug.slots",
+			 "%u NVDIMMs + %u slots exceed QEMU's %u DIMM slots",
+			 s->n_nvdimms, slots, MAX_DIMM_SLOTS);
+}
+
 static void check_machine(const struct tiervm_spec *s, struct tiervm_diags *d)
 {
 	unsigned cpu_nodes = 0, sockets;
@@ -72,6 +102,7 @@ static void check_machine(const struct tiervm_spec *s, struct tiervm_diags *d)
 	if (s->machine.pc && s->n_cxls)
 		diag_add(d, 0, "machine.type",
 			 "CXL needs a PCIe machine: use q35, not pc");
+	check_hotplug(s, d);
 }
 
 static void check_host(const struct tiervm_host_bind *h, const char *path,

@@ -29,6 +29,15 @@ char *xstrdup(const char *s)
 	return check(strdup(s));
 }
 
+char *xmemdup0(const void *p, size_t len)
+{
+	char *s = xcalloc(1, len + 1);
+
+	memcpy(s, p, len);
+	s[len] = '\0';
+	return s;
+}
+
 char *xvasprintf(const char *fmt, va_list ap)
 {
 	char *s;

@@ -12,6 +12,7 @@
 
 #include "nvdimm.h"
 #include "proc.h"
+#include "qmp.h"
 #include "vm.h"
 
 volatile int tiervm_interrupted;
@@ -131,9 +132,33 @@ bool tiervm_vm_running(struct tiervm_vm *vm)
 	return vm->pid != 0;
 }
 
+struct tiervm_vm *tiervm_vm_open_running(const char *name, tiervm_error **errp)
+{
+	struct tiervm_vm *vm = tiervm_vm_open(name, errp);
+
+	if (vm && !tiervm_vm_running(vm)) {
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"no running guest named '%s' (see `tiervm list`)",
+			name);
+		tiervm_vm_free(vm);
+		return NULL;
+	}
+	return vm;
+}
+
+struct tiervm_qmp *tiervm_vm_qmp(struct tiervm_vm *vm, tiervm_error **errp)
+{
+	char *path = tiervm_vm_path(vm, "qmp.sock");
+	struct tiervm_qmp *q = tiervm_qmp_connect(path, 5000, errp);
+
+	free(path);
+	return q;
+}
+
 static const char *const runtime_files[] = {
-	"qemu.pid",  "qmp.sock",    "probe.sock", "console.log",
-	"plan.json", "report.json", "qemu.log",	  "lock",
+	"qemu.pid",    "qmp.sock", "probe.sock", "console.log", "plan.json",
+	"report.json", "qemu.log", "lock",	 "spec.json",
 };
 
 void tiervm_vm_remove_dir(struct tiervm_vm *vm)
@@ -183,9 +208,9 @@ bool tiervm_vm_start(struct tiervm_vm *vm, const struct tiervm_plan *plan,
 		static const char *const modes[] = { "raw", "fsdax", "devdax",
 						     "kmem" };
 		const struct tiervm_nvdimm *nv = &spec->nvdimms[i];
-		bool fresh = access(nv->path, F_OK) != 0;
+		bool fresh = false;
 
-		locks[i] = tiervm_nvdimm_prepare(spec, nv, errp);
+		locks[i] = tiervm_nvdimm_prepare(spec, nv, &fresh, errp);
 		if (locks[i] < 0) {
 			tiervm_vm_remove_dir(vm);
 			goto out;

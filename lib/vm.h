@@ -29,6 +29,12 @@ void tiervm_vm_free(struct tiervm_vm *vm);
 char *tiervm_vm_path(const struct tiervm_vm *vm, const char *file);
 /** tiervm_vm_running - the pid file names a live QEMU process. */
 bool tiervm_vm_running(struct tiervm_vm *vm);
+/** tiervm_vm_open_running - tiervm_vm_open(), an error unless it runs. */
+struct tiervm_vm *tiervm_vm_open_running(const char *name, tiervm_error **errp);
+
+struct tiervm_qmp;
+/** tiervm_vm_qmp - a QMP connection to the running guest. */
+struct tiervm_qmp *tiervm_vm_qmp(struct tiervm_vm *vm, tiervm_error **errp);
 
 /* A guest image: kernel, initrd and the kernel release they carry. */
 struct tiervm_image {

@@ -20,9 +20,15 @@ struct ywalk {
 	const char *dir; /* the spec's directory: relative paths start there */
 };
 
+/* The mark of nodes made by the program, not read from a file. */
+#define YWALK_NO_LINE ((size_t)-1)
+
+/* 1-based line of @n; 0 when it has none. */
 static inline int yline(const yaml_node_t *n)
 {
-	return n ? (int)n->start_mark.line + 1 : 0;
+	return n && n->start_mark.line != YWALK_NO_LINE
+		       ? (int)n->start_mark.line + 1
+		       : 0;
 }
 
 /* Reports keys of @map not in @keys (NULL-terminated), with a suggestion. */
