@@ -148,6 +148,57 @@ static void test_defaults(void **state)
 	tiervm_spec_free(s);
 }
 
+/*
+ * An entry from `tiervm attach` joins the spec the guest started with: the
+ * spec's rules apply across both, and problems name the command line.
+ */
+static void test_with_item(void **state)
+{
+	static const char text[] =
+		"name: x\n"
+		"machine: {cpus: 2}\n"
+		"nodes:\n"
+		"  - {id: 0, cpus: 0-1, memory: 1G}\n"
+		"  - {id: 1, memory: 0}\n"
+		"nvdimms:\n"
+		"  - {id: nv0, node: 1, size: 1G, path: nv0.img}\n";
+	char *good[] = { "id=nv1", "node=1", "size=512M", "path=/v/nv1.img",
+			 "mode=kmem" };
+	char *dup[] = { "id=nv0", "node=1", "size=512M", "path=nv0.img" };
+	char *junk[] = { "id=nv1", "size", "colour=red" };
+	tiervm_error *err = NULL;
+	struct tiervm_spec *s;
+
+	(void)state;
+	s = tiervm_spec_parse_with_item("/d/t.yaml", text, sizeof(text) - 1,
+					"nvdimms", good, 5, "args", &err);
+	assert_non_null(s);
+	assert_int_equal(s->n_nvdimms, 2);
+	assert_string_equal(s->nvdimms[1].id, "nv1");
+	assert_int_equal(s->nvdimms[1].size, 512ULL << 20);
+	assert_int_equal(s->nvdimms[1].mode, TIERVM_NV_KMEM);
+	assert_string_equal(s->nvdimms[0].path, "/d/nv0.img");
+	tiervm_spec_free(s);
+
+	s = tiervm_spec_parse_with_item("/d/t.yaml", text, sizeof(text) - 1,
+					"nvdimms", dup, 4, "args", &err);
+	assert_null(s);
+	assert_non_null(strstr(err->msg, "args: nvdimms[1]: id: 'nv0'"));
+	assert_non_null(strstr(err->msg, "args: nvdimms[1].path:"));
+	assert_null(strstr(err->msg, "t.yaml"));
+	tiervm_error_free(err);
+	err = NULL;
+
+	/* a spec without the list gets one: the text up to "nvdimms:" */
+	s = tiervm_spec_parse_with_item(
+		"/d/t.yaml", text, (size_t)(strstr(text, "nvdimms") - text),
+		"nvdimms", junk, 3, "args", &err);
+	assert_null(s);
+	assert_non_null(strstr(err->msg, "args: size: expected KEY=VALUE"));
+	assert_non_null(strstr(err->msg, "args: nvdimms[0].colour: unknown"));
+	tiervm_error_free(err);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +206,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_examples_valid),
 		cmocka_unit_test(test_all_errors_at_once),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_with_item),
 	};
 
 	if (argc != 3) {
