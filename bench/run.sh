@@ -44,7 +44,7 @@ for i in 1 2 3; do
 	t1=$(now)
 	"$@" -nodefaults -display none -no-reboot -kernel "$image/vmlinuz" \
 		-initrd "$image/initrd.img" -serial none \
-		-append "console=ttyS0 panic=-1 rdinit=/bin/busybox -- poweroff -f" > /dev/null 2>&1
+		-append "console=ttyS0 panic=-1 nokaslr rdinit=/bin/busybox -- poweroff -f" > /dev/null 2>&1
 	t2=$(now)
 	up=$(ms "$t0" "$t1") bare=$(ms "$t1" "$t2")
 	echo "  run $i: tiervm up --check ${up} ms, bare QEMU boot ${bare} ms"

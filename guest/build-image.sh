@@ -92,37 +92,66 @@ done
 mkdir -p "$stage/lib64"
 [ -e /lib64/ld-linux-x86-64.so.2 ] && cp -L /lib64/ld-linux-x86-64.so.2 "$stage/lib64/"
 
-# Drivers for every memory feature, in the order modprobe would load them.
-: > "$stage/etc/modules.order"
+# Busybox's applets as links made here, not by /init at every boot.
+for applet in $("$stage/bin/busybox" --list); do
+	[ -e "$stage/bin/$applet" ] || ln -s busybox "$stage/bin/$applet"
+done
+
+# Drivers per memory feature, each list in the order modprobe would load
+# them; /init loads a list only where the machine has that hardware (each
+# insmod costs time under TCG).
 if [ -n "$modroot" ]; then
 	depmod -b "$modroot" "$kver"
-	for m in virtio_pci virtio_mem virtio_console nfit nd_pmem nd_btt dax_pmem \
-		device_dax kmem dax_hmem dax_cxl cxl_acpi cxl_pci cxl_port cxl_mem \
-		cxl_pmem nd_e820; do
+fi
+modules_for() { # GROUP MODULE...
+	group=$1
+	shift
+	: > "$stage/etc/modules.$group"
+	[ -n "$modroot" ] || return 0
+	for m in "$@"; do
 		modprobe -C /dev/null -d "$modroot" -S "$kver" --show-depends "$m" 2>/dev/null |
 			sed -n 's/^insmod \([^ ]*\).*/\1/p'
 	done | awk '!seen[$0]++' | while read -r ko; do
 		name=$(basename "$ko")
-		case "$name" in
-		*.ko.xz) xz -dc "$ko" > "$stage/lib/modules/${name%.xz}"; name=${name%.xz} ;;
-		*.ko.zst) zstd -qdc "$ko" > "$stage/lib/modules/${name%.zst}"; name=${name%.zst} ;;
-		*) cp "$ko" "$stage/lib/modules/$name" ;;
-		esac
-		echo "$name" >> "$stage/etc/modules.order"
+		name=${name%.xz}
+		name=${name%.zst}
+		if [ ! -e "$stage/lib/modules/$name" ]; then
+			case "$ko" in
+			*.ko.xz) xz -dc "$ko" > "$stage/lib/modules/$name" ;;
+			*.ko.zst) zstd -qdc "$ko" > "$stage/lib/modules/$name" ;;
+			*) cp "$ko" "$stage/lib/modules/$name" ;;
+			esac
+		fi
+		echo "$name" >> "$stage/etc/modules.$group"
 	done
-fi
+}
+modules_for virtio virtio_pci virtio_mem virtio_console
+modules_for nvdimm nfit nd_pmem nd_btt dax_pmem device_dax kmem nd_e820
+modules_for cxl cxl_acpi cxl_pci cxl_port cxl_mem cxl_pmem dax_cxl nd_pmem \
+	dax_pmem device_dax kmem
+modules_for hmem dax_hmem device_dax kmem
 
 cat > "$stage/init" <<'INIT'
 #!/bin/busybox sh
-/bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "tiervm: init" > /dev/kmsg
-while read -r m; do
-	insmod "/lib/modules/$m" 2>/dev/null
-done < /etc/modules.order
-echo "tiervm: modules loaded" > /dev/kmsg
+groups=
+grep -qs 0x1af4 /sys/bus/pci/devices/*/vendor && groups="$groups virtio"
+# QEMU's NVDIMM root device (ACPI0012) is there even before a hot-plug
+for d in /sys/firmware/acpi/tables/NFIT /sys/bus/acpi/devices/ACPI0012:*; do
+	[ -e "$d" ] && nvdimm=1
+done
+{ [ -n "${nvdimm:-}" ] ||
+	grep -q 'Persistent Memory (legacy)' /proc/iomem; } && groups="$groups nvdimm"
+[ -e /sys/firmware/acpi/tables/CEDT ] && groups="$groups cxl"
+grep -q 'Soft Reserved' /proc/iomem && groups="$groups hmem"
+for g in $groups; do cat "/etc/modules.$g"; done | awk '!seen[$0]++' |
+	while read -r m; do
+		insmod "/lib/modules/$m" 2>/dev/null
+	done
+echo "tiervm: modules loaded:$groups" > /dev/kmsg
 exec /bin/tiervm-probe
 INIT
 chmod 755 "$stage/init"

@@ -7,6 +7,8 @@
  *   report    the guest's memory view as JSON (the host inventory schema,
  *             plus kernel, numactl -H and lstopo XML)
  *   poweroff  acknowledge ("TIERVM-ACK poweroff"), sync and power off
+ *   report+poweroff
+ *             the report, then power off (what `up --check` wants)
  *   capture   the /sys and /proc files `tiervm host` reads, with lstopo's XML
  *             and this report, as a base64 gzip tarball ("tarball")
  *   nvdimm-attach ID:MODE:new|old
@@ -16,6 +18,7 @@
  *             write a fixed 1 MiB pattern at the start of /dev/DEV (a
  *             pmem block device), or read it back; both answer its FNV-1a
  *             checksum, so the host can prove data survives a reboot
+ * Once ready (drivers loaded, provisioning done) it says "TIERVM-READY".
  * A reply is "TIERVM-BEGIN <request>\n" JSON "\nTIERVM-END\n": the echoed
  * request lets the host skip answers to requests it sent earlier and no
  * longer waits for (it resends while the guest boots).
@@ -29,6 +32,7 @@
 #include <sys/reboot.h>
 #include <sys/utsname.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host.h"
@@ -44,12 +48,12 @@ static void say(const char *msg)
 	fflush(stdout);
 }
 
-static char *run(const char *cmd)
+/* Read a command started with popen() to its end. */
+static char *finish(FILE *f, const char *cmd)
 {
 	struct sbuf b = { 0 };
 	char buf[4096];
 	size_t n;
-	FILE *f = popen(cmd, "r");
 
 	if (!f)
 		return xasprintf("cannot run %s: %s", cmd, strerror(errno));
@@ -59,6 +63,11 @@ static char *run(const char *cmd)
 	}
 	pclose(f);
 	return b.s ? b.s : xstrdup("");
+}
+
+static char *run(const char *cmd)
+{
+	return finish(popen(cmd, "r"), cmd);
 }
 
 static char *read_small(const char *path)
@@ -79,12 +88,29 @@ static char *read_small(const char *path)
 /* what provisioning did at boot, repeated in every report */
 static json_object *provisioned, *provisioned_cxl, *provisioned_sr;
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define NUMACTL "numactl -H 2>&1"
+/* I/O discovery is slow under TCG and says nothing about memory */
+#define LSTOPO "lstopo-no-graphics --no-io --of xml 2>&1"
+
 static json_object *report(void)
 {
+	long long t0 = now_ms();
+	/* the tools run beside our own discovery, on the other vCPUs */
+	FILE *numactl = popen(NUMACTL, "r"), *lstopo = popen(LSTOPO, "r");
 	json_object *o = json_object_new_object();
 	tiervm_error *err = NULL;
 	struct tiervm_host *h = tiervm_host_discover("/", &err);
+	long long t1 = now_ms();
 	struct utsname u;
+	char msg[96];
 	char *s;
 
 	uname(&u);
@@ -104,13 +130,16 @@ static json_object *report(void)
 	json_object_object_add(o, "cxl", json_object_get(provisioned_cxl));
 	json_object_object_add(o, "soft_reserved",
 			       json_object_get(provisioned_sr));
-	s = run("numactl -H 2>&1");
+	s = finish(numactl, NUMACTL);
 	json_object_object_add(o, "numactl", json_object_new_string(s));
 	free(s);
-	/* I/O discovery is slow under TCG and says nothing about memory */
-	s = run("lstopo-no-graphics --no-io --of xml 2>&1");
+	s = finish(lstopo, LSTOPO);
 	json_object_object_add(o, "lstopo_xml", json_object_new_string(s));
 	free(s);
+	snprintf(msg, sizeof(msg),
+		 "report: discovery %lld ms, with numactl and lstopo %lld ms",
+		 t1 - t0, now_ms() - t0);
+	say(msg);
 	return o;
 }
 
@@ -231,11 +260,44 @@ static int open_channel(void)
 	return fd;
 }
 
+/* The reply to @line, NULL for requests without one. */
+static json_object *answer(const char *line)
+{
+	if (!strcmp(line, "report") || !strcmp(line, "report+poweroff"))
+		return report();
+	if (!strcmp(line, "capture"))
+		return capture();
+	if (!strncmp(line, "nvdimm-attach ", 14))
+		return attached(line + 14);
+	if (!strncmp(line, "pmem-write ", 11))
+		return pmem_io(line + 11, true);
+	if (!strncmp(line, "pmem-read ", 10))
+		return pmem_io(line + 10, false);
+	return NULL;
+}
+
+static void power_off(int fd)
+{
+	/* everything written has left the UART before the machine stops */
+	tcdrain(fd);
+	say("powering off");
+	sync();
+	reboot(RB_POWER_OFF);
+}
+
 int main(void)
 {
 	char line[256];
 	size_t len = 0;
 	int fd = open_channel();
+
+	/*
+	 * json-c seeds its string hash from /dev/urandom, and before the
+	 * guest's CRNG is ready (no RDRAND under TCG) that read makes the
+	 * kernel gather jitter entropy first: a second of boot time.  Our
+	 * own JSON needs no hash-flooding defence.
+	 */
+	json_global_set_string_hash(JSON_C_STR_HASH_PERLLIKE);
 
 	if (fd < 0) {
 		say("cannot open " CHANNEL "; no report possible");
@@ -252,7 +314,10 @@ int main(void)
 		free(cmdline);
 	}
 	say("ready");
+	/* the host asks at once on this, instead of at its next poll */
+	send_all(fd, "TIERVM-READY\n");
 	for (;;) {
+		json_object *o;
 		char c;
 		ssize_t n = read(fd, &c, 1);
 
@@ -268,37 +333,25 @@ int main(void)
 		}
 		line[len] = '\0';
 		len = 0;
-		if (!strcmp(line, "report") || !strcmp(line, "capture") ||
-		    !strncmp(line, "pmem-", 5) ||
-		    !strncmp(line, "nvdimm-attach ", 14)) {
-			json_object *o = !strcmp(line, "report")    ? report()
-					 : !strcmp(line, "capture") ? capture()
-					 : !strncmp(line, "nvdimm-attach ", 14)
-						 ? attached(line + 14)
-					 : !strncmp(line, "pmem-write ", 11)
-						 ? pmem_io(line + 11, true)
-					 : !strncmp(line, "pmem-read ", 10)
-						 ? pmem_io(line + 10, false)
-						 : json_object_new_object();
-
-			send_all(fd, "TIERVM-BEGIN ");
-			send_all(fd, line);
-			send_all(fd, "\n");
-			send_all(
-				fd,
-				json_object_to_json_string_ext(
-					o,
-					JSON_C_TO_STRING_PLAIN |
-						JSON_C_TO_STRING_NOSLASHESCAPE));
-			send_all(fd, "\nTIERVM-END\n");
-			json_object_put(o);
-			say("reply sent");
-		} else if (!strcmp(line, "poweroff")) {
+		if (!strcmp(line, "poweroff")) {
 			send_all(fd, "TIERVM-ACK poweroff\n");
-			tcdrain(fd);
-			say("powering off");
-			sync();
-			reboot(RB_POWER_OFF);
+			power_off(fd);
 		}
+		o = answer(line);
+		if (!o)
+			continue;
+		send_all(fd, "TIERVM-BEGIN ");
+		send_all(fd, line);
+		send_all(fd, "\n");
+		send_all(fd,
+			 json_object_to_json_string_ext(
+				 o, JSON_C_TO_STRING_PLAIN |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+		send_all(fd, "\nTIERVM-END\n");
+		json_object_put(o);
+		say("reply sent");
+		/* `up --check` needs nothing after the report: save a round trip */
+		if (!strcmp(line, "report+poweroff"))
+			power_off(fd);
 	}
 }

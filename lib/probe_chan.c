@@ -12,6 +12,7 @@
 #include "vm.h"
 
 #define END "\nTIERVM-END\n"
+#define READY "TIERVM-READY\n"
 /* the guest's serial driver clears its FIFO on open: ask again until heard */
 #define RESEND_MS 2000
 
@@ -233,6 +234,12 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 		}
 		buf[n] = '\0';
 		sbuf_addf(&in, "%s", buf);
+		if (!strstr(in.s, "TIERVM-BEGIN") && strstr(in.s, READY)) {
+			/* the probe has just opened its port: ask now */
+			sbuf_free(&in);
+			last_send = 0;
+			continue;
+		}
 		b = strstr(in.s, begin);
 		e = b ? strstr(b, END) : NULL;
 		if (!e)
@@ -257,8 +264,12 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 		}
 		break;
 	}
-	if (report && progress)
-		progress(request, opaque);
+	if (report && progress) {
+		/* stages the probe's own READY overtook */
+		console_stage(vm, reached, progress, opaque);
+		progress(strncmp(request, "report", 6) ? request : "report",
+			 opaque);
+	}
 	free(begin);
 	sbuf_free(&in);
 	close(fd);

@@ -12,6 +12,7 @@
 
 #include "nvdimm.h"
 #include "proc.h"
+#include "json_util.h"
 #include "qmp.h"
 #include "vm.h"
 
@@ -156,6 +157,56 @@ struct tiervm_qmp *tiervm_vm_qmp(struct tiervm_vm *vm, tiervm_error **errp)
 	return q;
 }
 
+/*
+ * 1 when every virtio-mem device's size equals its requested size, per
+ * QEMU; 0 while not; -1 on a QMP failure (*errp set).
+ */
+static int vmem_settled(struct tiervm_qmp *q, tiervm_error **errp)
+{
+	json_object *devs =
+		tiervm_qmp_execute(q, "query-memory-devices", NULL, 5000, errp);
+	int settled = devs ? 1 : -1;
+
+	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
+		json_object *d = json_object_array_get_idx(devs, i),
+			    *data = jget(d, "data");
+
+		if (!strcmp(jstr(d, "type", ""), "virtio-mem") &&
+		    jint(data, "size", -1) != jint(data, "requested-size", -1))
+			settled = 0;
+	}
+	json_object_put(devs);
+	return settled;
+}
+
+bool tiervm_vm_wait_vmem(struct tiervm_vm *vm, int timeout_ms,
+			 tiervm_error **errp)
+{
+	long long end = tiervm_now_ms() + timeout_ms;
+	struct tiervm_qmp *q = tiervm_vm_qmp(vm, errp);
+	int settled = q ? 0 : -1;
+
+	while (settled == 0) {
+		settled = vmem_settled(q, errp);
+		if (settled)
+			break;
+		if (tiervm_interrupted) {
+			tiervm_error_setg(errp, "interrupted");
+			break;
+		}
+		if (tiervm_now_ms() >= end) {
+			tiervm_error_setg(
+				errp,
+				"virtio-mem did not reach its requested size within %d s (no virtio_mem driver in the guest?)",
+				timeout_ms / 1000);
+			break;
+		}
+		usleep(50 * 1000);
+	}
+	tiervm_qmp_close(q);
+	return settled == 1;
+}
+
 static const char *const runtime_files[] = {
 	"qemu.pid",    "qmp.sock", "probe.sock", "console.log", "plan.json",
 	"report.json", "qemu.log", "lock",	 "spec.json",
@@ -198,7 +249,12 @@ bool tiervm_vm_start(struct tiervm_vm *vm, const struct tiervm_plan *plan,
 	if (!mkdir_private(vm->dir, errp))
 		return false;
 
-	sbuf_addf(&append, "console=ttyS0 panic=-1");
+	/*
+	 * nokaslr: a randomly placed kernel image (some 44M with its data)
+	 * lands on a random node below 4G and takes that much of its MemTotal;
+	 * at 16M it is always on the node at address 0, as the check expects.
+	 */
+	sbuf_addf(&append, "console=ttyS0 panic=-1 nokaslr");
 	/*
 	 * Each NVDIMM's backing file is created or checked, then locked by an
 	 * fd QEMU inherits.  The probe learns which files are new: only those

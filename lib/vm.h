@@ -11,7 +11,8 @@
 
 /*
  * A running guest's private runtime directory, mode 0700, named after the
- * spec: qemu.pid, qmp.sock, probe.sock, console.log, plan.json, report.json.
+ * spec: qemu.pid, qmp.sock, probe.sock, console.log, plan.json, report.json,
+ * spec.json (the spec text as started and the file it came from).
  */
 struct tiervm_vm {
 	char *name;
@@ -57,6 +58,14 @@ void tiervm_image_clear(struct tiervm_image *img);
  */
 bool tiervm_vm_start(struct tiervm_vm *vm, const struct tiervm_plan *plan,
 		     const struct tiervm_image *img, tiervm_error **errp);
+
+/**
+ * tiervm_vm_wait_vmem - wait until QEMU reports every virtio-mem device at
+ * its requested size: the guest driver has plugged the boot-time request,
+ * so the guest's node memory can be compared with the spec.
+ */
+bool tiervm_vm_wait_vmem(struct tiervm_vm *vm, int timeout_ms,
+			 tiervm_error **errp);
 
 /** tiervm_vm_kill - SIGTERM, then SIGKILL after @grace_ms; reaps nothing. */
 void tiervm_vm_kill(struct tiervm_vm *vm, int grace_ms);

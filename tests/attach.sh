@@ -6,7 +6,7 @@
 # are never resized and stay locked while the guest runs.
 # usage: attach.sh TIERVM SPECDIR
 set -u
-tiervm=$1 src=$2
+tiervm=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") src=$2
 work=$(mktemp -d)
 XDG_RUNTIME_DIR=$work/run
 mkdir -m 700 "$XDG_RUNTIME_DIR"
