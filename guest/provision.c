@@ -468,6 +468,33 @@ json_object *provision_cxls(const char *cmdline)
  * are RAM, new at every boot, so it is always given a devdax namespace and
  * onlined with daxctl.
  */
+/* The device-dax device dax_hmem made for @node's soft-reserved range. */
+static bool hmem_dax(int node, char *out, size_t len)
+{
+	DIR *d = opendir("/sys/bus/dax/devices");
+	struct dirent *e;
+	bool found = false;
+
+	while (d && !found && (e = readdir(d))) {
+		char *path, *t;
+
+		if (strncmp(e->d_name, "dax", 3))
+			continue;
+		path = xasprintf("/sys/bus/dax/devices/%s/target_node",
+				 e->d_name);
+		t = read_small(path);
+		if (*t && atoi(t) == node) {
+			snprintf(out, len, "%s", e->d_name);
+			found = true;
+		}
+		free(t);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 json_object *provision_soft_reserved(const char *cmdline)
 {
 	json_object *all = json_object_new_array(), *regions;
@@ -494,7 +521,7 @@ json_object *provision_soft_reserved(const char *cmdline)
 		const char *region = NULL, *status = "ok";
 		struct sbuf log = { 0 };
 		int node = atoi(item);
-		char *cmd;
+		char *cmd, dax[NAME_MAX + 1];
 
 		/*
 		 * The range left System RAM, so its node is offline: the region's
@@ -514,6 +541,21 @@ json_object *provision_soft_reserved(const char *cmdline)
 			free(path);
 		}
 		json_object_object_add(r, "node", json_object_new_int(node));
+		if (hmem_dax(node, dax, sizeof(dax))) {
+			/* efi_fake_mem: dax_hmem made the device already */
+			json_object_object_add(r, "dax",
+					       json_object_new_string(dax));
+			cmd = xasprintf(
+				"daxctl reconfigure-device --mode=system-ram %s 2>&1",
+				dax);
+			out = run(cmd, &st);
+			sbuf_addf(&log, "$ %s\n%s", cmd, out);
+			free(cmd);
+			free(out);
+			if (st)
+				status = "daxctl failed";
+			goto next;
+		}
 		if (!region) {
 			status =
 				"no legacy pmem region on this node (memmap= not honoured?)";

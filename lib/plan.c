@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "layout.h"
+#include "kconfig.h"
 #include "plan_internal.h"
 
 /* Where every CXL fixed memory window must be sized (QEMU, cxl-host.c). */
@@ -426,51 +427,111 @@ static void check_qemu(struct plan_ctx *c)
 }
 
 /*
- * Debian's kernels lack CONFIG_EFI_FAKE_MEMMAP, so efi_fake_mem= cannot mark
- * soft-reserved memory; memmap=SIZE!ADDR marks the node's range as legacy
- * persistent memory instead, which the probe onlines with ndctl and daxctl
- * on the same node.  The guest then sees pmem, not "Soft Reserved".
+ * Whether the guest kernel can mark soft-reserved memory itself
+ * (efi_fake_mem=, CONFIG_EFI_FAKE_MEMMAP, booted through UEFI).  Debian's
+ * kernels cannot; a kernel given by path is asked through its config.
+ * *why says what was found, for the plan's note.
+ */
+static bool kernel_fakes_efi(struct plan_ctx *c, char **why)
+{
+	const char *k = c->s->guest.kernel;
+	enum tiervm_kopt has;
+	char *config = NULL;
+
+	if (!strcmp(k, "auto") || !strncmp(k, "debian-", 7)) {
+		*why = xstrdup(
+			"Debian's kernels cannot fake EFI soft-reserved memory (no CONFIG_EFI_FAKE_MEMMAP)");
+		return false;
+	}
+	has = tiervm_kernel_option(k, "CONFIG_EFI_FAKE_MEMMAP", &config);
+	if (has == TIERVM_KOPT_YES && c->p->caps->ovmf) {
+		*why = xasprintf(
+			"%s has CONFIG_EFI_FAKE_MEMMAP (%s) and boots through UEFI (%s)",
+			k, config, c->p->caps->ovmf);
+		free(config);
+		return true;
+	}
+	*why = has == TIERVM_KOPT_YES
+		       ? xasprintf(
+				 "%s has CONFIG_EFI_FAKE_MEMMAP (%s) but needs UEFI firmware to use it, and none is installed (Debian: ovmf)",
+				 k, config)
+	       : has == TIERVM_KOPT_NO
+		       ? xasprintf("%s lacks CONFIG_EFI_FAKE_MEMMAP (%s)", k,
+				   config)
+		       : xasprintf(
+				 "tiervm cannot tell whether %s has CONFIG_EFI_FAKE_MEMMAP (no config-RELEASE beside it or in /boot, no build tree .config)",
+				 k);
+	free(config);
+	return false;
+}
+
+/*
+ * A soft-reserved node's range is marked where the guest kernel allows:
+ * efi_fake_mem=SIZE@ADDR:0x40000 (EFI_MEMORY_SP) under UEFI makes it
+ * "Soft Reserved", a dax_hmem device the probe onlines with daxctl;
+ * otherwise memmap=SIZE!ADDR makes it legacy persistent memory, which the
+ * probe onlines with ndctl and daxctl, on the same node either way.
  */
 static void soft_reserved(struct plan_ctx *c)
 {
 	struct tiervm_layout l;
-	struct sbuf nodes = { 0 };
+	struct sbuf nodes = { 0 }, fake = { 0 };
+	char *why = NULL;
+	bool efi = false;
 
 	tiervm_layout_compute(c->s, &l);
 	for (unsigned id = 0; id < c->s->n_nodes; id++) {
 		const struct tiervm_node *n = tiervm_spec_node(c->s, id);
 		const struct tiervm_range *r = &l.pieces[id][0];
+		unsigned long long start = r->start,
+				   end = r->start + r->size - 1;
 		json_object *e, *o;
 		char buf[40];
 
 		if (n->kind != TIERVM_KIND_SOFT_RESERVED || !n->memory)
 			continue;
-		strv_pushf(&c->p->kernel_args, "memmap=%llu!0x%llx",
-			   (unsigned long long)r->size,
-			   (unsigned long long)r->start);
+		if (!why)
+			efi = kernel_fakes_efi(c, &why);
+		if (efi) {
+			sbuf_addf(&fake, "%s%llu@0x%llx:0x40000",
+				  fake.len ? "," : "efi_fake_mem=",
+				  (unsigned long long)r->size, start);
+			plan_note(
+				c,
+				"node %u: %s; its range 0x%llx-0x%llx is marked soft-reserved with efi_fake_mem= and onlined as a node with daxctl",
+				id, why, start, end);
+		} else {
+			strv_pushf(&c->p->kernel_args, "memmap=%llu!0x%llx",
+				   (unsigned long long)r->size, start);
+			plan_note(
+				c,
+				"node %u: %s; its range 0x%llx-0x%llx is marked with memmap=! and the guest sees legacy persistent memory, onlined as a node with daxctl",
+				id, why, start, end);
+		}
 		sbuf_addf(&nodes, "%s%u", nodes.len ? "," : "", id);
-		plan_note(
-			c,
-			"node %u: Debian's kernels cannot fake EFI soft-reserved memory (no CONFIG_EFI_FAKE_MEMMAP); its range 0x%llx-0x%llx is marked with memmap=! and the guest sees legacy persistent memory, onlined as a node with daxctl",
-			id, (unsigned long long)r->start,
-			(unsigned long long)(r->start + r->size - 1));
 		e = json_object_array_get_idx(c->exp_nodes, id);
 		o = json_object_new_object();
-		snprintf(buf, sizeof(buf), "%llx",
-			 (unsigned long long)r->start);
+		snprintf(buf, sizeof(buf), "%llx", start);
 		json_object_object_add(o, "start", json_object_new_string(buf));
-		snprintf(buf, sizeof(buf), "%llx",
-			 (unsigned long long)(r->start + r->size - 1));
+		snprintf(buf, sizeof(buf), "%llx", end);
 		json_object_object_add(o, "end", json_object_new_string(buf));
 		json_object_object_add(
 			o, "as",
-			json_object_new_string("Persistent Memory (legacy)"));
+			json_object_new_string(
+				efi ? "Soft Reserved"
+				    : "Persistent Memory (legacy)"));
 		json_object_object_add(e, "reserved_range", o);
+	}
+	if (efi) {
+		plan_arg(c, "-bios");
+		plan_arg(c, "%s", c->p->caps->ovmf);
+		strv_push(&c->p->kernel_args, fake.s);
 	}
 	if (nodes.len)
 		strv_pushf(&c->p->kernel_args, "tiervm.softreserved=%s",
 			   nodes.s);
 	sbuf_free(&nodes);
+	free(why);
 	tiervm_layout_clear(&l);
 }
 

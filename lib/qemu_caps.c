@@ -80,6 +80,21 @@ static bool kvm_usable(void)
 	return flags;
 }
 
+/* A single-file OVMF image, as `-bios` takes it (Debian, Ubuntu, Arch). */
+static char *find_ovmf(void)
+{
+	static const char *const paths[] = {
+		"/usr/share/ovmf/OVMF.fd",
+		"/usr/share/qemu/OVMF.fd",
+		"/usr/share/edk2/x64/OVMF.fd",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+		if (access(paths[i], R_OK) == 0)
+			return xstrdup(paths[i]);
+	return NULL;
+}
+
 bool tiervm_qemu_probe(struct tiervm_qemu_caps *caps, tiervm_error **errp)
 {
 	const char *bin = tiervm_qemu_binary();
@@ -115,6 +130,7 @@ bool tiervm_qemu_probe(struct tiervm_qemu_caps *caps, tiervm_error **errp)
 		has_property(out, "unplugged-inaccessible");
 	free(out);
 	caps->kvm_usable = kvm_usable();
+	caps->ovmf = find_ovmf();
 	return true;
 fail:
 	free(out);
@@ -125,5 +141,6 @@ fail:
 void tiervm_qemu_caps_clear(struct tiervm_qemu_caps *caps)
 {
 	free(caps->binary);
+	free(caps->ovmf);
 	memset(caps, 0, sizeof(*caps));
 }

@@ -18,6 +18,7 @@ struct tiervm_qemu_caps {
 	bool vmem_dynamic_memslots;	  /* virtio-mem-pci dynamic-memslots */
 	bool vmem_unplugged_inaccessible; /* virtio-mem-pci */
 	bool kvm_usable;		  /* /dev/kvm opens read-write */
+	char *ovmf; /* UEFI firmware for -bios (Debian: ovmf), or NULL */
 };
 
 /**
