@@ -17,9 +17,10 @@
 #include <unistd.h>
 
 #include "provision.h"
+#include "provision_internal.h"
 #include "util.h"
 
-static char *run(const char *cmd, int *status)
+char *prov_run(const char *cmd, int *status)
 {
 	struct sbuf b = { 0 };
 	char buf[4096];
@@ -104,7 +105,7 @@ static bool region_ready(const char *region)
 	return ready;
 }
 
-static char *read_small(const char *path)
+char *prov_read_small(const char *path)
 {
 	char buf[64] = "";
 	FILE *f = fopen(path, "re");
@@ -118,12 +119,52 @@ static char *read_small(const char *path)
 	return xstrdup(buf);
 }
 
+/*
+ * kmem: a device-dax device becomes system RAM on its target node, unless
+ * the kernel made it so already (6.12 binds CXL RAM regions' dax devices
+ * to kmem itself).  Where the kernel's policy onlines hot-added memory by
+ * itself, in the zone that policy names, daxctl refuses to insist on its
+ * own default (movable) and is told not to (6.12's Debian config).
+ */
+const char *prov_online_dax(const char *dax, struct sbuf *log)
+{
+	char *cmd, *out, link[PATH_MAX], *drv, *auto_online;
+	ssize_t n;
+	int st;
+
+	drv = xasprintf("/sys/bus/dax/devices/%s/driver", dax);
+	n = readlink(drv, link, sizeof(link) - 1);
+	free(drv);
+	if (n > 0) {
+		link[n] = '\0';
+		if (!strcmp(strrchr(link, '/') ? strrchr(link, '/') + 1 : link,
+			    "kmem")) {
+			sbuf_addf(log, "%s: already system RAM (kmem)\n", dax);
+			return "ok";
+		}
+	}
+	auto_online = prov_read_small(
+		"/sys/devices/system/memory/auto_online_blocks");
+	cmd = xasprintf("daxctl reconfigure-device --mode=system-ram%s %s 2>&1",
+			*auto_online && strcmp(auto_online, "offline")
+				? " --no-movable"
+				: "",
+			dax);
+	free(auto_online);
+	out = prov_run(cmd, &st);
+
+	sbuf_addf(log, "$ %s\n%s", cmd, out);
+	free(cmd);
+	free(out);
+	return st ? "daxctl failed" : "ok";
+}
+
 /* The first namespace with a size in @region, from `ndctl list`. */
-static json_object *find_namespace(const char *region)
+json_object *prov_find_namespace(const char *region)
 {
 	char *cmd = xasprintf("ndctl list -r %s -N -X 2>/dev/null", region);
 	int st;
-	char *out = run(cmd, &st);
+	char *out = prov_run(cmd, &st);
 	json_object *all = json_tokener_parse(out), *found = NULL;
 
 	free(cmd);
@@ -148,7 +189,7 @@ static json_object *find_namespace(const char *region)
 	return found;
 }
 
-static const char *str(json_object *o, const char *k)
+const char *prov_str(json_object *o, const char *k)
 {
 	json_object *v;
 
@@ -158,7 +199,7 @@ static const char *str(json_object *o, const char *k)
 }
 
 /* A devdax namespace's first dax device ("ndctl list -X" nests it). */
-static json_object *dax_device(json_object *ns)
+json_object *prov_dax_device(json_object *ns)
 {
 	json_object *dr, *devs;
 
@@ -169,10 +210,11 @@ static json_object *dax_device(json_object *ns)
 	return NULL;
 }
 
-static const char *chardev(json_object *ns)
+const char *prov_chardev(json_object *ns)
 {
-	return str(ns, "chardev") ? str(ns, "chardev")
-				  : str(dax_device(ns), "chardev");
+	return prov_str(ns, "chardev")
+		       ? prov_str(ns, "chardev")
+		       : prov_str(prov_dax_device(ns), "chardev");
 }
 
 static json_object *provision_one(const char *id, const char *mode, bool fresh,
@@ -188,57 +230,53 @@ static json_object *provision_one(const char *id, const char *mode, bool fresh,
 	json_object_object_add(r, "id", json_object_new_string(id));
 	json_object_object_add(r, "region", json_object_new_string(region));
 	json_object_object_add(r, "wanted", json_object_new_string(mode));
-	ns = find_namespace(region);
-	if (!ns || (fresh && strcmp(str(ns, "mode"), want))) {
+	ns = prov_find_namespace(region);
+	if (!ns || (fresh && strcmp(prov_str(ns, "mode"), want))) {
 		/* a label-less region shows its raw namespace: convert it (fresh only) */
 		if (ns)
 			cmd = xasprintf(
 				"ndctl create-namespace -f -e %s -m %s 2>&1",
-				str(ns, "dev"), want);
+				prov_str(ns, "dev"), want);
 		else
 			cmd = xasprintf(
 				"ndctl create-namespace -r %s -m %s 2>&1",
 				region, want);
-		out = run(cmd, &st);
+		out = prov_run(cmd, &st);
 		sbuf_addf(&log, "$ %s\n%s", cmd, out);
 		free(cmd);
 		free(out);
 		json_object_put(ns);
-		ns = find_namespace(region);
+		ns = prov_find_namespace(region);
 	}
 	if (!ns) {
 		status = "no namespace";
-	} else if (strcmp(str(ns, "mode"), want)) {
+	} else if (strcmp(prov_str(ns, "mode"), want)) {
 		status =
 			"left as found: reconfiguring an existing namespace would destroy its data";
-	} else if (!strcmp(mode, "kmem") && chardev(ns)) {
-		cmd = xasprintf(
-			"daxctl reconfigure-device --mode=system-ram %s 2>&1",
-			chardev(ns));
-		out = run(cmd, &st);
-		sbuf_addf(&log, "$ %s\n%s", cmd, out);
-		if (st)
-			status = "daxctl failed";
-		free(cmd);
-		free(out);
+	} else if (!strcmp(mode, "kmem") && prov_chardev(ns)) {
+		status = prov_online_dax(prov_chardev(ns), &log);
 	}
 	if (ns) {
 		json_object_object_add(
 			r, "namespace",
-			json_object_new_string(str(ns, "dev") ? str(ns, "dev")
-							      : ""));
+			json_object_new_string(prov_str(ns, "dev")
+						       ? prov_str(ns, "dev")
+						       : ""));
 		json_object_object_add(
 			r, "mode",
-			json_object_new_string(str(ns, "mode") ? str(ns, "mode")
-							       : ""));
+			json_object_new_string(prov_str(ns, "mode")
+						       ? prov_str(ns, "mode")
+						       : ""));
 		json_object_object_add(
 			r, "chardev",
-			chardev(ns) ? json_object_new_string(chardev(ns))
-				    : NULL);
+			prov_chardev(ns)
+				? json_object_new_string(prov_chardev(ns))
+				: NULL);
 		json_object_object_add(
 			r, "blockdev",
-			str(ns, "blockdev")
-				? json_object_new_string(str(ns, "blockdev"))
+			prov_str(ns, "blockdev")
+				? json_object_new_string(
+					  prov_str(ns, "blockdev"))
 				: NULL);
 	}
 	json_object_object_add(r, "status", json_object_new_string(status));
@@ -329,139 +367,6 @@ json_object *provision_attached_nvdimm(const char *arg, int timeout_ms)
 	return r;
 }
 
-/* The nd region a CXL pmem region became: the newest pmem region listed. */
-static char *newest_nd_region(void)
-{
-	int st;
-	char *out = run("ndctl list -R 2>/dev/null", &st);
-	json_object *all = json_tokener_parse(out), *last = NULL;
-	char *name = NULL;
-
-	free(out);
-	if (all && json_object_is_type(all, json_type_object))
-		last = all;
-	else if (all && json_object_is_type(all, json_type_array) &&
-		 json_object_array_length(all))
-		last = json_object_array_get_idx(
-			all, json_object_array_length(all) - 1);
-	if (last && str(last, "dev"))
-		name = xstrdup(str(last, "dev"));
-	json_object_put(all);
-	return name;
-}
-
-/*
- * One CXL type-3 device per fixed memory window (decoder0.N): a region is
- * created and committed with the real cxl tool; devdax and kmem go on with
- * ndctl and daxctl as for an NVDIMM.
- */
-static json_object *provision_cxl(const char *id, const char *mode,
-				  unsigned index)
-{
-	json_object *r = json_object_new_object();
-	struct sbuf log = { 0 };
-	const char *status = "ok";
-	char *cmd, *out, *region = NULL;
-	json_object *ns = NULL;
-	int st;
-
-	json_object_object_add(r, "id", json_object_new_string(id));
-	json_object_object_add(r, "wanted", json_object_new_string(mode));
-	cmd = xasprintf(
-		"cxl create-region -m -d decoder0.%u -w 1 -g 256 -t pmem mem%u 2>&1",
-		index, index);
-	out = run(cmd, &st);
-	sbuf_addf(&log, "$ %s\n%s", cmd, out);
-	free(cmd);
-	{
-		json_object *j = json_tokener_parse(out);
-
-		if (j && str(j, "region"))
-			json_object_object_add(
-				r, "cxl_region",
-				json_object_new_string(str(j, "region")));
-		json_object_put(j);
-	}
-	free(out);
-	if (st) {
-		status = "cxl create-region failed";
-		goto out;
-	}
-	if (!strcmp(mode, "region"))
-		goto out;
-	region = newest_nd_region();
-	if (!region) {
-		status = "no nd region for the CXL region";
-		goto out;
-	}
-	json_object_object_add(r, "region", json_object_new_string(region));
-	cmd = xasprintf("ndctl create-namespace -r %s -m devdax 2>&1", region);
-	out = run(cmd, &st);
-	sbuf_addf(&log, "$ %s\n%s", cmd, out);
-	free(cmd);
-	free(out);
-	ns = find_namespace(region);
-	if (!ns || !chardev(ns)) {
-		status = "no devdax namespace";
-		goto out;
-	}
-	json_object_object_add(r, "chardev",
-			       json_object_new_string(chardev(ns)));
-	if (!strcmp(mode, "kmem")) {
-		cmd = xasprintf(
-			"daxctl reconfigure-device --mode=system-ram %s 2>&1",
-			chardev(ns));
-		out = run(cmd, &st);
-		sbuf_addf(&log, "$ %s\n%s", cmd, out);
-		free(cmd);
-		if (st)
-			status = "daxctl failed";
-		free(out);
-	}
-	{
-		/* the node the kernel gave the window: the dax device's target */
-		json_object *t;
-
-		if (json_object_object_get_ex(dax_device(ns), "target_node",
-					      &t))
-			json_object_object_add(
-				r, "node",
-				json_object_new_int(json_object_get_int(t)));
-	}
-out:
-	json_object_object_add(r, "status", json_object_new_string(status));
-	json_object_object_add(r, "log",
-			       json_object_new_string(log.s ? log.s : ""));
-	sbuf_free(&log);
-	json_object_put(ns);
-	free(region);
-	return r;
-}
-
-json_object *provision_cxls(const char *cmdline)
-{
-	json_object *all = json_object_new_array();
-	const char *p = strstr(cmdline, "tiervm.cxl=");
-	char *list, *save = NULL;
-	unsigned index = 0;
-
-	if (!p)
-		return all;
-	list = xstrdup(p + strlen("tiervm.cxl="));
-	list[strcspn(list, " \n")] = '\0';
-	for (char *item = strtok_r(list, ",", &save); item;
-	     item = strtok_r(NULL, ",", &save), index++) {
-		char *mode = strchr(item, ':');
-
-		if (!mode)
-			continue;
-		*mode++ = '\0';
-		json_object_array_add(all, provision_cxl(item, mode, index));
-	}
-	free(list);
-	return all;
-}
-
 /*
  * Soft-reserved nodes, marked memmap=SIZE!ADDR: the kernel's nd_e820 makes
  * each range a legacy pmem region on the node it belongs to.  Its contents
@@ -482,7 +387,7 @@ static bool hmem_dax(int node, char *out, size_t len)
 			continue;
 		path = xasprintf("/sys/bus/dax/devices/%s/target_node",
 				 e->d_name);
-		t = read_small(path);
+		t = prov_read_small(path);
 		if (*t && atoi(t) == node) {
 			snprintf(out, len, "%s", e->d_name);
 			found = true;
@@ -504,7 +409,7 @@ json_object *provision_soft_reserved(const char *cmdline)
 
 	if (!p)
 		return all;
-	out = run("ndctl list -R 2>/dev/null", &st);
+	out = prov_run("ndctl list -R 2>/dev/null", &st);
 	regions = json_tokener_parse(out);
 	free(out);
 	if (regions && json_object_is_type(regions, json_type_object)) {
@@ -532,11 +437,12 @@ json_object *provision_soft_reserved(const char *cmdline)
 			json_object *g = json_object_array_get_idx(regions, i);
 			char *path = xasprintf(
 				"/sys/bus/nd/devices/%s/target_node",
-				str(g, "dev") ? str(g, "dev") : "none");
-			char *t = read_small(path);
+				prov_str(g, "dev") ? prov_str(g, "dev")
+						   : "none");
+			char *t = prov_read_small(path);
 
 			if (*t && atoi(t) == node)
-				region = str(g, "dev");
+				region = prov_str(g, "dev");
 			free(t);
 			free(path);
 		}
@@ -545,15 +451,7 @@ json_object *provision_soft_reserved(const char *cmdline)
 			/* efi_fake_mem: dax_hmem made the device already */
 			json_object_object_add(r, "dax",
 					       json_object_new_string(dax));
-			cmd = xasprintf(
-				"daxctl reconfigure-device --mode=system-ram %s 2>&1",
-				dax);
-			out = run(cmd, &st);
-			sbuf_addf(&log, "$ %s\n%s", cmd, out);
-			free(cmd);
-			free(out);
-			if (st)
-				status = "daxctl failed";
+			status = prov_online_dax(dax, &log);
 			goto next;
 		}
 		if (!region) {
@@ -563,32 +461,24 @@ json_object *provision_soft_reserved(const char *cmdline)
 		}
 		json_object_object_add(r, "region",
 				       json_object_new_string(region));
-		ns = find_namespace(region);
+		ns = prov_find_namespace(region);
 		cmd = ns ? xasprintf(
 				   "ndctl create-namespace -f -e %s -m devdax 2>&1",
-				   str(ns, "dev"))
+				   prov_str(ns, "dev"))
 			 : xasprintf(
 				   "ndctl create-namespace -r %s -m devdax 2>&1",
 				   region);
-		out = run(cmd, &st);
+		out = prov_run(cmd, &st);
 		sbuf_addf(&log, "$ %s\n%s", cmd, out);
 		free(cmd);
 		free(out);
 		json_object_put(ns);
-		ns = find_namespace(region);
-		if (!ns || !chardev(ns)) {
+		ns = prov_find_namespace(region);
+		if (!ns || !prov_chardev(ns)) {
 			status = "no devdax namespace";
 			goto next;
 		}
-		cmd = xasprintf(
-			"daxctl reconfigure-device --mode=system-ram %s 2>&1",
-			chardev(ns));
-		out = run(cmd, &st);
-		sbuf_addf(&log, "$ %s\n%s", cmd, out);
-		free(cmd);
-		free(out);
-		if (st)
-			status = "daxctl failed";
+		status = prov_online_dax(prov_chardev(ns), &log);
 	next:
 		json_object_object_add(r, "status",
 				       json_object_new_string(status));

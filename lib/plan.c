@@ -548,9 +548,12 @@ static void kernel_args(struct plan_ctx *c)
 		struct sbuf b = { 0 };
 
 		for (unsigned i = 0; i < c->s->n_cxls; i++)
-			sbuf_addf(&b, "%s%s:%s",
+			sbuf_addf(&b, "%s%s:%s:%s",
 				  i ? "," : "tiervm.cxl=", c->s->cxls[i].id,
-				  modes[c->s->cxls[i].mode]);
+				  modes[c->s->cxls[i].mode],
+				  c->s->cxls[i].type == TIERVM_CXL_VOLATILE
+					  ? "ram"
+					  : "pmem");
 		strv_push(&c->p->kernel_args, b.s);
 	}
 	if (*c->s->guest.cmdline)

@@ -277,6 +277,19 @@ static const char *const cxl_modes[] = { "region", "devdax", "kmem" };
  */
 void plan_cxls(struct plan_ctx *c)
 {
+	if (c->s->n_cxls) {
+		/*
+		 * Linux commits a CXL region only where it can invalidate CPU
+		 * caches for it, which it assumes it cannot under a hypervisor
+		 * (cpu_cache_has_invalidate_memregion(): 6.12 refuses the
+		 * commit with ENXIO).  QEMU's default CPU model, unflagged.
+		 */
+		plan_arg(c, "-cpu");
+		plan_arg(c, "qemu64,hypervisor=off");
+		plan_note(
+			c,
+			"CXL: the guest CPU does not flag a hypervisor (hypervisor=off), or newer kernels refuse to commit CXL regions");
+	}
 	for (unsigned i = 0; i < c->s->n_cxls; i++) {
 		const struct tiervm_cxl *x = &c->s->cxls[i];
 		char *size = tiervm_format_size(x->size);
@@ -313,8 +326,12 @@ void plan_cxls(struct plan_ctx *c)
 		else
 			plan_arg(
 				c,
-				"cxl-type3,bus=tiervm-rp%u,memdev=tiervm-cxlmem-%s,lsa=tiervm-cxllsa-%s,id=%s",
-				i, x->id, x->id, x->id);
+				"cxl-type3,bus=tiervm-rp%u,%s=tiervm-cxlmem-%s,lsa=tiervm-cxllsa-%s,id=%s",
+				i,
+				c->p->caps->cxl_persistent_memdev
+					? "persistent-memdev"
+					: "memdev",
+				x->id, x->id, x->id);
 
 		e = json_object_new_object();
 		json_object_object_add(e, "id", json_object_new_string(x->id));

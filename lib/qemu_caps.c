@@ -122,6 +122,7 @@ bool tiervm_qemu_probe(struct tiervm_qemu_caps *caps, tiervm_error **errp)
 	if (!ask(bin, "-device", "cxl-type3,help", &out, NULL))
 		out = xstrdup("");
 	caps->cxl_volatile = has_property(out, "volatile-memdev");
+	caps->cxl_persistent_memdev = has_property(out, "persistent-memdev");
 	free(out);
 	if (!ask(bin, "-device", "virtio-mem-pci,help", &out, NULL))
 		out = xstrdup("");

@@ -214,8 +214,14 @@ void verify_hwloc(json_object *report, struct tiervm_verdict *v)
 					want = map[m][1];
 			snprintf(what, sizeof(what), "hwloc: node %lld kind",
 				 nodes[k].os_index);
-			/* hwloc calls CXL persistent memory NVM, as libnvdimm shows it */
-			if (want && !strcmp(want, "pmem") &&
+			/*
+			 * hwloc calls CXL persistent memory NVM, as libnvdimm
+			 * shows it, and before 2.10 CXL RAM onlined from a dax
+			 * device SPM, as it would EFI soft-reserved memory.
+			 */
+			if (want &&
+			    (!strcmp(want, "pmem") ||
+			     !strcmp(want, "soft-reserved")) &&
 			    !strcmp(kind, "cxl"))
 				want = "cxl";
 			if (want)

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef TIERVM_PROVISION_INTERNAL_H
+#define TIERVM_PROVISION_INTERNAL_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "util.h"
+
+/* Helpers shared by the NVDIMM, CXL and soft-reserved provisioning. */
+
+/* @cmd's output; *status its exit status (-1: it did not run). */
+char *prov_run(const char *cmd, int *status);
+/* The first line of a small file, "" when unreadable. */
+char *prov_read_small(const char *path);
+/* The first namespace with a size in @region, from `ndctl list`. */
+json_object *prov_find_namespace(const char *region);
+/* @o's string member @k, or NULL. */
+const char *prov_str(json_object *o, const char *k);
+/* A devdax namespace's first dax device ("ndctl list -X" nests it). */
+json_object *prov_dax_device(json_object *ns);
+/* The namespace's character device (pmem or dax). */
+const char *prov_chardev(json_object *ns);
+/* Online device-dax @dax as system RAM ("ok" or what failed), logged. */
+const char *prov_online_dax(const char *dax, struct sbuf *log);
+
+#endif
