@@ -130,13 +130,8 @@ int cmd_resize(int argc, char **argv)
 		} else if (c == 'n') {
 			wait = false;
 		} else if (c == 't') {
-			char *end;
-
-			timeout_s = strtol(optarg, &end, 10);
-			if (*end || timeout_s <= 0)
-				return usage_error(
-					"--timeout: '%s' is not a number of seconds",
-					optarg);
+			if (opt_seconds(optarg, &timeout_s) != EXIT_OK)
+				return EXIT_USAGE;
 		} else {
 			return EXIT_USAGE;
 		}

@@ -145,16 +145,10 @@ int cmd_up(int argc, char **argv)
 					optarg);
 			accel = optarg;
 			break;
-		case 't': {
-			char *end;
-
-			timeout_s = strtol(optarg, &end, 10);
-			if (*end || timeout_s <= 0)
-				return usage_error(
-					"--timeout: '%s' is not a number of seconds",
-					optarg);
+		case 't':
+			if (opt_seconds(optarg, &timeout_s) != EXIT_OK)
+				return EXIT_USAGE;
 			break;
-		}
 		default:
 			return EXIT_USAGE;
 		}

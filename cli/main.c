@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tiervm.h"
@@ -81,4 +82,16 @@ int main(int argc, char **argv)
 			return commands[i].fn(argc - 1, argv + 1);
 	usage(stderr);
 	return usage_error("unknown command '%s'", argv[1]);
+}
+
+int opt_seconds(const char *arg, long *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (end == arg || *end || v <= 0)
+		return usage_error("--timeout: '%s' is not a number of seconds",
+				   arg);
+	*out = v;
+	return EXIT_OK;
 }

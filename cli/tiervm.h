@@ -21,5 +21,7 @@ int cmd_probe(int argc, char **argv);
  * returns the exit code the error asks for. */
 int report(tiervm_error *err);
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* --timeout's value: a whole positive number of seconds, else a usage error. */
+int opt_seconds(const char *arg, long *out);
 
 #endif

@@ -20,6 +20,22 @@
 #include "provision_internal.h"
 #include "util.h"
 
+char *prov_cmdline_arg(const char *cmdline, const char *key)
+{
+	size_t len = strlen(key);
+	char *v;
+
+	for (const char *p = strstr(cmdline, key); p; p = strstr(p + 1, key)) {
+		/* a whole argument, not the tail of another */
+		if ((p == cmdline || p[-1] == ' ') && p[len] == '=') {
+			v = xstrdup(p + len + 1);
+			v[strcspn(v, " \n")] = '\0';
+			return v;
+		}
+	}
+	return NULL;
+}
+
 char *prov_run(const char *cmd, int *status)
 {
 	struct sbuf b = { 0 };
@@ -290,14 +306,12 @@ static json_object *provision_one(const char *id, const char *mode, bool fresh,
 json_object *provision_nvdimms(const char *cmdline)
 {
 	json_object *all = json_object_new_array();
-	const char *p = strstr(cmdline, "tiervm.nvdimm=");
-	char *list, *save = NULL, region[32];
+	char *list = prov_cmdline_arg(cmdline, "tiervm.nvdimm"), *save = NULL,
+	     region[32];
 	unsigned index = 0;
 
-	if (!p)
+	if (!list)
 		return all;
-	list = xstrdup(p + strlen("tiervm.nvdimm="));
-	list[strcspn(list, " \n")] = '\0';
 	for (char *item = strtok_r(list, ",", &save); item;
 	     item = strtok_r(NULL, ",", &save), index++) {
 		char *id = item, *mode = strchr(item, ':'), *age;
@@ -403,11 +417,11 @@ static bool hmem_dax(int node, char *out, size_t len)
 json_object *provision_soft_reserved(const char *cmdline)
 {
 	json_object *all = json_object_new_array(), *regions;
-	const char *p = strstr(cmdline, "tiervm.softreserved=");
-	char *list, *save = NULL, *out;
+	char *list = prov_cmdline_arg(cmdline, "tiervm.softreserved"),
+	     *save = NULL, *out;
 	int st;
 
-	if (!p)
+	if (!list)
 		return all;
 	out = prov_run("ndctl list -R 2>/dev/null", &st);
 	regions = json_tokener_parse(out);
@@ -418,8 +432,6 @@ json_object *provision_soft_reserved(const char *cmdline)
 		json_object_array_add(a, regions);
 		regions = a;
 	}
-	list = xstrdup(p + strlen("tiervm.softreserved="));
-	list[strcspn(list, " \n")] = '\0';
 	for (char *item = strtok_r(list, ",", &save); item;
 	     item = strtok_r(NULL, ",", &save)) {
 		json_object *r = json_object_new_object(), *ns = NULL;

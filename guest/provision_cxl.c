@@ -268,14 +268,11 @@ static json_object *provision_cxl(const char *id, const char *mode, bool ram,
 json_object *provision_cxls(const char *cmdline)
 {
 	json_object *all = json_object_new_array();
-	const char *p = strstr(cmdline, "tiervm.cxl=");
-	char *list, *save = NULL;
+	char *list = prov_cmdline_arg(cmdline, "tiervm.cxl"), *save = NULL;
 	unsigned index = 0;
 
-	if (!p)
+	if (!list)
 		return all;
-	list = xstrdup(p + strlen("tiervm.cxl="));
-	list[strcspn(list, " \n")] = '\0';
 	for (char *item = strtok_r(list, ",", &save); item;
 	     item = strtok_r(NULL, ",", &save), index++) {
 		char *mode = strchr(item, ':'), *type;

@@ -9,6 +9,8 @@
 
 /* Helpers shared by the NVDIMM, CXL and soft-reserved provisioning. */
 
+/* The value of kernel argument @key ("tiervm.cxl") on @cmdline, or NULL. */
+char *prov_cmdline_arg(const char *cmdline, const char *key);
 /* @cmd's output; *status its exit status (-1: it did not run). */
 char *prov_run(const char *cmd, int *status);
 /* The first line of a small file, "" when unreadable. */

@@ -16,6 +16,8 @@
 /* QEMU's own replies are a few KiB; anything this large is not QMP. */
 #define MAX_MESSAGE (16 << 20)
 
+#define QEMU_GONE "QEMU closed the QMP socket (it exited or was killed)"
+
 struct tiervm_qmp {
 	int fd;
 	struct json_tokener *tok;
@@ -145,16 +147,14 @@ static bool pump(struct tiervm_qmp *q, long long deadline, bool *timed_out,
 		return true;
 	}
 	n = read(q->fd, buf, sizeof(buf));
-	if (n < 0) {
-		if (errno == EINTR || errno == EAGAIN)
-			return true;
-		tiervm_error_set_errno(errp, errno, "QMP socket");
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+		tiervm_error_setg(errp, QEMU_GONE);
 		return false;
 	}
-	if (n == 0) {
-		tiervm_error_setg(
-			errp,
-			"QEMU closed the QMP socket (it exited or was killed)");
+	if (n < 0) {
+		tiervm_error_set_errno(errp, errno, "QMP socket");
 		return false;
 	}
 	return tiervm_qmp_feed(q, buf, (size_t)n, errp);
@@ -193,8 +193,11 @@ static bool send_all(int fd, const char *s, int pass_fd, tiervm_error **errp)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			tiervm_error_set_errno(errp, errno,
-					       "QMP socket (QEMU gone?)");
+			if (errno == EPIPE || errno == ECONNRESET)
+				tiervm_error_setg(errp, QEMU_GONE);
+			else
+				tiervm_error_set_errno(errp, errno,
+						       "QMP socket");
 			return false;
 		}
 		pass_fd = -1;

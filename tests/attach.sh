@@ -7,10 +7,7 @@
 # usage: attach.sh TIERVM SPECDIR
 set -u
 tiervm=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") src=$2
-work=$(mktemp -d)
-XDG_RUNTIME_DIR=$work/run
-mkdir -m 700 "$XDG_RUNTIME_DIR"
-export XDG_RUNTIME_DIR
+. "$(dirname "$0")/common.sh"
 cp "$src/hot.yaml" "$work/"
 cd "$work" || exit 1
 fail() {

@@ -7,10 +7,7 @@
 # usage: cxl-volatile.sh TIERVM SPEC
 set -u
 tiervm=$1 spec=$2
-work=$(mktemp -d)
-XDG_RUNTIME_DIR=$work/run
-mkdir -m 700 "$XDG_RUNTIME_DIR"
-export XDG_RUNTIME_DIR
+. "$(dirname "$0")/common.sh"
 fail() {
 	echo "FAILED: $*"
 	rm -rf "$work"

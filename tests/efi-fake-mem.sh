@@ -9,10 +9,7 @@
 # usage: efi-fake-mem.sh TIERVM SPEC
 set -u
 tiervm=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") spec=$2
-work=$(mktemp -d)
-XDG_RUNTIME_DIR=$work/run
-mkdir -m 700 "$XDG_RUNTIME_DIR"
-export XDG_RUNTIME_DIR
+. "$(dirname "$0")/common.sh"
 fail() {
 	echo "FAILED: $*"
 	"$tiervm" down sr-efi > /dev/null 2>&1

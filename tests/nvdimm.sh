@@ -6,10 +6,7 @@
 # usage: nvdimm.sh TIERVM SPECDIR
 set -u
 tiervm=$1 src=$2
-work=$(mktemp -d)
-XDG_RUNTIME_DIR=$work/run
-mkdir -m 700 "$XDG_RUNTIME_DIR"
-export XDG_RUNTIME_DIR
+. "$(dirname "$0")/common.sh"
 cp "$src/persist.yaml" "$src/kmem.yaml" "$work/"
 spec=$work/persist.yaml img=$work/nv0.img
 fail() {

@@ -43,10 +43,12 @@ done
 "$tiervm" resize "$name" nosuch 2M 2>&1 | grep -q "is not a virtio-mem device" ||
 	fail "unknown device not refused"
 
-# QEMU killed during a resize: a clear error, then down cleans up
+# QEMU killed during a resize: a clear error, then down cleans up.  QEMU
+# is stopped first so the resize cannot finish before the kill lands.
 pid=$(cat "$XDG_RUNTIME_DIR/tiervm/$name/qemu.pid")
+kill -STOP "$pid"
 ("$tiervm" resize "$name" vm0 2G --timeout 30 > out.$$ 2>&1; echo "rc=$?" >> out.$$) &
-sleep 0.3
+sleep 0.5
 kill -9 "$pid"
 wait
 cat out.$$
