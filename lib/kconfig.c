@@ -57,7 +57,9 @@ static char *find_config(const char *image, const char *release)
 			xasprintf("/lib/modules/%s/build/.config", release);
 	}
 	/* a build tree: arch/x86/boot/bzImage, or the image at its top */
-	candidates[n++] = xasprintf("%s/../../../.config", dir);
+	if (strlen(dir) >= 13 &&
+	    !strcmp(dir + strlen(dir) - 13, "arch/x86/boot"))
+		candidates[n++] = xasprintf("%s/../../../.config", dir);
 	candidates[n++] = xasprintf("%s/.config", dir);
 	for (size_t i = 0; i < n; i++) {
 		if (!found && access(candidates[i], R_OK) == 0)
