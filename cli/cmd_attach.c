@@ -180,15 +180,13 @@ static void roll_back(struct tiervm_qmp *q, const struct tiervm_nvdimm *nv,
 }
 
 static bool hot_plug(struct tiervm_qmp *q, const struct tiervm_nvdimm *nv,
-		     int lock_fd, bool created, tiervm_error **errp)
+		     bool on_dax, int lock_fd, bool created,
+		     tiervm_error **errp)
 {
 	char *lock = xasprintf("tiervm-lock-%s", nv->id);
 	json_object *backend, *device, *r;
-	struct stat st;
 
-	tiervm_nvdimm_qmp_args(nv,
-			       stat(nv->path, &st) == 0 && S_ISCHR(st.st_mode),
-			       &backend, &device);
+	tiervm_nvdimm_qmp_args(nv, on_dax, &backend, &device);
 	r = tiervm_qmp_execute_fd(q, "getfd", name_arg("fdname", lock), lock_fd,
 				  QMP_TIMEOUT, errp);
 	free(lock);
@@ -260,7 +258,7 @@ int cmd_attach(int argc, char **argv)
 	unsigned n_kv;
 	long timeout_s = 60;
 	int c, lock_fd = -1, rc = EXIT_FAIL;
-	bool created = false;
+	bool created = false, on_dax;
 
 	while ((c = getopt_long(argc, argv, "+t:", opts, NULL)) != -1) {
 		if (c == 't') {
@@ -289,10 +287,24 @@ int cmd_attach(int argc, char **argv)
 	q = tiervm_vm_qmp(vm, &err);
 	if (!q || !check_room(vm, q, nv, &err))
 		goto fail;
+	{
+		struct stat st;
+
+		on_dax = stat(nv->path, &st) == 0 && S_ISCHR(st.st_mode);
+	}
+	if (nv->pmem == TIERVM_ON && !on_dax) {
+		/* as `plan` says it for a spec's NVDIMM */
+		tiervm_error_set(
+			&err, TIERVM_E_INPUT,
+			WHO
+			": pmem: on needs the backing file on DAX storage (a /dev/daxN.M device); '%s' is not",
+			nv->path);
+		goto fail;
+	}
 	lock_fd = tiervm_nvdimm_prepare(spec, nv, &created, &err);
 	if (lock_fd < 0)
 		goto fail;
-	if (!hot_plug(q, nv, lock_fd, created, &err))
+	if (!hot_plug(q, nv, on_dax, lock_fd, created, &err))
 		goto fail;
 	/* QEMU holds the lock now, through its copy of the fd */
 	close(lock_fd);

@@ -37,6 +37,8 @@ attach 2 id=nv1 node=1 size=1000 path=nv1.img
 grep -q "size: must be a non-zero multiple of 4K" out || fail "size message"
 attach 2 id=nv1 node=5 size=1G path=nv1.img
 grep -q "node 5" out || fail "unknown node message"
+attach 2 id=nv1 node=1 size=1G path=nv1.img pmem=on
+grep -q "pmem: on needs the backing file on DAX storage" out || fail "pmem=on on a plain file"
 [ ! -e nv1.img ] || fail "a refused attach created the backing file"
 [ "$(devices)" -eq 0 ] || fail "a refused attach reached QEMU"
 
