@@ -1,21 +1,24 @@
 #!/bin/sh
 # Volatile CXL: a QEMU older than 8.0 has no volatile-memdev, and the plan
-# must refuse the spec naming the version it needs.  With QEMU 8.0 or later
-# (bookworm-backports has 10; TIERVM_QEMU may name such a binary) the guest,
-# on the backports kernel, builds a ram region through sysfs and onlines it
-# as a node below DRAM.
-# usage: cxl-volatile.sh TIERVM SPEC
+# must refuse the spec naming the version it needs.  The boot then runs on
+# QEMU 8.0 or later: the system's, TIERVM_QEMU, or bookworm-backports' 10
+# unpacked by FETCH beside the system's; the guest, on the backports
+# kernel, builds a ram region through sysfs and onlines it as a node below
+# DRAM.  Skipped, saying why, only when no such QEMU can be had.
+# usage: cxl-volatile.sh TIERVM SPEC FETCH
 set -u
-tiervm=$1 spec=$2
+tiervm=$1 spec=$2 fetch=$3
 . "$(dirname "$0")/common.sh"
 fail() {
 	echo "FAILED: $*"
 	rm -rf "$work"
 	exit 1
 }
+qemu_version() { # QEMU -> "MAJOR MINOR"
+	"$1" -version | sed -n 's/^QEMU emulator version \([0-9]*\)\.\([0-9]*\).*/\1 \2/p'
+}
 qemu=${TIERVM_QEMU:-qemu-system-x86_64}
-version=$("$qemu" -version | sed -n 's/^QEMU emulator version \([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
-set -- $version
+set -- $(qemu_version "$qemu")
 [ $# -eq 2 ] || fail "cannot read $qemu's version"
 if [ "$1" -lt 8 ]; then
 	"$tiervm" plan "$spec" > "$work/out" 2>&1
@@ -24,10 +27,18 @@ if [ "$1" -lt 8 ]; then
 	[ "$rc" -eq 2 ] || fail "plan gave exit $rc for volatile CXL on QEMU $1.$2"
 	grep -q "cxl.*type: volatile CXL memory needs QEMU 8.0 or later .* the installed QEMU is $1\.$2" "$work/out" ||
 		fail "no message naming the QEMU version needed"
-	rm -rf "$work"
-	echo "SKIP: QEMU $1.$2 is installed; the volatile CXL boot needs QEMU 8.0 or later (Debian: bookworm-backports' qemu-system-x86, or TIERVM_QEMU=PATH); the plan's refusal was checked"
-	exit 77
+	if ! qemu=$(sh "$fetch"); then
+		rm -rf "$work"
+		echo "SKIP: QEMU $1.$2 is installed and bookworm-backports' QEMU could not be fetched; the volatile CXL boot needs QEMU 8.0 or later (the plan's refusal was checked)"
+		exit 77
+	fi
+	# its own modules, not the system QEMU's ("only modules from the same build")
+	QEMU_MODULE_DIR=$(dirname "$(dirname "$qemu")")/lib/x86_64-linux-gnu/qemu
+	export QEMU_MODULE_DIR
 fi
+TIERVM_QEMU=$qemu
+export TIERVM_QEMU
+echo "QEMU: $("$qemu" -version | head -n 1)"
 "$tiervm" up "$spec" --check > "$work/out" 2>&1
 rc=$?
 cat "$work/out"
