@@ -114,6 +114,14 @@ void plan_nvdimms(struct plan_ctx *c)
 				nv->path);
 		if (nv->pmem == TIERVM_OFF)
 			pmem = false;
+		if (pmem && !tiervm_qemu_has_libpmem(c->p->caps)) {
+			pmem = false;
+			if (nv->pmem == TIERVM_ON)
+				diag_add(
+					c->d, nv->line, key,
+					"pmem: on needs a QEMU built with libpmem; %s is not",
+					c->p->caps->binary);
+		}
 		if (!pmem)
 			plan_note(
 				c,

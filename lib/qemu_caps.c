@@ -139,6 +139,34 @@ fail:
 	return false;
 }
 
+bool tiervm_qemu_has_libpmem(const struct tiervm_qemu_caps *caps)
+{
+	/*
+	 * A QEMU built without libpmem refuses pmem=on while setting it, before
+	 * it opens the (missing) backing file; one with it fails on the file.
+	 */
+	char *argv[] = {
+		caps->binary,
+		"-machine",
+		"none",
+		"-nodefaults",
+		"-display",
+		"none",
+		"-object",
+		"memory-backend-file,id=t,size=2M,mem-path=/nonexistent/tiervm,pmem=on",
+		NULL
+	};
+	char *out = NULL;
+	int status;
+	bool has;
+
+	if (!tiervm_run_capture(argv, &out, &status, NULL))
+		return false;
+	has = !strstr(out, "libpmem");
+	free(out);
+	return has;
+}
+
 void tiervm_qemu_caps_clear(struct tiervm_qemu_caps *caps)
 {
 	free(caps->binary);

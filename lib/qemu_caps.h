@@ -31,6 +31,12 @@ const char *tiervm_qemu_binary(void);
 /** tiervm_qemu_probe - fill @caps by asking the QEMU binary. */
 bool tiervm_qemu_probe(struct tiervm_qemu_caps *caps, tiervm_error **errp);
 
+/**
+ * tiervm_qemu_has_libpmem - whether QEMU takes pmem=on (built with
+ * libpmem).  Asked only when a plan wants it: it starts QEMU once more.
+ */
+bool tiervm_qemu_has_libpmem(const struct tiervm_qemu_caps *caps);
+
 void tiervm_qemu_caps_clear(struct tiervm_qemu_caps *caps);
 
 static inline bool tiervm_qemu_at_least(const struct tiervm_qemu_caps *c,
