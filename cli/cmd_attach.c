@@ -292,13 +292,10 @@ int cmd_attach(int argc, char **argv)
 
 		on_dax = stat(nv->path, &st) == 0 && S_ISCHR(st.st_mode);
 	}
-	if (nv->pmem == TIERVM_ON && !on_dax) {
-		/* as `plan` says it for a spec's NVDIMM */
-		tiervm_error_set(
-			&err, TIERVM_E_INPUT,
-			WHO
-			": pmem: on needs the backing file on DAX storage (a /dev/daxN.M device); '%s' is not",
-			nv->path);
+	if (tiervm_nvdimm_pmem_refusal(nv, on_dax)) {
+		tiervm_error_set(&err, TIERVM_E_INPUT, WHO ": %s; '%s' is not",
+				 tiervm_nvdimm_pmem_refusal(nv, on_dax),
+				 nv->path);
 		goto fail;
 	}
 	lock_fd = tiervm_nvdimm_prepare(spec, nv, &created, &err);

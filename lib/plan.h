@@ -46,6 +46,14 @@ void tiervm_plan_free(struct tiervm_plan *plan);
 uint64_t tiervm_nvdimm_backing_size(const struct tiervm_nvdimm *nv);
 
 /**
+ * tiervm_nvdimm_pmem_refusal - why @nv cannot have the pmem setting it asks
+ * for (QEMU's pmem=on promises persistence only DAX storage gives), or
+ * NULL; @on_dax: its backing file is a device-dax device.
+ */
+const char *tiervm_nvdimm_pmem_refusal(const struct tiervm_nvdimm *nv,
+				       bool on_dax);
+
+/**
  * tiervm_nvdimm_qmp_args - @nv as the arguments of object-add (*backend)
  * and device_add (*device), for hot-plug; the same properties the command
  * line gets.  @on_dax: the backing file is a device-dax device.

@@ -107,11 +107,10 @@ void plan_nvdimms(struct plan_ctx *c)
 
 		check_backing_file(c, nv, key, &devdax);
 		pmem = devdax;
-		if (nv->pmem == TIERVM_ON && !devdax)
-			diag_add(
-				c->d, nv->line, key,
-				"pmem: on needs the backing file on DAX storage (a /dev/daxN.M device); '%s' is not",
-				nv->path);
+		if (tiervm_nvdimm_pmem_refusal(nv, devdax))
+			diag_add(c->d, nv->line, key, "%s; '%s' is not",
+				 tiervm_nvdimm_pmem_refusal(nv, devdax),
+				 nv->path);
 		if (nv->pmem == TIERVM_OFF)
 			pmem = false;
 		if (pmem && !tiervm_qemu_has_libpmem(c->p->caps)) {
@@ -172,6 +171,14 @@ void plan_nvdimms(struct plan_ctx *c)
 		free(size);
 		free(label);
 	}
+}
+
+const char *tiervm_nvdimm_pmem_refusal(const struct tiervm_nvdimm *nv,
+				       bool on_dax)
+{
+	return nv->pmem == TIERVM_ON && !on_dax
+		       ? "pmem: on needs the backing file on DAX storage (a /dev/daxN.M device)"
+		       : NULL;
 }
 
 /* Keep in step with the -object/-device strings of plan_nvdimms(). */
