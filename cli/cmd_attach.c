@@ -28,8 +28,6 @@
 #define QMP_TIMEOUT 10000
 #define WHO "attach arguments"
 
-static const char *const nv_modes[] = { "raw", "fsdax", "devdax", "kmem" };
-
 /* The spec the guest was started with (spec.json, written by `up`). */
 static struct tiervm_spec *started_spec_with(struct tiervm_vm *vm, char **kv,
 					     unsigned n_kv, tiervm_error **errp)
@@ -316,9 +314,9 @@ int cmd_attach(int argc, char **argv)
 	}
 
 	{
-		char *req =
-			xasprintf("nvdimm-attach %s:%s:%s", nv->id,
-				  nv_modes[nv->mode], created ? "new" : "old");
+		char *req = xasprintf("nvdimm-attach %s:%s:%s", nv->id,
+				      tiervm_nv_mode_names[nv->mode],
+				      created ? "new" : "old");
 		json_object *r = tiervm_probe_call(
 			vm, req, (int)timeout_s * 1000, NULL, NULL, &err);
 		const char *status = jstr(r, "status", "no answer");

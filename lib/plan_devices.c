@@ -92,8 +92,6 @@ static bool check_backing_file(struct plan_ctx *c,
 	return true;
 }
 
-static const char *const nv_modes[] = { "raw", "fsdax", "devdax", "kmem" };
-
 void plan_nvdimms(struct plan_ctx *c)
 {
 	for (unsigned i = 0; i < c->s->n_nvdimms; i++) {
@@ -163,7 +161,8 @@ void plan_nvdimms(struct plan_ctx *c)
 		json_object_object_add(e, "path",
 				       json_object_new_string(nv->path));
 		json_object_object_add(
-			e, "mode", json_object_new_string(nv_modes[nv->mode]));
+			e, "mode",
+			json_object_new_string(tiervm_nv_mode_names[nv->mode]));
 		json_object_object_add(e, "persistent_on_host",
 				       json_object_new_boolean(pmem));
 		json_object_array_add(list(c, "nvdimms"), e);

@@ -45,6 +45,9 @@ enum tiervm_nv_mode {
 	TIERVM_NV_KMEM,
 };
 
+/* The spec's names of each NVDIMM mode, by enum value; NULL-terminated. */
+extern const char *const tiervm_nv_mode_names[];
+
 enum tiervm_cxl_type { TIERVM_CXL_PERSISTENT, TIERVM_CXL_VOLATILE };
 enum tiervm_cxl_mode { TIERVM_CXL_REGION, TIERVM_CXL_DEVDAX, TIERVM_CXL_KMEM };
 

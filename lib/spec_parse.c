@@ -224,6 +224,9 @@ static char *dup_str(struct ywalk *w, yaml_node_t *n, const char *path)
 	return s ? xstrdup(s) : NULL;
 }
 
+const char *const tiervm_nv_mode_names[] = { "raw", "fsdax", "devdax", "kmem",
+					     NULL };
+
 static void parse_nvdimm(struct ywalk *w, yaml_node_t *n, const char *path,
 			 struct tiervm_nvdimm *nv)
 {
@@ -231,8 +234,6 @@ static void parse_nvdimm(struct ywalk *w, yaml_node_t *n, const char *path,
 					    "path",	"label-size", "pmem",
 					    "readonly", "mode",	      NULL };
 	static const char *const onoff[] = { "auto", "on", "off", NULL };
-	static const char *const modes[] = { "raw", "fsdax", "devdax", "kmem",
-					     NULL };
 	int e;
 
 	nv->line = yline(n);
@@ -260,7 +261,7 @@ static void parse_nvdimm(struct ywalk *w, yaml_node_t *n, const char *path,
 		     (enum tiervm_onoff)e);
 	WITH(n, path, "readonly", ywalk_bool(w, v, p, &nv->readonly));
 	WITH(n, path, "mode",
-	     if (ywalk_enum(w, v, p, modes, &e)) nv->mode =
+	     if (ywalk_enum(w, v, p, tiervm_nv_mode_names, &e)) nv->mode =
 		     (enum tiervm_nv_mode)e);
 }
 

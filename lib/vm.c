@@ -261,8 +261,6 @@ bool tiervm_vm_start(struct tiervm_vm *vm, const struct tiervm_plan *plan,
 	 * may be given a namespace.
 	 */
 	for (unsigned i = 0; i < spec->n_nvdimms; i++) {
-		static const char *const modes[] = { "raw", "fsdax", "devdax",
-						     "kmem" };
 		const struct tiervm_nvdimm *nv = &spec->nvdimms[i];
 		bool fresh = false;
 
@@ -272,7 +270,8 @@ bool tiervm_vm_start(struct tiervm_vm *vm, const struct tiervm_plan *plan,
 			goto out;
 		}
 		sbuf_addf(&append, "%s%s:%s:%s",
-			  i ? "," : " tiervm.nvdimm=", nv->id, modes[nv->mode],
+			  i ? "," : " tiervm.nvdimm=", nv->id,
+			  tiervm_nv_mode_names[nv->mode],
 			  fresh ? "new" : "old");
 	}
 	for (size_t i = 0; i < plan->kernel_args.n; i++)
