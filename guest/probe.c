@@ -37,6 +37,7 @@
 
 #include "host.h"
 #include "provision.h"
+#include "provision_internal.h"
 #include "util.h"
 
 #define CHANNEL "/dev/ttyS1"
@@ -46,43 +47,6 @@ static void say(const char *msg)
 {
 	printf("tiervm-probe: %s\n", msg);
 	fflush(stdout);
-}
-
-/* Read a command started with popen() to its end. */
-static char *finish(FILE *f, const char *cmd)
-{
-	struct sbuf b = { 0 };
-	char buf[4096];
-	size_t n;
-
-	if (!f)
-		return xasprintf("cannot run %s: %s", cmd, strerror(errno));
-	while ((n = fread(buf, 1, sizeof(buf) - 1, f)) > 0) {
-		buf[n] = '\0';
-		sbuf_addf(&b, "%s", buf);
-	}
-	pclose(f);
-	return b.s ? b.s : xstrdup("");
-}
-
-static char *run(const char *cmd)
-{
-	return finish(popen(cmd, "r"), cmd);
-}
-
-static char *read_small(const char *path)
-{
-	char buf[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return xstrdup("");
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return xstrdup(buf);
 }
 
 /* what provisioning did at boot, repeated in every report */
@@ -115,7 +79,7 @@ static json_object *report(void)
 
 	uname(&u);
 	json_object_object_add(o, "kernel", json_object_new_string(u.release));
-	s = read_small("/proc/cmdline");
+	s = prov_read_small("/proc/cmdline");
 	json_object_object_add(o, "cmdline", json_object_new_string(s));
 	free(s);
 	if (h) {
@@ -130,10 +94,10 @@ static json_object *report(void)
 	json_object_object_add(o, "cxl", json_object_get(provisioned_cxl));
 	json_object_object_add(o, "soft_reserved",
 			       json_object_get(provisioned_sr));
-	s = finish(numactl, NUMACTL);
+	s = prov_finish(numactl, NUMACTL, NULL);
 	json_object_object_add(o, "numactl", json_object_new_string(s));
 	free(s);
-	s = finish(lstopo, LSTOPO);
+	s = prov_finish(lstopo, LSTOPO, NULL);
 	json_object_object_add(o, "lstopo_xml", json_object_new_string(s));
 	free(s);
 	snprintf(msg, sizeof(msg),
@@ -158,10 +122,11 @@ static json_object *capture(void)
 	}
 	json_object_put(rep);
 	/* the capture script picks up the XML and the report beside it */
-	tar = run(
+	tar = prov_run(
 		"lstopo-no-graphics --of xml > /tmp/lstopo.xml 2>/dev/null; "
 		"cp /tmp/tiervm-report.json /tmp/lstopo.xml.report 2>/dev/null; "
-		"tiervm-capture /tmp/lstopo.xml | base64 | tr -d '\\n'");
+		"tiervm-capture /tmp/lstopo.xml | base64 | tr -d '\\n'",
+		NULL);
 	json_object_object_add(o, "tarball", json_object_new_string(tar));
 	free(tar);
 	return o;
@@ -305,7 +270,7 @@ int main(void)
 			pause();
 	}
 	{
-		char *cmdline = read_small("/proc/cmdline");
+		char *cmdline = prov_read_small("/proc/cmdline");
 
 		provisioned = provision_nvdimms(cmdline);
 		provisioned_cxl = provision_cxls(cmdline);

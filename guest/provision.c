@@ -10,6 +10,7 @@
  * a mode different from the spec's is reported, not "fixed".
  */
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,25 +37,31 @@ char *prov_cmdline_arg(const char *cmdline, const char *key)
 	return NULL;
 }
 
-char *prov_run(const char *cmd, int *status)
+char *prov_finish(FILE *f, const char *cmd, int *status)
 {
 	struct sbuf b = { 0 };
 	char buf[4096];
 	size_t n;
-	FILE *f = popen(cmd, "r");
 	int st;
 
 	if (!f) {
-		*status = -1;
-		return xstrdup("cannot run");
+		if (status)
+			*status = -1;
+		return xasprintf("cannot run %s: %s", cmd, strerror(errno));
 	}
 	while ((n = fread(buf, 1, sizeof(buf) - 1, f)) > 0) {
 		buf[n] = '\0';
 		sbuf_addf(&b, "%s", buf);
 	}
 	st = pclose(f);
-	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (status)
+		*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	return b.s ? b.s : xstrdup("");
+}
+
+char *prov_run(const char *cmd, int *status)
+{
+	return prov_finish(popen(cmd, "r"), cmd, status);
 }
 
 /* nd regions present before any hot-plug (and those attached since) */
@@ -123,7 +130,7 @@ static bool region_ready(const char *region)
 
 char *prov_read_small(const char *path)
 {
-	char buf[64] = "";
+	char buf[4096] = "";
 	FILE *f = fopen(path, "re");
 
 	if (f) {

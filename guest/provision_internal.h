@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "util.h"
 
@@ -11,7 +12,12 @@
 
 /* The value of kernel argument @key ("tiervm.cxl") on @cmdline, or NULL. */
 char *prov_cmdline_arg(const char *cmdline, const char *key);
-/* @cmd's output; *status its exit status (-1: it did not run). */
+/*
+ * Read @f, started with popen(@cmd), to its end: its output; *@status (may
+ * be NULL) its exit status, -1 when it did not run.
+ */
+char *prov_finish(FILE *f, const char *cmd, int *status);
+/* popen(@cmd) read by prov_finish(). */
 char *prov_run(const char *cmd, int *status);
 /* The first line of a small file, "" when unreadable. */
 char *prov_read_small(const char *path);
