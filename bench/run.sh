@@ -26,7 +26,7 @@ echo "== plan"
 "$build/bench-plan" 50
 
 echo "== host"
-tar -xjf ../shared/fixtures/hosts/128ia64-17n4s2c/128ia64-17n4s2c.tar.bz2 -C "$work"
+tar -xjf tests/fixtures/hosts/128ia64-17n4s2c/128ia64-17n4s2c.tar.bz2 -C "$work"
 "$build/bench-host" "$work/128ia64-17n4s2c" 100
 "$build/bench-host" --synthetic "$work/synthetic128" 100
 

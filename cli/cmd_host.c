@@ -117,24 +117,17 @@ int cmd_host(int argc, char **argv)
 		else if (c == 'j')
 			json = true;
 		else
-			return EXIT_USAGE;
+			return usage("host");
 	}
 	if (optind != argc)
-		return usage_error("usage: tiervm host [--root DIR] [--json]");
+		return usage("host");
 	h = tiervm_host_discover(root, &err);
 	if (!h)
 		return report(err);
-	if (json) {
-		json_object *j = tiervm_host_to_json(h);
-
-		printf("%s\n",
-		       json_object_to_json_string_ext(
-			       j, JSON_C_TO_STRING_PRETTY |
-					  JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(j);
-	} else {
+	if (json)
+		print_json(tiervm_host_to_json(h));
+	else
 		print_text(h);
-	}
 	tiervm_host_free(h);
 	return EXIT_OK;
 }

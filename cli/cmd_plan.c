@@ -4,89 +4,67 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host.h"
-#include "plan.h"
+#include "ops.h"
 #include "tiervm.h"
+
+static const char *const formats[] = { "text", "argv", "sh", "json" };
+
+static void print_plan(const struct tiervm_plan *plan, const char *format)
+{
+	char *out;
+
+	if (!strcmp(format, "argv")) {
+		for (size_t i = 0; i < plan->argv.n; i++)
+			printf("%s\n", plan->argv.v[i]);
+		return;
+	}
+	if (!strcmp(format, "json")) {
+		print_json(tiervm_plan_to_json(plan));
+		return;
+	}
+	out = !strcmp(format, "sh") ? tiervm_plan_format_sh(plan)
+				    : tiervm_plan_format_text(plan);
+	fputs(out, stdout);
+	free(out);
+}
 
 int cmd_plan(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "host-root", required_argument, NULL, 'r' },
-		/* plan what validation would refuse, to show QEMU refuses it too */
 		{ "unchecked", no_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *format = "text", *host_root = "/";
-	struct tiervm_qemu_caps caps = { 0 };
-	struct tiervm_spec *spec = NULL;
-	struct tiervm_host *host = NULL;
-	struct tiervm_plan *plan = NULL;
+	struct tiervm_plan_opts o = { 0 };
+	const char *format = "text";
+	struct tiervm_plan *plan;
 	tiervm_error *err = NULL;
-	char *out = NULL;
-	bool unchecked = false;
-	int c, rc = EXIT_OK;
+	bool known = false;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "f:r:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
+		if (c == 'f')
 			format = optarg;
-			break;
-		case 'r':
-			host_root = optarg;
-			break;
-		case 'u':
-			unchecked = true;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
+		else if (c == 'r')
+			o.host_root = optarg;
+		else if (c == 'u')
+			o.unchecked = true;
+		else
+			return usage("plan");
 	}
 	if (optind != argc - 1)
-		return usage_error(
-			"usage: tiervm plan SPEC [--format text|argv|sh|json] [--host-root DIR]");
-	if (strcmp(format, "text") && strcmp(format, "argv") &&
-	    strcmp(format, "sh") && strcmp(format, "json"))
+		return usage("plan");
+	for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
+		known |= !strcmp(format, formats[i]);
+	if (!known)
 		return usage_error(
 			"--format: '%s' is not text, argv, sh or json", format);
-
-	spec = unchecked ? tiervm_spec_parse_unchecked(argv[optind], &err)
-			 : tiervm_spec_parse(argv[optind], &err);
-	if (!spec)
-		goto fail;
-	host = tiervm_host_discover(host_root, &err);
-	if (!host)
-		goto fail;
-	if (!tiervm_qemu_probe(&caps, &err))
-		goto fail;
-	plan = tiervm_plan_build(spec, &caps, host, &err);
+	o.spec = argv[optind];
+	plan = tiervm_plan_file(&o, &err);
 	if (!plan)
-		goto fail;
-
-	if (!strcmp(format, "argv")) {
-		for (size_t i = 0; i < plan->argv.n; i++)
-			printf("%s\n", plan->argv.v[i]);
-	} else if (!strcmp(format, "json")) {
-		json_object *j = tiervm_plan_to_json(plan);
-
-		printf("%s\n",
-		       json_object_to_json_string_ext(
-			       j, JSON_C_TO_STRING_PRETTY |
-					  JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(j);
-	} else {
-		out = !strcmp(format, "sh") ? tiervm_plan_format_sh(plan)
-					    : tiervm_plan_format_text(plan);
-		fputs(out, stdout);
-	}
-	goto out;
-fail:
-	rc = report(err);
-out:
-	free(out);
+		return report(err);
+	print_plan(plan, format);
 	tiervm_plan_free(plan);
-	tiervm_qemu_caps_clear(&caps);
-	tiervm_host_free(host);
-	tiervm_spec_free(spec);
-	return rc;
+	return EXIT_OK;
 }

@@ -5,93 +5,133 @@
 #include <string.h>
 
 #include "tiervm.h"
+#include "units.h"
+#include "util.h"
 
 static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
-	const char *help;
+	const char *args;    /* after "tiervm NAME" */
+	const char *summary; /* one line */
+	const char *options; /* lines of "  OPTION  what", or NULL */
 } commands[] = {
-	{ "host", cmd_host,
-	  "[--root DIR] [--json]  the host's memory inventory" },
-	{ "plan", cmd_plan,
-	  "SPEC [--format text|argv|sh|json] [--host-root DIR]  QEMU arguments and expected guest view" },
+	{ "host", cmd_host, "[--root DIR] [--json]",
+	  "the host's memory inventory: nodes, kinds, tiers, HMAT, devices",
+	  "  --root DIR      read /sys and /proc under DIR (a captured tree)\n"
+	  "  --json          as JSON (docs/json.md)\n" },
+	{ "plan", cmd_plan, "SPEC [--format F] [--host-root DIR]",
+	  "the QEMU arguments, kernel arguments and guest view for SPEC",
+	  "  --format F      text (default), argv, sh (a runnable script)\n"
+	  "                  or json (docs/json.md)\n"
+	  "  --host-root DIR plan against the host tree under DIR\n"
+	  "  --unchecked     skip validation (to see QEMU refuse a spec)\n" },
 	{ "up", cmd_up,
-	  "SPEC [--check] [--json] [--kernel K] [--accel kvm|tcg]  boot, probe, verify" },
-	{ "list", cmd_list, "  running guests started by tiervm" },
-	{ "status", cmd_status,
-	  "NAME [--json]  memory devices and nodes of a guest" },
+	  "SPEC [--check] [--json] [--kernel K] [--accel A]\n"
+	  "                 [--timeout S] [--capture FILE]",
+	  "boot SPEC, wait for the guest's probe, compare it with the spec",
+	  "  --check         power the guest off once verified\n"
+	  "  --json          the verdict and the guest's report as JSON\n"
+	  "  --kernel K      debian-stable, debian-backports or a bzImage\n"
+	  "  --accel A       kvm or tcg (default: kvm when usable)\n"
+	  "  --timeout S     seconds to wait for the guest (default 300)\n"
+	  "  --capture FILE  save the guest's /sys and /proc as a tarball\n"
+	  "                  for `tiervm host --root`\n" },
+	{ "list", cmd_list, "", "running guests started by tiervm", NULL },
+	{ "status", cmd_status, "NAME [--json]",
+	  "a running guest's memory devices and memory per node",
+	  "  --json          as JSON (docs/json.md)\n" },
 	{ "resize", cmd_resize,
-	  "NAME DEVICE SIZE [--no-wait]  set a virtio-mem size" },
+	  "NAME DEVICE SIZE [--no-wait] [--json]\n"
+	  "                 [--timeout S]",
+	  "set a virtio-mem device's requested size and follow it",
+	  "  --no-wait       return once QEMU has the request\n"
+	  "  --json          the timings as JSON (docs/json.md)\n"
+	  "  --timeout S     seconds to wait for the guest (default 60)\n" },
 	{ "attach", cmd_attach,
-	  "NAME nvdimm id=ID size=SIZE path=FILE [node=N] [mode=M] ...  hot-plug an NVDIMM" },
-	{ "down", cmd_down, "NAME  power a guest off" },
-	{ "probe", cmd_probe,
-	  "NAME REQUEST  ask the guest's probe (report, pmem-read DEV, ...)" },
+	  "NAME nvdimm id=ID size=SIZE path=FILE [node=N]\n"
+	  "                 [label-size=S] [mode=M] [pmem=P] [readonly=R]\n"
+	  "                 [--timeout S]",
+	  "hot-plug an NVDIMM, given in the spec's nvdimms keys",
+	  "  KEY=VALUE       the keys of a spec's nvdimms entry; relative\n"
+	  "                  paths start in the working directory\n"
+	  "  --timeout S     seconds to wait for the guest (default 60)\n" },
+	{ "down", cmd_down, "NAME", "power a guest off and remove its state",
+	  NULL },
+	{ "probe", cmd_probe, "NAME REQUEST",
+	  "ask the guest's probe (report, pmem-read DEV, ...), print JSON",
+	  NULL },
 };
 
-int report(tiervm_error *err)
+static const char exit_codes[] =
+	"exit: 0 success, 1 failure (or a mismatch), 2 bad input or usage\n";
+
+static const struct command *find(const char *name)
 {
-	int code = err->code == TIERVM_E_INPUT ? EXIT_USAGE : EXIT_FAIL;
-	const char *line = err->msg;
-
-	/* spec diagnostics already start with FILE:LINE */
-	while (line && *line) {
-		const char *nl = strchr(line, '\n');
-		int len = nl ? (int)(nl - line) : (int)strlen(line);
-
-		fprintf(stderr, "tiervm: %.*s\n", len, line);
-		line = nl ? nl + 1 : NULL;
-	}
-	tiervm_error_free(err);
-	return code;
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
 }
 
-int usage_error(const char *fmt, ...)
+static void help_all(FILE *f)
 {
-	va_list ap;
+	fputs("usage: tiervm COMMAND [ARGS]   (tiervm COMMAND --help)\n\n", f);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-7s %s\n", commands[i].name,
+			commands[i].summary);
+	fprintf(f, "\n%s", exit_codes);
+}
 
-	fputs("tiervm: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n", stderr);
+static void help(const struct command *c)
+{
+	printf("usage: tiervm %s %s\n\n%s\n", c->name, c->args, c->summary);
+	if (c->options)
+		printf("\n%s", c->options);
+	printf("\n%s", exit_codes);
+}
+
+int usage(const char *command)
+{
+	const struct command *c = find(command);
+
+	fprintf(stderr, "tiervm: usage: tiervm %s %s\n", c->name, c->args);
+	fprintf(stderr, "tiervm: see `tiervm %s --help`\n", c->name);
 	return EXIT_USAGE;
 }
 
-static void usage(FILE *f)
+static bool wants_help(int argc, char **argv)
 {
-	fputs("usage: tiervm COMMAND [ARGS]\n", f);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  tiervm %s %s\n", commands[i].name,
-			commands[i].help);
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	return false;
 }
 
 int main(int argc, char **argv)
 {
+	const struct command *c;
+
 	if (argc < 2) {
-		usage(stderr);
+		help_all(stderr);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
-		usage(stdout);
+		c = argc > 2 ? find(argv[2]) : NULL;
+		if (c)
+			help(c);
+		else
+			help_all(stdout);
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
-	usage(stderr);
-	return usage_error("unknown command '%s'", argv[1]);
-}
-
-int opt_seconds(const char *arg, long *out)
-{
-	char *end;
-	long v = strtol(arg, &end, 10);
-
-	if (end == arg || *end || v <= 0)
-		return usage_error("--timeout: '%s' is not a number of seconds",
-				   arg);
-	*out = v;
-	return EXIT_OK;
+	c = find(argv[1]);
+	if (!c) {
+		help_all(stderr);
+		return usage_error("unknown command '%s'", argv[1]);
+	}
+	if (wants_help(argc, argv)) {
+		help(c);
+		return EXIT_OK;
+	}
+	return c->fn(argc - 1, argv + 1);
 }

@@ -2,7 +2,14 @@
 #ifndef TIERVM_CLI_H
 #define TIERVM_CLI_H
 
+#include <json-c/json.h>
+
 #include "error.h"
+
+/*
+ * The command line: each cmd_*() parses its arguments, calls one library
+ * operation and prints what it returns.  Nothing here decides anything.
+ */
 
 /* Exit codes: 0 ok, 1 failure, 2 bad input or usage. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -21,7 +28,13 @@ int cmd_probe(int argc, char **argv);
  * returns the exit code the error asks for. */
 int report(tiervm_error *err);
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* --timeout's value: a whole positive number of seconds, else a usage error. */
-int opt_seconds(const char *arg, long *out);
+/* "tiervm: usage: ..." for @command, pointing at its --help; EXIT_USAGE. */
+int usage(const char *command);
+/* --timeout's value: a whole positive number of seconds, in ms. */
+int opt_timeout(const char *arg, int *ms);
+/* @o pretty-printed on stdout, then put. */
+void print_json(json_object *o);
+/* "[  1.2s] MSG" on stderr, timed from *@start_ms (a long long). */
+void print_stage(const char *msg, void *start_ms);
 
 #endif

@@ -73,3 +73,15 @@ void tiervm_error_free(tiervm_error *err)
 	free(err->msg);
 	free(err);
 }
+
+void tiervm_error_propagate(tiervm_error **dst, tiervm_error *local)
+{
+	if (!local)
+		return;
+	if (!dst) {
+		tiervm_error_free(local);
+		return;
+	}
+	assert(*dst == NULL);
+	*dst = local;
+}

@@ -35,6 +35,13 @@ void tiervm_error_set_errno(tiervm_error **errp, int err, const char *fmt, ...)
 void tiervm_error_prefix(tiervm_error **errp, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/**
+ * tiervm_error_propagate - move @local (may be NULL) into *@dst, as QEMU's
+ * error_propagate(): for a caller that needs to look at an error it got
+ * before passing it on, whatever its own errp is.
+ */
+void tiervm_error_propagate(tiervm_error **dst, tiervm_error *local);
+
 /** tiervm_error_free - free @err; NULL is fine. */
 void tiervm_error_free(tiervm_error *err);
 

@@ -3,7 +3,7 @@
 #define TIERVM_HOST_INTERNAL_H
 
 #include "host.h"
-#include "sysfs.h"
+#include "host_sysfs.h"
 #include "util.h"
 
 #define NODE_DIR "/sys/devices/system/node"

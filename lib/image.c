@@ -14,8 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "proc.h"
-#include "vm.h"
+#include "util_proc.h"
+#include "image.h"
+#include "util.h"
 
 #ifndef TIERVM_LIBEXECDIR
 #define TIERVM_LIBEXECDIR "/usr/local/libexec/tiervm"

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "nvdimm.h"
-#include "plan.h"
 #include "util.h"
 
 char *tiervm_nvdimm_record_path(const char *path)
@@ -139,4 +138,68 @@ out:
 	free(where);
 	free(record);
 	return fd;
+}
+
+uint64_t tiervm_nvdimm_backing_size(const struct tiervm_nvdimm *nv)
+{
+	/*
+	 * QEMU puts the label area at the end of the backend and gives the
+	 * guest the rest, aligned down.  Sizing the backend as size +
+	 * label-size leaves the guest exactly `size`, so a 1G NVDIMM yields
+	 * a 1G region ndctl can convert to devdax (2M aligned).
+	 */
+	return nv->size + nv->label_size;
+}
+
+const char *tiervm_nvdimm_pmem_refusal(const struct tiervm_nvdimm *nv,
+				       bool on_dax)
+{
+	return nv->pmem == TIERVM_ON && !on_dax
+		       ? "pmem: on needs the backing file on DAX storage (a /dev/daxN.M device)"
+		       : NULL;
+}
+
+/* Keep in step with the -object/-device strings of plan_nvdimms() (plan_devices.c). */
+void tiervm_nvdimm_qmp_args(const struct tiervm_nvdimm *nv, bool on_dax,
+			    json_object **backend, json_object **device)
+{
+	json_object *b = json_object_new_object(),
+		    *d = json_object_new_object();
+	bool pmem = on_dax && nv->pmem != TIERVM_OFF;
+	char *bid = xasprintf("tiervm-nv-%s", nv->id);
+
+	json_object_object_add(b, "qom-type",
+			       json_object_new_string("memory-backend-file"));
+	json_object_object_add(b, "id", json_object_new_string(bid));
+	json_object_object_add(b, "mem-path", json_object_new_string(nv->path));
+	json_object_object_add(
+		b, "size",
+		json_object_new_int64((int64_t)tiervm_nvdimm_backing_size(nv)));
+	json_object_object_add(b, "share",
+			       json_object_new_boolean(!nv->readonly));
+	if (pmem)
+		json_object_object_add(b, "pmem", json_object_new_boolean(1));
+	if (on_dax)
+		json_object_object_add(b, "align",
+				       json_object_new_int64(2 * MiB));
+	if (nv->readonly)
+		json_object_object_add(b, "readonly",
+				       json_object_new_boolean(1));
+
+	json_object_object_add(d, "driver", json_object_new_string("nvdimm"));
+	json_object_object_add(d, "id", json_object_new_string(nv->id));
+	json_object_object_add(d, "memdev", json_object_new_string(bid));
+	json_object_object_add(
+		d, "node",
+		json_object_new_int(nv->has_node ? (int)nv->node : 0));
+	if (nv->label_size)
+		json_object_object_add(
+			d, "label-size",
+			json_object_new_int64((int64_t)nv->label_size));
+	if (nv->readonly)
+		json_object_object_add(d, "unarmed",
+				       json_object_new_boolean(1));
+	free(bid);
+	*backend = b;
+	*device = d;
 }

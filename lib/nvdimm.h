@@ -2,6 +2,9 @@
 #ifndef TIERVM_NVDIMM_H
 #define TIERVM_NVDIMM_H
 
+#include <json-c/json.h>
+#include <stdint.h>
+
 #include "error.h"
 #include "spec.h"
 
@@ -26,5 +29,24 @@ int tiervm_nvdimm_prepare(const struct tiervm_spec *spec,
 
 /** tiervm_nvdimm_record_path - "PATH.tiervm"; caller frees. */
 char *tiervm_nvdimm_record_path(const char *path);
+
+/** tiervm_nvdimm_backing_size - size + label-size: what the file holds. */
+uint64_t tiervm_nvdimm_backing_size(const struct tiervm_nvdimm *nv);
+
+/**
+ * tiervm_nvdimm_pmem_refusal - why @nv cannot have the pmem setting it asks
+ * for (QEMU's pmem=on promises persistence only DAX storage gives), or
+ * NULL; @on_dax: its backing file is a device-dax device.
+ */
+const char *tiervm_nvdimm_pmem_refusal(const struct tiervm_nvdimm *nv,
+				       bool on_dax);
+
+/**
+ * tiervm_nvdimm_qmp_args - @nv as the arguments of object-add (*backend)
+ * and device_add (*device), for hot-plug; the same properties the command
+ * line gets.  @on_dax: the backing file is a device-dax device.
+ */
+void tiervm_nvdimm_qmp_args(const struct tiervm_nvdimm *nv, bool on_dax,
+			    json_object **backend, json_object **device);
 
 #endif

@@ -10,12 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "layout.h"
-#include "kconfig.h"
+#include "image_kconfig.h"
 #include "plan_internal.h"
-
-/* Where every CXL fixed memory window must be sized (QEMU, cxl-host.c). */
-#define CXL_FMW_ALIGN (256 * MiB)
+#include "spec_layout.h"
 
 static const char *const policy_names[] = { "bind", "preferred", "interleave" };
 
@@ -141,7 +138,8 @@ static void machine_args(struct plan_ctx *c)
 	if (s->n_cxls) {
 		sbuf_addf(&m, ",cxl=on");
 		for (unsigned i = 0; i < s->n_cxls; i++) {
-			char *w = sz(ALIGN_UP(s->cxls[i].size, CXL_FMW_ALIGN));
+			char *w =
+				sz(ALIGN_UP(s->cxls[i].size, TIERVM_CXL_UNIT));
 
 			sbuf_addf(
 				&m,
@@ -662,5 +660,11 @@ void tiervm_plan_free(struct tiervm_plan *p)
 	strv_free(&p->kernel_args);
 	strv_free(&p->notes);
 	json_object_put(p->expected);
+	if (p->own_spec)
+		tiervm_spec_free((struct tiervm_spec *)p->spec);
+	if (p->own_caps) {
+		tiervm_qemu_caps_clear((struct tiervm_qemu_caps *)p->caps);
+		free((struct tiervm_qemu_caps *)p->caps);
+	}
 	free(p);
 }

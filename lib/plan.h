@@ -5,7 +5,7 @@
 #include <json-c/json.h>
 
 #include "qemu_caps.h"
-#include "resolve.h"
+#include "spec_resolve.h"
 #include "spec.h"
 #include "util.h"
 
@@ -26,7 +26,9 @@ struct tiervm_plan {
 	struct strv argv;	 /* argv[0] is the QEMU binary */
 	struct strv kernel_args; /* what tiervm adds, then guest.cmdline */
 	struct strv notes;	 /* plain statements for the user */
-	json_object *expected;	 /* the guest view, see docs/plan-json.md */
+	json_object *expected;	 /* the guest view, see docs/json.md */
+	/* tiervm_plan_free() frees spec and caps too (tiervm_plan_file()) */
+	bool own_spec, own_caps;
 };
 
 /**
@@ -41,25 +43,6 @@ struct tiervm_plan *tiervm_plan_build(const struct tiervm_spec *spec,
 				      tiervm_error **errp);
 
 void tiervm_plan_free(struct tiervm_plan *plan);
-
-/** tiervm_nvdimm_backing_size - size + label-size: what the file holds. */
-uint64_t tiervm_nvdimm_backing_size(const struct tiervm_nvdimm *nv);
-
-/**
- * tiervm_nvdimm_pmem_refusal - why @nv cannot have the pmem setting it asks
- * for (QEMU's pmem=on promises persistence only DAX storage gives), or
- * NULL; @on_dax: its backing file is a device-dax device.
- */
-const char *tiervm_nvdimm_pmem_refusal(const struct tiervm_nvdimm *nv,
-				       bool on_dax);
-
-/**
- * tiervm_nvdimm_qmp_args - @nv as the arguments of object-add (*backend)
- * and device_add (*device), for hot-plug; the same properties the command
- * line gets.  @on_dax: the backing file is a device-dax device.
- */
-void tiervm_nvdimm_qmp_args(const struct tiervm_nvdimm *nv, bool on_dax,
-			    json_object **backend, json_object **device);
 
 /** tiervm_plan_to_json - the whole plan as a new JSON object. */
 json_object *tiervm_plan_to_json(const struct tiervm_plan *plan);

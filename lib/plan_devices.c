@@ -8,20 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "nvdimm.h"
 #include "plan_internal.h"
-
-#define CXL_FMW_ALIGN (256 * MiB)
-
-uint64_t tiervm_nvdimm_backing_size(const struct tiervm_nvdimm *nv)
-{
-	/*
-	 * QEMU puts the label area at the end of the backend and gives the
-	 * guest the rest, aligned down.  Sizing the backend as size +
-	 * label-size leaves the guest exactly `size`, so a 1G NVDIMM yields
-	 * a 1G region ndctl can convert to devdax (2M aligned).
-	 */
-	return nv->size + nv->label_size;
-}
 
 uint64_t plan_device_memory(const struct tiervm_spec *s, unsigned *slots)
 {
@@ -172,59 +160,6 @@ void plan_nvdimms(struct plan_ctx *c)
 	}
 }
 
-const char *tiervm_nvdimm_pmem_refusal(const struct tiervm_nvdimm *nv,
-				       bool on_dax)
-{
-	return nv->pmem == TIERVM_ON && !on_dax
-		       ? "pmem: on needs the backing file on DAX storage (a /dev/daxN.M device)"
-		       : NULL;
-}
-
-/* Keep in step with the -object/-device strings of plan_nvdimms(). */
-void tiervm_nvdimm_qmp_args(const struct tiervm_nvdimm *nv, bool on_dax,
-			    json_object **backend, json_object **device)
-{
-	json_object *b = json_object_new_object(),
-		    *d = json_object_new_object();
-	bool pmem = on_dax && nv->pmem != TIERVM_OFF;
-	char *bid = xasprintf("tiervm-nv-%s", nv->id);
-
-	json_object_object_add(b, "qom-type",
-			       json_object_new_string("memory-backend-file"));
-	json_object_object_add(b, "id", json_object_new_string(bid));
-	json_object_object_add(b, "mem-path", json_object_new_string(nv->path));
-	json_object_object_add(
-		b, "size",
-		json_object_new_int64((int64_t)tiervm_nvdimm_backing_size(nv)));
-	json_object_object_add(b, "share",
-			       json_object_new_boolean(!nv->readonly));
-	if (pmem)
-		json_object_object_add(b, "pmem", json_object_new_boolean(1));
-	if (on_dax)
-		json_object_object_add(b, "align",
-				       json_object_new_int64(2 * MiB));
-	if (nv->readonly)
-		json_object_object_add(b, "readonly",
-				       json_object_new_boolean(1));
-
-	json_object_object_add(d, "driver", json_object_new_string("nvdimm"));
-	json_object_object_add(d, "id", json_object_new_string(nv->id));
-	json_object_object_add(d, "memdev", json_object_new_string(bid));
-	json_object_object_add(
-		d, "node",
-		json_object_new_int(nv->has_node ? (int)nv->node : 0));
-	if (nv->label_size)
-		json_object_object_add(
-			d, "label-size",
-			json_object_new_int64((int64_t)nv->label_size));
-	if (nv->readonly)
-		json_object_object_add(d, "unarmed",
-				       json_object_new_boolean(1));
-	free(bid);
-	*backend = b;
-	*device = d;
-}
-
 void plan_vmems(struct plan_ctx *c)
 {
 	for (unsigned i = 0; i < c->s->n_vmems; i++) {
@@ -271,9 +206,8 @@ void plan_vmems(struct plan_ctx *c)
 			json_object_new_int64((int64_t)v->requested));
 		json_object_object_add(
 			e, "block_size",
-			json_object_new_int64((int64_t)(v->block_size
-								? v->block_size
-								: 2 * MiB)));
+			json_object_new_int64(
+				(int64_t)tiervm_vmem_block_size(v)));
 		json_object_array_add(list(c, "virtio_mem"), e);
 		sbuf_free(&extra);
 		free(req);
@@ -353,7 +287,7 @@ void plan_cxls(struct plan_ctx *c)
 				       json_object_new_int64((int64_t)x->size));
 		json_object_object_add(e, "window",
 				       json_object_new_int64((int64_t)ALIGN_UP(
-					       x->size, CXL_FMW_ALIGN)));
+					       x->size, TIERVM_CXL_UNIT)));
 		json_object_object_add(
 			e, "type",
 			json_object_new_string(vol ? "volatile"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "plan.h"
-#include "proc.h"
+#include "util_proc.h"
 
 static json_object *strv_json(const struct strv *v)
 {

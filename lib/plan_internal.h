@@ -2,7 +2,7 @@
 #ifndef TIERVM_PLAN_INTERNAL_H
 #define TIERVM_PLAN_INTERNAL_H
 
-#include "diag.h"
+#include "spec_diag.h"
 #include "host.h"
 #include "plan.h"
 

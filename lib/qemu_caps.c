@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "proc.h"
+#include "util_proc.h"
 #include "qemu_caps.h"
-#include "sysfs.h"
+#include "host_sysfs.h"
 #include "util.h"
 
 const char *tiervm_qemu_binary(void)

@@ -48,6 +48,16 @@ enum tiervm_nv_mode {
 /* The spec's names of each NVDIMM mode, by enum value; NULL-terminated. */
 extern const char *const tiervm_nv_mode_names[];
 
+/*
+ * CXL counts capacity in 256 MiB units (CXL 2.0, 8.2.9.5), and QEMU sizes
+ * every fixed memory window in them (hw/cxl/cxl-host.c).
+ */
+#define TIERVM_CXL_UNIT (256 * MiB)
+
+/* virtio-mem's block size when the spec gives none: QEMU's x86 default
+ * (the THP size). */
+#define TIERVM_VMEM_DEFAULT_BLOCK (2 * MiB)
+
 enum tiervm_cxl_type { TIERVM_CXL_PERSISTENT, TIERVM_CXL_VOLATILE };
 enum tiervm_cxl_mode { TIERVM_CXL_REGION, TIERVM_CXL_DEVDAX, TIERVM_CXL_KMEM };
 
@@ -230,6 +240,17 @@ void tiervm_spec_free(struct tiervm_spec *spec);
 /** tiervm_spec_node - the node with id @id, or NULL. */
 const struct tiervm_node *tiervm_spec_node(const struct tiervm_spec *spec,
 					   unsigned id);
+
+/** tiervm_vmem_block_size - @v's block size, QEMU's default if unset. */
+uint64_t tiervm_vmem_block_size(const struct tiervm_vmem *v);
+
+/**
+ * tiervm_vmem_check_requested - the rule for a virtio-mem requested size,
+ * at start and at run time: a multiple of @block, at most @size.  The
+ * error says what is wrong without naming where.
+ */
+bool tiervm_vmem_check_requested(uint64_t requested, uint64_t block,
+				 uint64_t size, tiervm_error **errp);
 
 const char *tiervm_kind_name(enum tiervm_kind kind);
 bool tiervm_kind_from_name(const char *name, enum tiervm_kind *kind);

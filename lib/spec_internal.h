@@ -2,7 +2,7 @@
 #ifndef TIERVM_SPEC_INTERNAL_H
 #define TIERVM_SPEC_INTERNAL_H
 
-#include "diag.h"
+#include "spec_diag.h"
 #include "spec.h"
 
 /* Cross-field rules; adds one diag per problem. */

@@ -10,7 +10,7 @@
 
 #include "spec.h"
 #include "spec_internal.h"
-#include "yamlwalk.h"
+#include "spec_yaml.h"
 
 static const char *const kind_names[] = { "dram", "hbm",	   "cxl",
 					  "pmem", "soft-reserved", NULL };
@@ -223,9 +223,6 @@ static char *dup_str(struct ywalk *w, yaml_node_t *n, const char *path)
 
 	return s ? xstrdup(s) : NULL;
 }
-
-const char *const tiervm_nv_mode_names[] = { "raw", "fsdax", "devdax", "kmem",
-					     NULL };
 
 static void parse_nvdimm(struct ywalk *w, yaml_node_t *n, const char *path,
 			 struct tiervm_nvdimm *nv)
@@ -631,50 +628,4 @@ struct tiervm_spec *tiervm_spec_parse_unchecked(const char *path,
 						tiervm_error **errp)
 {
 	return parse_file(path, false, errp);
-}
-
-static void free_mem(struct tiervm_mem *m)
-{
-	free(m->path);
-}
-
-void tiervm_spec_free(struct tiervm_spec *s)
-{
-	if (!s)
-		return;
-	free(s->text);
-	for (unsigned i = 0; i < s->n_nodes; i++)
-		free_mem(&s->nodes[i].mem);
-	for (unsigned i = 0; i < s->n_nvdimms; i++) {
-		free(s->nvdimms[i].id);
-		free(s->nvdimms[i].path);
-	}
-	for (unsigned i = 0; i < s->n_vmems; i++) {
-		free(s->vmems[i].id);
-		free_mem(&s->vmems[i].mem);
-	}
-	for (unsigned i = 0; i < s->n_cxls; i++)
-		free(s->cxls[i].id);
-	free(s->nodes);
-	free(s->distances);
-	free(s->hmat);
-	free(s->caches);
-	free(s->nvdimms);
-	free(s->vmems);
-	free(s->cxls);
-	free(s->guest.kernel);
-	free(s->guest.initrd);
-	free(s->guest.cmdline);
-	free(s->name);
-	free(s->file);
-	free(s);
-}
-
-const struct tiervm_node *tiervm_spec_node(const struct tiervm_spec *spec,
-					   unsigned id)
-{
-	for (unsigned i = 0; i < spec->n_nodes; i++)
-		if (spec->nodes[i].id == id)
-			return &spec->nodes[i];
-	return NULL;
 }

@@ -8,16 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "layout.h"
-#include "resolve.h"
+#include "spec_layout.h"
+#include "spec_resolve.h"
 #include "spec_internal.h"
 
 #define PAGE_SIZE (4 * KiB)
 #define HUGE_PAGE_SIZE (2 * MiB)
 /* x86 memory block size: the unit daxctl and kmem online memory in */
 #define MEMORY_BLOCK (128 * MiB)
-/* CXL capacity is counted in 256 MiB units (CXL 2.0, 8.2.9.5) */
-#define CXL_UNIT (256 * MiB)
 
 static bool valid_name(const char *s)
 {
@@ -436,14 +434,39 @@ static void check_nvdimms(const struct tiervm_spec *s, struct tiervm_diags *d)
 	}
 }
 
+uint64_t tiervm_vmem_block_size(const struct tiervm_vmem *v)
+{
+	return v->block_size ? v->block_size : TIERVM_VMEM_DEFAULT_BLOCK;
+}
+
+bool tiervm_vmem_check_requested(uint64_t requested, uint64_t block,
+				 uint64_t size, tiervm_error **errp)
+{
+	if (requested % block) {
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"must be a multiple of block-size (%llu bytes)",
+			(unsigned long long)block);
+		return false;
+	}
+	if (requested > size) {
+		tiervm_error_set(errp, TIERVM_E_INPUT,
+				 "%llu is above size (%llu)",
+				 (unsigned long long)requested,
+				 (unsigned long long)size);
+		return false;
+	}
+	return true;
+}
+
 static void check_vmems(const struct tiervm_spec *s, struct tiervm_diags *d)
 {
 	for (unsigned i = 0; i < s->n_vmems; i++) {
 		const struct tiervm_vmem *v = &s->vmems[i];
 		char *p = xasprintf("virtio-mem[%u]", i);
 		uint64_t page = v->mem.hugepages ? HUGE_PAGE_SIZE : PAGE_SIZE;
-		/* QEMU 7.2's default on x86: the THP size */
-		uint64_t bs = v->block_size ? v->block_size : 2 * MiB;
+		uint64_t bs = tiervm_vmem_block_size(v);
+		tiervm_error *err = NULL;
 
 		check_id(s, v->id, v->line, p, d);
 		check_node_ref(s, v->node, v->line, p, d);
@@ -452,23 +475,21 @@ static void check_vmems(const struct tiervm_spec *s, struct tiervm_diags *d)
 				d, v->block_size_line, p,
 				"block-size: must be a power of two and at least the backend page size (%lluK)",
 				(unsigned long long)(page / KiB));
-		} else {
-			if (!v->size || v->size % bs)
-				diag_add(
-					d, v->line, p,
-					"size: must be a non-zero multiple of block-size (%llu bytes)",
-					(unsigned long long)bs);
-			if (v->requested % bs)
-				diag_add(
-					d, v->line, p,
-					"requested: must be a multiple of block-size (%llu bytes)",
-					(unsigned long long)bs);
+			/* the requested size can only be checked against the size */
+			bs = 1;
+		} else if (!v->size || v->size % bs) {
+			diag_add(
+				d, v->line, p,
+				"size: must be a non-zero multiple of block-size (%llu bytes)",
+				(unsigned long long)bs);
 		}
-		if (v->requested > v->size)
-			diag_add(d, v->line, p,
-				 "requested: %llu is above size (%llu)",
-				 (unsigned long long)v->requested,
-				 (unsigned long long)v->size);
+		if (!tiervm_vmem_check_requested(v->requested, bs, v->size,
+						 &err)) {
+			char *key = xasprintf("%s: requested", p);
+
+			diag_add_error(d, v->line, key, err);
+			free(key);
+		}
 		check_mem(&v->mem, v->line, p, d);
 		free(p);
 	}
@@ -481,7 +502,7 @@ static void check_cxls(const struct tiervm_spec *s, struct tiervm_diags *d)
 		char *p = xasprintf("cxl[%u]", i);
 
 		check_id(s, c->id, c->line, p, d);
-		if (!c->size || c->size % CXL_UNIT)
+		if (!c->size || c->size % TIERVM_CXL_UNIT)
 			diag_add(
 				d, c->line, p,
 				"size: must be a non-zero multiple of 256M (CXL counts capacity in 256M units)");

@@ -29,6 +29,8 @@ void strv_push(struct strv *s, char *owned);
 void strv_pushf(struct strv *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void strv_free(struct strv *s);
+/* A NULL-terminated array of strings and the array itself; NULL is fine. */
+void tiervm_strv_free_null(char **v);
 
 /* A growable text buffer. */
 struct sbuf {
@@ -42,6 +44,16 @@ void sbuf_free(struct sbuf *b);
 
 /* NULL when @in is not base64 */
 unsigned char *base64_decode(const char *in, size_t *out_len);
+
+/* CLOCK_MONOTONIC in milliseconds and microseconds. */
+long long tiervm_now_ms(void);
+long long tiervm_now_us(void);
+
+/*
+ * Set by a program's SIGINT/SIGTERM handler: every wait on a guest gives up
+ * with an error, so the operation can stop the QEMU it started.
+ */
+extern volatile int tiervm_interrupted;
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a) ((((x) + (a)-1) / (a)) * (a))

@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_util.h"
-#include "verify.h"
+#include "util_json.h"
+#include "verify_internal.h"
 
-void verdict_row(struct tiervm_verdict *v, const char *verdict,
-		 const char *what, const char *expected, const char *guest)
+void verify_row(struct tiervm_verdict *v, const char *verdict, const char *what,
+		const char *expected, const char *guest)
 {
 	json_object *r = json_object_new_object();
 
@@ -30,7 +30,7 @@ static void rowf(struct tiervm_verdict *v, bool ok, const char *what,
 
 	snprintf(e, sizeof(e), fmt_exp, exp);
 	snprintf(g, sizeof(g), fmt_got, got);
-	verdict_row(v, ok ? "ok" : "FAIL", what, e, g);
+	verify_row(v, ok ? "ok" : "FAIL", what, e, g);
 }
 
 static json_object *find_node(json_object *nodes, long long id)
@@ -130,7 +130,7 @@ static void verify_hmat_tier(struct tiervm_verdict *v, const char *what,
 		return;
 	adist = 576 * l / dl * db / b;
 	snprintf(es, sizeof(es), "%lld (HMAT, 6.7+)", adist / 128);
-	verdict_row(v, atoll(gs) == adist / 128 ? "ok" : "FAIL", what, es, gs);
+	verify_row(v, atoll(gs) == adist / 128 ? "ok" : "FAIL", what, es, gs);
 }
 
 static void verify_node(struct tiervm_verdict *v, json_object *exp,
@@ -162,19 +162,19 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 	char what[96], es[256], gs[256];
 
 	snprintf(what, sizeof(what), "node %lld cpus", id);
-	verdict_row(v,
-		    strcmp(jstr(e, "cpus", ""), jstr(g, "cpus", "")) ? "FAIL"
-								     : "ok",
-		    what, *jstr(e, "cpus", "") ? jstr(e, "cpus", "") : "-",
-		    *jstr(g, "cpus", "") ? jstr(g, "cpus", "") : "-");
+	verify_row(v,
+		   strcmp(jstr(e, "cpus", ""), jstr(g, "cpus", "")) ? "FAIL"
+								    : "ok",
+		   what, *jstr(e, "cpus", "") ? jstr(e, "cpus", "") : "-",
+		   *jstr(g, "cpus", "") ? jstr(g, "cpus", "") : "-");
 	snprintf(what, sizeof(what), "node %lld memory (MiB)", id);
 	snprintf(es, sizeof(es), "%lld", mem >> 20);
 	snprintf(gs, sizeof(gs), "%lld", gmem >> 20);
-	verdict_row(v,
-		    mem == 0			 ? (gmem <= 0 ? "ok" : "FAIL")
-		    : gmem <= mem && gmem >= low ? "ok"
-						 : "FAIL",
-		    what, es, gs);
+	verify_row(v,
+		   mem == 0			? (gmem <= 0 ? "ok" : "FAIL")
+		   : gmem <= mem && gmem >= low ? "ok"
+						: "FAIL",
+		   what, es, gs);
 	es[0] = gs[0] = '\0';
 	for (size_t j = 0; ed && j < json_object_array_length(ed); j++) {
 		char key[24];
@@ -192,7 +192,7 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 			 jint(gd, key, -1));
 	}
 	snprintf(what, sizeof(what), "node %lld distances", id);
-	verdict_row(v, strcmp(es, gs) ? "FAIL" : "ok", what, es, gs);
+	verify_row(v, strcmp(es, gs) ? "FAIL" : "ok", what, es, gs);
 
 	if (sr) {
 		json_object *rr = jget(e, "reserved_range"),
@@ -214,8 +214,8 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 			    !strcmp(jstr(r, "end", ""), b))
 				found = "present";
 		}
-		verdict_row(v, strcmp(found, "present") ? "FAIL" : "ok", what,
-			    es, found);
+		verify_row(v, strcmp(found, "present") ? "FAIL" : "ok", what,
+			   es, found);
 	}
 	if (ea) {
 		json_object *acc = jget(g, "access"), *ga = NULL;
@@ -250,7 +250,7 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 		snprintf(gs, sizeof(gs), "%lld / %lld",
 			 jint(ga, "write_latency", -1),
 			 jint(ga, "write_bandwidth", -1));
-		verdict_row(v, strcmp(es, gs) ? "FAIL" : "ok", what, es, gs);
+		verify_row(v, strcmp(es, gs) ? "FAIL" : "ok", what, es, gs);
 	}
 	for (size_t i = 0; ec && i < json_object_array_length(ec); i++) {
 		json_object *c = json_object_array_get_idx(ec, i), *gc = NULL;
@@ -272,26 +272,26 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 			 jint(gc, "size", -1), jint(gc, "line_size", -1),
 			 jint(gc, "indexing", -1),
 			 jint(gc, "write_policy", -1));
-		verdict_row(v, strcmp(es, gs) ? "FAIL" : "ok", what, es, gs);
+		verify_row(v, strcmp(es, gs) ? "FAIL" : "ok", what, es, gs);
 	}
 	snprintf(what, sizeof(what), "node %lld memory tier", id);
 	snprintf(gs, sizeof(gs), "%lld", jint(g, "tier", -1));
 	if (kmem && (sr || !jint(e, "memory", 0)))
 		/* dax kmem registers its nodes below DRAM (6.1+) */
-		verdict_row(v, jint(g, "tier", -1) > dram_tier ? "ok" : "FAIL",
-			    what, "below DRAM's (dax kmem)", gs);
+		verify_row(v, jint(g, "tier", -1) > dram_tier ? "ok" : "FAIL",
+			   what, "below DRAM's (dax kmem)", gs);
 	else if (kver >= 607 && dram_perf && jget(e, "access0"))
 		verify_hmat_tier(v, what, dram_perf, jget(e, "access0"), gs);
 	else if (kver < 607)
 		/* 6.1-6.6 put every boot node in the default tier (memory_tier4) */
-		verdict_row(
-			v, jint(g, "tier", -1) == 4 || mem == 0 ? "ok" : "note",
-			what, "4 (before 6.7 all boot nodes share one tier)",
-			gs);
+		verify_row(v,
+			   jint(g, "tier", -1) == 4 || mem == 0 ? "ok" : "note",
+			   what, "4 (before 6.7 all boot nodes share one tier)",
+			   gs);
 	else
-		verdict_row(v, "note", what,
-			    "by HMAT (6.7+ ranks nodes by abstract distance)",
-			    gs);
+		verify_row(v, "note", what,
+			   "by HMAT (6.7+ ranks nodes by abstract distance)",
+			   gs);
 }
 
 static void verify_devices(struct tiervm_verdict *v, json_object *exp,
@@ -332,7 +332,7 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 			 g ? jstr(g, "namespace", "") : "-",
 			 g ? jstr(g, "mode", "") : "-",
 			 g ? jstr(g, "status", "") : "no report");
-		verdict_row(
+		verify_row(
 			v,
 			g && !strcmp(jstr(g, "status", ""), "ok") &&
 					!strcmp(jstr(g, "mode", ""),
@@ -365,10 +365,10 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 		snprintf(gs, sizeof(gs), "%s %s",
 			 g ? jstr(g, "region", "") : "-",
 			 g ? jstr(g, "status", "") : "no report");
-		verdict_row(v,
-			    g && !strcmp(jstr(g, "status", ""), "ok") ? "ok"
-								      : "FAIL",
-			    what, "region committed", gs);
+		verify_row(v,
+			   g && !strcmp(jstr(g, "status", ""), "ok") ? "ok"
+								     : "FAIL",
+			   what, "region committed", gs);
 		if (strcmp(mode, "kmem") || !g)
 			continue;
 		/* the kernel picks the node: the window's own, after the SRAT's */
@@ -376,18 +376,18 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 		snprintf(what, sizeof(what), "cxl %s node %lld memory (MiB)",
 			 jstr(e, "id", ""), jint(g, "node", -1));
 		snprintf(gs, sizeof(gs), "%lld", jint(gn, "memory", 0) >> 20);
-		verdict_row(v,
-			    jint(gn, "memory", 0) > 0 &&
-					    jint(gn, "memory", 0) <=
-						    jint(e, "size", 0)
-				    ? "ok"
-				    : "FAIL",
-			    what, "online, at most the device size", gs);
+		verify_row(v,
+			   jint(gn, "memory", 0) > 0 &&
+					   jint(gn, "memory", 0) <=
+						   jint(e, "size", 0)
+				   ? "ok"
+				   : "FAIL",
+			   what, "online, at most the device size", gs);
 		snprintf(what, sizeof(what), "cxl %s node %lld memory tier",
 			 jstr(e, "id", ""), jint(g, "node", -1));
 		snprintf(gs, sizeof(gs), "%lld", jint(gn, "tier", -1));
-		verdict_row(v, jint(gn, "tier", -1) > dram_tier ? "ok" : "FAIL",
-			    what, "below DRAM's (dax kmem)", gs);
+		verify_row(v, jint(gn, "tier", -1) > dram_tier ? "ok" : "FAIL",
+			   what, "below DRAM's (dax kmem)", gs);
 	}
 }
 
@@ -406,7 +406,7 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 
 	memset(v, 0, sizeof(*v));
 	v->rows = json_object_new_array();
-	verdict_row(v, "note", "guest kernel", "-", jstr(report, "kernel", ""));
+	verify_row(v, "note", "guest kernel", "-", jstr(report, "kernel", ""));
 	for (size_t i = 0; gnodes && i < json_object_array_length(gnodes);
 	     i++) {
 		json_object *g = json_object_array_get_idx(gnodes, i);
@@ -416,8 +416,8 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 	}
 	snprintf(es, sizeof(es), "%zu", boot_online(plan->expected));
 	snprintf(gs, sizeof(gs), "%zu", online);
-	verdict_row(v, online >= boot_online(plan->expected) ? "ok" : "FAIL",
-		    "NUMA nodes online", es, gs);
+	verify_row(v, online >= boot_online(plan->expected) ? "ok" : "FAIL",
+		   "NUMA nodes online", es, gs);
 	for (size_t i = 0; gnodes && i < json_object_array_length(gnodes);
 	     i++) {
 		json_object *g = json_object_array_get_idx(gnodes, i);
@@ -444,10 +444,10 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 
 			snprintf(what, sizeof(what), "node %lld",
 				 jint(e, "id", -1));
-			verdict_row(v, empty ? "note" : "FAIL", what,
-				    empty ? "empty until memory is plugged"
-					  : "present",
-				    "absent");
+			verify_row(v, empty ? "note" : "FAIL", what,
+				   empty ? "empty until memory is plugged"
+					 : "present",
+				   "absent");
 			continue;
 		}
 		boot_seen |= boot_node;
@@ -464,17 +464,32 @@ void tiervm_verdict_clear(struct tiervm_verdict *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/* Columns as wide as their widest cell, so no row pushes the next over. */
 char *tiervm_verdict_format(const struct tiervm_verdict *v)
 {
+	static const char *const keys[] = { "what", "expected", "guest" };
+	int w[ARRAY_SIZE(keys)] = { 0, 4 /* "spec" */, 5 /* "guest" */ };
+	size_t n = json_object_array_length(v->rows);
 	struct sbuf b = { 0 };
 
-	sbuf_addf(&b, "%-40s %-34s %-20s %s\n", "", "spec", "guest", "verdict");
-	for (size_t i = 0; i < json_object_array_length(v->rows); i++) {
+	for (size_t i = 0; i < n; i++) {
 		json_object *r = json_object_array_get_idx(v->rows, i);
 
-		sbuf_addf(&b, "%-40s %-34s %-20s %s\n", jstr(r, "what", ""),
-			  jstr(r, "expected", ""), jstr(r, "guest", ""),
-			  jstr(r, "verdict", ""));
+		for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+			int len = (int)strlen(jstr(r, keys[k], ""));
+
+			if (len > w[k])
+				w[k] = len;
+		}
+	}
+	sbuf_addf(&b, "%-*s  %-*s  %-*s  %s\n", w[0], "", w[1], "spec", w[2],
+		  "guest", "verdict");
+	for (size_t i = 0; i < n; i++) {
+		json_object *r = json_object_array_get_idx(v->rows, i);
+
+		sbuf_addf(&b, "%-*s  %-*s  %-*s  %s\n", w[0],
+			  jstr(r, "what", ""), w[1], jstr(r, "expected", ""),
+			  w[2], jstr(r, "guest", ""), jstr(r, "verdict", ""));
 	}
 	sbuf_addf(&b, "\n%s: %u mismatch%s, %u note%s\n",
 		  v->failed ? "FAIL" : "MATCH", v->failed,

@@ -28,9 +28,4 @@ void tiervm_verdict_clear(struct tiervm_verdict *v);
 /** tiervm_verdict_format - the side-by-side table. */
 char *tiervm_verdict_format(const struct tiervm_verdict *v);
 
-/* Helpers for tiervm_verify's parts (verify.c, verify_hwloc.c). */
-void verdict_row(struct tiervm_verdict *v, const char *verdict,
-		 const char *what, const char *expected, const char *guest);
-void verify_hwloc(json_object *report, struct tiervm_verdict *v);
-
 #endif

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_util.h"
-#include "verify.h"
+#include "util_json.h"
+#include "verify_internal.h"
 
 struct hw_node {
 	char subtype[16];
@@ -130,7 +130,7 @@ static void compare(struct tiervm_verdict *v, const char *what, long long probe,
 
 	snprintf(p, sizeof(p), "%lld (probe)", probe);
 	snprintf(h, sizeof(h), "%lld", hw);
-	verdict_row(v, probe == hw ? "ok" : "FAIL", what, p, h);
+	verify_row(v, probe == hw ? "ok" : "FAIL", what, p, h);
 }
 
 void verify_hwloc(json_object *report, struct tiervm_verdict *v)
@@ -145,16 +145,16 @@ void verify_hwloc(json_object *report, struct tiervm_verdict *v)
 	char what[96];
 
 	if (!xml || !*xml) {
-		verdict_row(v, "FAIL", "hwloc: lstopo XML", "present",
-			    "missing");
+		verify_row(v, "FAIL", "hwloc: lstopo XML", "present",
+			   "missing");
 		return;
 	}
 	doc = xmlReadMemory(xml, (int)strlen(xml), "lstopo.xml", NULL,
 			    XML_PARSE_NONET | XML_PARSE_NOERROR |
 				    XML_PARSE_NOWARNING);
 	if (!doc) {
-		verdict_row(v, "FAIL", "hwloc: lstopo XML", "parsable",
-			    "malformed");
+		verify_row(v, "FAIL", "hwloc: lstopo XML", "parsable",
+			   "malformed");
 		return;
 	}
 	nodes = xcalloc(1024, sizeof(*nodes));
@@ -225,9 +225,9 @@ void verify_hwloc(json_object *report, struct tiervm_verdict *v)
 			    !strcmp(kind, "cxl"))
 				want = "cxl";
 			if (want)
-				verdict_row(v,
-					    strcmp(want, kind) ? "FAIL" : "ok",
-					    what, kind, nodes[k].subtype);
+				verify_row(v,
+					   strcmp(want, kind) ? "FAIL" : "ok",
+					   what, kind, nodes[k].subtype);
 		}
 		snprintf(what, sizeof(what),
 			 "hwloc: node %lld memory-side caches",

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "host.h"
-#include "verify.h"
+#include "verify_internal.h"
 
 static char *slurp(const char *path)
 {

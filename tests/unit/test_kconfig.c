@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "kconfig.h"
+#include "image_kconfig.h"
 #include "util.h"
 
 static char dir[] = "/tmp/tiervm-kconfig-XXXXXX";

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "qmp.h"
+#include "qemu_qmp.h"
 #include "util.h"
 
 #define GREETING \

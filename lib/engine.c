@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The engine seam: which engine runs a guest, and what all of them share. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "nvdimm.h"
+#include "util.h"
+
+static const struct tiervm_engine *const engines[] = {
+	&tiervm_engine_qemu,
+};
+
+const struct tiervm_engine *tiervm_engine_find(const char *name,
+					       tiervm_error **errp)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(engines); i++)
+		if (!strcmp(engines[i]->name, name))
+			return engines[i];
+	tiervm_error_set(errp, TIERVM_E_INPUT, "no engine named '%s' (qemu)",
+			 name);
+	return NULL;
+}
+
+/* The engine recorded in the runtime dir; QEMU for dirs made before. */
+static const struct tiervm_engine *recorded_engine(struct tiervm_vm *vm)
+{
+	char *path = tiervm_vm_path(vm, "engine");
+	FILE *f = fopen(path, "re");
+	char name[32] = "qemu";
+	const struct tiervm_engine *e;
+
+	free(path);
+	if (f) {
+		if (!fgets(name, sizeof(name), f))
+			strcpy(name, "qemu");
+		name[strcspn(name, "\n")] = '\0';
+		fclose(f);
+	}
+	e = tiervm_engine_find(name, NULL);
+	return e ? e : &tiervm_engine_qemu;
+}
+
+struct tiervm_vm *tiervm_engine_open(const char *name, bool must_run,
+				     tiervm_error **errp)
+{
+	struct tiervm_vm *vm = tiervm_vm_new(name, errp);
+
+	if (!vm)
+		return NULL;
+	vm->engine = recorded_engine(vm);
+	if (must_run && !tiervm_engine_running(vm)) {
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"no running guest named '%s' (see `tiervm list`)",
+			name);
+		tiervm_vm_free(vm);
+		return NULL;
+	}
+	return vm;
+}
+
+static bool record_engine(struct tiervm_vm *vm, tiervm_error **errp)
+{
+	char *path = tiervm_vm_path(vm, "engine");
+	FILE *f = fopen(path, "wxe");
+	bool ok = f && fprintf(f, "%s\n", vm->engine->name) > 0;
+
+	if (f && fclose(f) != 0)
+		ok = false;
+	if (!ok)
+		tiervm_error_setg(errp, "cannot write %s", path);
+	free(path);
+	return ok;
+}
+
+bool tiervm_engine_start(const struct tiervm_engine *engine,
+			 struct tiervm_vm *vm, const struct tiervm_plan *plan,
+			 const struct tiervm_image *img, tiervm_error **errp)
+{
+	const struct tiervm_spec *spec = plan->spec;
+	int *locks = xcalloc(spec->n_nvdimms + 1, sizeof(*locks));
+	struct tiervm_launch launch = { .plan = plan, .img = img };
+	struct sbuf append = { 0 };
+	bool ok = false;
+
+	for (unsigned i = 0; i < spec->n_nvdimms; i++)
+		locks[i] = -1;
+	vm->engine = engine;
+	if (tiervm_engine_running(vm)) {
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"a guest named '%s' is already running (QEMU pid %ld); `tiervm down %s` first",
+			vm->name, (long)vm->pid, vm->name);
+		goto out;
+	}
+	if (!tiervm_vm_make_dir(vm, errp) || !record_engine(vm, errp))
+		goto out;
+
+	/*
+	 * nokaslr: a randomly placed kernel image (some 44M with its data)
+	 * lands on a random node below 4G and takes that much of its MemTotal;
+	 * at 16M it is always on the node at address 0, as the check expects.
+	 */
+	sbuf_addf(&append, "console=ttyS0 panic=-1 nokaslr");
+	/*
+	 * Each NVDIMM's backing file is created or checked, then locked by an
+	 * fd the engine hands to QEMU.  The probe learns which files are new:
+	 * only those may be given a namespace.
+	 */
+	for (unsigned i = 0; i < spec->n_nvdimms; i++) {
+		const struct tiervm_nvdimm *nv = &spec->nvdimms[i];
+		bool fresh = false;
+
+		locks[i] = tiervm_nvdimm_prepare(spec, nv, &fresh, errp);
+		if (locks[i] < 0)
+			goto out_remove;
+		sbuf_addf(&append, "%s%s:%s:%s",
+			  i ? "," : " tiervm.nvdimm=", nv->id,
+			  tiervm_nv_mode_names[nv->mode],
+			  fresh ? "new" : "old");
+	}
+	for (size_t i = 0; i < plan->kernel_args.n; i++)
+		sbuf_addf(&append, " %s", plan->kernel_args.v[i]);
+	launch.append = append.s;
+	launch.nv_locks = locks;
+	if (!engine->start(vm, &launch, errp))
+		goto out_remove;
+	ok = true;
+	goto out;
+out_remove:
+	tiervm_vm_remove_dir(vm);
+out:
+	for (unsigned i = 0; i < spec->n_nvdimms; i++)
+		if (locks[i] >= 0)
+			close(locks[i]);
+	free(locks);
+	sbuf_free(&append);
+	return ok;
+}
+
+bool tiervm_engine_running(struct tiervm_vm *vm)
+{
+	return vm->engine->running(vm);
+}
+
+bool tiervm_engine_wait_exit(struct tiervm_vm *vm, int timeout_ms)
+{
+	return vm->engine->wait_exit(vm, timeout_ms);
+}
+
+void tiervm_engine_kill(struct tiervm_vm *vm, int grace_ms)
+{
+	vm->engine->kill(vm, grace_ms);
+}
+
+struct tiervm_monitor *tiervm_engine_monitor(struct tiervm_vm *vm,
+					     tiervm_error **errp)
+{
+	return vm->engine->monitor_open(vm, errp);
+}
+
+void tiervm_monitor_close(struct tiervm_monitor *m)
+{
+	if (m)
+		m->engine->monitor_close(m);
+}

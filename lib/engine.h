@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef TIERVM_ENGINE_H
+#define TIERVM_ENGINE_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "image.h"
+#include "plan.h"
+#include "vm.h"
+
+/*
+ * The seam between tiervm and what runs a guest.  Above it, operations
+ * (ops_*.c) plan, verify and talk to the probe; below it, an engine starts
+ * the guest, answers for its monitor and stops it.  Nothing above the seam
+ * knows which engine runs a guest: the runtime dir records it.
+ *
+ * What every engine promises: RUNDIR/probe.sock is a unix socket carrying
+ * the guest's second serial line (the probe's channel), RUNDIR/console.log
+ * the first (the kernel console), and the guest gets @launch's kernel,
+ * initrd and command line.
+ */
+
+/* What tiervm hands an engine to start: the plan and what goes with it. */
+struct tiervm_launch {
+	const struct tiervm_plan *plan;
+	const struct tiervm_image *img;
+	const char *append;  /* the whole kernel command line */
+	const int *nv_locks; /* [plan->spec->n_nvdimms]: locked backing files */
+};
+
+/* An open monitor connection; each engine extends it. */
+struct tiervm_monitor {
+	const struct tiervm_engine *engine;
+};
+
+struct tiervm_engine {
+	const char *name;
+	/* Start the guest, detached: it outlives the caller unless stopped. */
+	bool (*start)(struct tiervm_vm *vm, const struct tiervm_launch *launch,
+		      tiervm_error **errp);
+	/* Whether it runs now; sets vm->pid. */
+	bool (*running)(struct tiervm_vm *vm);
+	bool (*wait_exit)(struct tiervm_vm *vm, int timeout_ms);
+	/* Stop it at once: polite first, then forced after @grace_ms. */
+	void (*kill)(struct tiervm_vm *vm, int grace_ms);
+
+	struct tiervm_monitor *(*monitor_open)(struct tiervm_vm *vm,
+					       tiervm_error **errp);
+	void (*monitor_close)(struct tiervm_monitor *m);
+	/* Memory devices in the shape of QMP's query-memory-devices. */
+	json_object *(*memory_devices)(struct tiervm_monitor *m,
+				       tiervm_error **errp);
+	/* A virtio-mem device's requested size. */
+	bool (*vmem_request)(struct tiervm_monitor *m, const char *id,
+			     uint64_t size, tiervm_error **errp);
+	/*
+	 * The next memory device size change, as QMP's
+	 * MEMORY_DEVICE_SIZE_CHANGE event ({"data": {"id", "size"},
+	 * "timestamp"}); NULL with *errp unset when none came in @timeout_ms.
+	 */
+	json_object *(*size_event)(struct tiervm_monitor *m, int timeout_ms,
+				   tiervm_error **errp);
+	/* Hot-plug an NVDIMM whose backing file @lock_fd holds locked. */
+	bool (*nvdimm_plug)(struct tiervm_monitor *m,
+			    const struct tiervm_nvdimm *nv, bool on_dax,
+			    int lock_fd, tiervm_error **errp);
+	/* ACPI power button; then the engine's way to end the guest. */
+	bool (*powerdown)(struct tiervm_monitor *m, tiervm_error **errp);
+	bool (*quit)(struct tiervm_monitor *m, tiervm_error **errp);
+};
+
+extern const struct tiervm_engine tiervm_engine_qemu;
+
+/** tiervm_engine_find - the engine called @name ("qemu"). */
+const struct tiervm_engine *tiervm_engine_find(const char *name,
+					       tiervm_error **errp);
+
+/**
+ * tiervm_engine_open - the guest @name with the engine that started it;
+ * with @must_run, an input error unless it runs now.
+ */
+struct tiervm_vm *tiervm_engine_open(const char *name, bool must_run,
+				     tiervm_error **errp);
+
+/**
+ * tiervm_engine_start - start @plan on @engine as guest @vm: the NVDIMM
+ * backing files prepared and locked, the kernel command line made, the
+ * engine recorded.  Refuses when a guest of that name runs.
+ */
+bool tiervm_engine_start(const struct tiervm_engine *engine,
+			 struct tiervm_vm *vm, const struct tiervm_plan *plan,
+			 const struct tiervm_image *img, tiervm_error **errp);
+
+/*
+ * An opened guest's engine, called through these; a monitor's calls go
+ * through m->engine.
+ */
+bool tiervm_engine_running(struct tiervm_vm *vm);
+bool tiervm_engine_wait_exit(struct tiervm_vm *vm, int timeout_ms);
+void tiervm_engine_kill(struct tiervm_vm *vm, int grace_ms);
+struct tiervm_monitor *tiervm_engine_monitor(struct tiervm_vm *vm,
+					     tiervm_error **errp);
+/** tiervm_monitor_close - close @m; NULL is fine. */
+void tiervm_monitor_close(struct tiervm_monitor *m);
+
+#endif

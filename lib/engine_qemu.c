@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The QEMU engine: QEMU started daemonized by tiervm, its pid file and QMP
+ * socket in the runtime dir.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "nvdimm.h"
+#include "qemu_qmp.h"
+#include "timeouts.h"
+#include "util.h"
+#include "util_json.h"
+#include "util_proc.h"
+
+struct qemu_monitor {
+	struct tiervm_monitor base;
+	struct tiervm_qmp *q;
+};
+
+static struct tiervm_qmp *qmp_of(struct tiervm_monitor *m)
+{
+	return ((struct qemu_monitor *)m)->q;
+}
+
+static bool qemu_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
+		       tiervm_error **errp)
+{
+	const struct tiervm_plan *plan = l->plan;
+	struct strv argv = { 0 };
+	char *out = NULL;
+	int status;
+	bool ok = false;
+
+	for (size_t i = 0; i < plan->argv.n; i++)
+		strv_push(&argv, xstrdup(plan->argv.v[i]));
+	strv_pushf(&argv, "-nodefaults");
+	strv_pushf(&argv, "-no-user-config");
+	strv_pushf(&argv, "-display");
+	strv_pushf(&argv, "none");
+	strv_pushf(&argv, "-no-reboot");
+	strv_pushf(&argv, "-name");
+	strv_pushf(&argv, "%s", vm->name);
+	strv_pushf(&argv, "-kernel");
+	strv_pushf(&argv, "%s", l->img->kernel);
+	strv_pushf(&argv, "-initrd");
+	strv_pushf(&argv, "%s", l->img->initrd);
+	strv_pushf(&argv, "-append");
+	strv_pushf(&argv, "%s", l->append);
+	/* ttyS0: the console, to a file; ttyS1: the probe's own channel */
+	strv_pushf(&argv, "-serial");
+	strv_pushf(&argv, "file:%s/console.log", vm->dir);
+	strv_pushf(&argv, "-chardev");
+	strv_pushf(
+		&argv,
+		"socket,id=tiervm-probe,path=%s/probe.sock,server=on,wait=off",
+		vm->dir);
+	strv_pushf(&argv, "-serial");
+	strv_pushf(&argv, "chardev:tiervm-probe");
+	strv_pushf(&argv, "-qmp");
+	strv_pushf(&argv, "unix:%s/qmp.sock,server=on,wait=off", vm->dir);
+	strv_pushf(&argv, "-pidfile");
+	strv_pushf(&argv, "%s/qemu.pid", vm->dir);
+	strv_pushf(&argv, "-D");
+	strv_pushf(&argv, "%s/qemu.log", vm->dir);
+	strv_pushf(&argv, "-daemonize");
+
+	/*
+	 * QEMU inherits the NVDIMM lock fds (l->nv_locks, not close-on-exec)
+	 * and so holds the locks while it runs.  With -daemonize it exits 0
+	 * only once the machine is set up.
+	 */
+	if (!tiervm_run_capture(argv.v, &out, &status, errp))
+		goto out;
+	if (status != 0) {
+		out[strcspn(out, "\n")] = '\0';
+		tiervm_error_setg(errp, "QEMU refused to start: %s", out);
+		goto out;
+	}
+	if (!tiervm_engine_qemu.running(vm)) {
+		tiervm_error_setg(
+			errp,
+			"QEMU started but its pid file names no live QEMU");
+		goto out;
+	}
+	ok = true;
+out:
+	free(out);
+	strv_free(&argv);
+	return ok;
+}
+
+/* A stale pid file may name a pid reused by another program. */
+static bool is_qemu(pid_t pid)
+{
+	char path[64], buf[256] = "";
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return strstr(buf, "qemu") != NULL;
+}
+
+static bool qemu_running(struct tiervm_vm *vm)
+{
+	pid_t pid = tiervm_vm_read_pid(vm, "qemu.pid");
+
+	vm->pid = pid && kill(pid, 0) == 0 && is_qemu(pid) ? pid : 0;
+	return vm->pid != 0;
+}
+
+static bool qemu_wait_exit(struct tiervm_vm *vm, int timeout_ms)
+{
+	long long end = tiervm_now_ms() + timeout_ms;
+
+	while (vm->pid && kill(vm->pid, 0) == 0 && is_qemu(vm->pid)) {
+		if (tiervm_now_ms() >= end)
+			return false;
+		usleep(50 * 1000);
+	}
+	vm->pid = 0;
+	return true;
+}
+
+static void qemu_kill(struct tiervm_vm *vm, int grace_ms)
+{
+	if (!vm->pid)
+		return;
+	kill(vm->pid, SIGTERM);
+	if (!qemu_wait_exit(vm, grace_ms)) {
+		kill(vm->pid, SIGKILL);
+		qemu_wait_exit(vm, TIERVM_TIMEOUT_QUIT_MS);
+	}
+}
+
+static struct tiervm_monitor *qemu_monitor_open(struct tiervm_vm *vm,
+						tiervm_error **errp)
+{
+	char *path = tiervm_vm_path(vm, "qmp.sock");
+	struct tiervm_qmp *q =
+		tiervm_qmp_connect(path, TIERVM_TIMEOUT_QMP_CONNECT_MS, errp);
+	struct qemu_monitor *m;
+
+	free(path);
+	if (!q)
+		return NULL;
+	m = xcalloc(1, sizeof(*m));
+	m->base.engine = &tiervm_engine_qemu;
+	m->q = q;
+	return &m->base;
+}
+
+static void qemu_monitor_close(struct tiervm_monitor *m)
+{
+	tiervm_qmp_close(qmp_of(m));
+	free(m);
+}
+
+static json_object *qemu_memory_devices(struct tiervm_monitor *m,
+					tiervm_error **errp)
+{
+	return tiervm_qmp_execute(qmp_of(m), "query-memory-devices", NULL,
+				  TIERVM_TIMEOUT_QMP_MS, errp);
+}
+
+/* Runs @cmd for its effect; true on success. */
+static bool run(struct tiervm_monitor *m, const char *cmd, json_object *args,
+		tiervm_error **errp)
+{
+	json_object *r = tiervm_qmp_execute(qmp_of(m), cmd, args,
+					    TIERVM_TIMEOUT_QMP_MS, errp);
+
+	json_object_put(r);
+	return r != NULL;
+}
+
+static bool qemu_vmem_request(struct tiervm_monitor *m, const char *id,
+			      uint64_t size, tiervm_error **errp)
+{
+	json_object *args = json_object_new_object();
+	char *path = xasprintf("/machine/peripheral/%s", id);
+
+	json_object_object_add(args, "path", json_object_new_string(path));
+	json_object_object_add(args, "property",
+			       json_object_new_string("requested-size"));
+	json_object_object_add(args, "value",
+			       json_object_new_int64((int64_t)size));
+	free(path);
+	return run(m, "qom-set", args, errp);
+}
+
+static json_object *qemu_size_event(struct tiervm_monitor *m, int timeout_ms,
+				    tiervm_error **errp)
+{
+	long long end = tiervm_now_ms() + timeout_ms;
+
+	for (;;) {
+		long long left = end - tiervm_now_ms();
+		json_object *ev = tiervm_qmp_event(
+			qmp_of(m), left > 0 ? (int)left : 0, errp);
+
+		if (!ev ||
+		    !strcmp(jstr(ev, "event", ""), "MEMORY_DEVICE_SIZE_CHANGE"))
+			return ev;
+		json_object_put(ev);
+	}
+}
+
+static json_object *name_arg(const char *key, const char *value)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, key, json_object_new_string(value));
+	return o;
+}
+
+static bool qemu_nvdimm_plug(struct tiervm_monitor *m,
+			     const struct tiervm_nvdimm *nv, bool on_dax,
+			     int lock_fd, tiervm_error **errp)
+{
+	char *lock = xasprintf("tiervm-lock-%s", nv->id),
+	     *bid = xasprintf("tiervm-nv-%s", nv->id);
+	json_object *backend, *device, *r;
+	bool ok = false;
+
+	tiervm_nvdimm_qmp_args(nv, on_dax, &backend, &device);
+	r = tiervm_qmp_execute_fd(qmp_of(m), "getfd", name_arg("fdname", lock),
+				  lock_fd, TIERVM_TIMEOUT_QMP_MS, errp);
+	json_object_put(r);
+	if (!r)
+		goto out;
+	if (!run(m, "object-add", backend, errp)) {
+		backend = NULL;
+		goto out_fd;
+	}
+	backend = NULL;
+	ok = run(m, "device_add", device, errp);
+	device = NULL;
+	if (ok)
+		goto out;
+	/* undo what QEMU got; the caller undoes what it made */
+	run(m, "object-del", name_arg("id", bid), NULL);
+out_fd:
+	run(m, "closefd", name_arg("fdname", lock), NULL);
+out:
+	json_object_put(backend);
+	json_object_put(device);
+	free(lock);
+	free(bid);
+	return ok;
+}
+
+static bool qemu_powerdown(struct tiervm_monitor *m, tiervm_error **errp)
+{
+	return run(m, "system_powerdown", NULL, errp);
+}
+
+static bool qemu_quit(struct tiervm_monitor *m, tiervm_error **errp)
+{
+	return run(m, "quit", NULL, errp);
+}
+
+const struct tiervm_engine tiervm_engine_qemu = {
+	.name = "qemu",
+	.start = qemu_start,
+	.running = qemu_running,
+	.wait_exit = qemu_wait_exit,
+	.kill = qemu_kill,
+	.monitor_open = qemu_monitor_open,
+	.monitor_close = qemu_monitor_close,
+	.memory_devices = qemu_memory_devices,
+	.vmem_request = qemu_vmem_request,
+	.size_event = qemu_size_event,
+	.nvdimm_plug = qemu_nvdimm_plug,
+	.powerdown = qemu_powerdown,
+	.quit = qemu_quit,
+};

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef TIERVM_IMAGE_H
+#define TIERVM_IMAGE_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+/* A guest image: kernel, initrd and the kernel release they carry. */
+struct tiervm_image {
+	char *kernel, *initrd, *release;
+	bool built; /* false when reused from the cache */
+};
+
+/**
+ * tiervm_image_get - the cached image for @kernel_choice ("auto",
+ * "debian-stable", "debian-backports" or a bzImage path), built on first use.
+ */
+bool tiervm_image_get(const char *kernel_choice, struct tiervm_image *img,
+		      tiervm_error **errp);
+void tiervm_image_clear(struct tiervm_image *img);
+
+#endif

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef TIERVM_OPS_H
+#define TIERVM_OPS_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "plan.h"
+#include "probe.h"
+#include "spec.h"
+#include "verify.h"
+
+/*
+ * What tiervm does to guests, each one call a program can make: the order
+ * of steps, their timeouts (timeouts.h) and the rollback on failure live
+ * here, not in the CLI.  Progress goes through a callback, never to a
+ * stream; a long wait gives up when tiervm_interrupted is set.
+ */
+
+struct tiervm_plan_opts {
+	const char *spec;	 /* the spec file */
+	const char *host_root;	 /* NULL: "/", this host */
+	const char *kernel;	 /* NULL: the spec's guest.kernel */
+	enum tiervm_accel accel; /* AUTO: the spec's machine.accel */
+	/* plan what validation would refuse, to show QEMU refuses it too */
+	bool unchecked;
+};
+
+/**
+ * tiervm_plan_file - parse @o->spec and plan it for the installed QEMU and
+ * the host under @o->host_root.  The plan owns its spec and QEMU caps.
+ */
+struct tiervm_plan *tiervm_plan_file(const struct tiervm_plan_opts *o,
+				     tiervm_error **errp);
+
+struct tiervm_up_opts {
+	const char *spec;	      /* the spec file */
+	const char *kernel;	      /* NULL: the spec's guest.kernel */
+	enum tiervm_accel accel;      /* AUTO: the spec's machine.accel */
+	int timeout_ms;		      /* 0: TIERVM_TIMEOUT_BOOT_MS */
+	bool check;		      /* power off once verified */
+	const char *capture;	      /* NULL, or a new file for the capture */
+	tiervm_progress_fn *progress; /* boot stages and notes; may be NULL */
+	void *opaque;
+};
+
+struct tiervm_up_result {
+	char *name;
+	char *dir;   /* the runtime dir */
+	char *accel; /* "kvm" or "tcg" */
+	long pid;    /* QEMU's, while it runs */
+	bool running;
+	json_object *report; /* the probe's */
+	struct tiervm_verdict verdict;
+};
+
+/**
+ * tiervm_up - plan @o->spec for this host and QEMU, build or reuse the
+ * image, start the guest, wait for its probe's report and compare it with
+ * the plan; with @o->check, power it off.  True once the guest was
+ * compared (@res->verdict says whether it matched).  A failure before
+ * that stops any QEMU this call started; a failed capture keeps the
+ * verdict and sets *errp.
+ */
+bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
+	       tiervm_error **errp);
+void tiervm_up_result_clear(struct tiervm_up_result *res);
+
+/**
+ * tiervm_down - power the guest @name off: its probe first, then ACPI,
+ * then QEMU's quit, then a signal; its runtime dir removed.  *@was_running
+ * is false when only a stale runtime dir was there.  @note is told each
+ * escalation.
+ */
+bool tiervm_down(const char *name, bool *was_running, tiervm_progress_fn *note,
+		 void *opaque, tiervm_error **errp);
+
+struct tiervm_status {
+	char *name;
+	long pid;
+	json_object *memory_devices; /* as QMP's query-memory-devices */
+	json_object *nodes;	     /* the probe's guest nodes, now */
+};
+
+/** tiervm_status - a running guest's memory devices and node memory. */
+bool tiervm_status(const char *name, struct tiervm_status *st,
+		   tiervm_error **errp);
+void tiervm_status_clear(struct tiervm_status *st);
+
+/**
+ * tiervm_list - the running guests: an array of {"name", "pid",
+ * "uptime_s", "nodes"} (nodes from the last report, may be absent).
+ */
+json_object *tiervm_list(void);
+
+/** tiervm_probe_ask - one request to a running guest's probe. */
+json_object *tiervm_probe_ask(const char *name, const char *request,
+			      tiervm_error **errp);
+
+struct tiervm_resize_opts {
+	const char *name, *device;
+	uint64_t size;
+	bool no_wait;	/* return once QEMU has the request */
+	int timeout_ms; /* 0: TIERVM_TIMEOUT_HOTPLUG_MS */
+	/* wait for QEMU's event stamp of the final size (for timing) */
+	bool event_stamp;
+	/* told each poll while waiting (qemu_size and node_memory change) */
+	void (*progress)(const struct tiervm_resize_opts *o,
+			 long long qemu_size, long long node,
+			 long long node_memory, void *opaque);
+	void *opaque;
+};
+
+struct tiervm_resize_result {
+	long long from, to;	     /* bytes */
+	long long node, node_mem;    /* the device's guest node, its memory */
+	long long qemu_ms, guest_ms; /* from the request; -1 when not seen */
+	/* wall clock (µs) of the request, of QEMU's own event stamp, and of
+	 * when tiervm saw it: their difference is tiervm's added delay */
+	long long set_us, qemu_event_us, seen_us;
+};
+
+/**
+ * tiervm_resize - set a virtio-mem device's requested size, checked
+ * against the device as planned before QEMU is asked, and (unless
+ * @o->no_wait) follow it until QEMU's size and the guest node show it.
+ */
+bool tiervm_resize(const struct tiervm_resize_opts *o,
+		   struct tiervm_resize_result *res, tiervm_error **errp);
+
+struct tiervm_attach_opts {
+	const char *name;
+	char *const *kv; /* "key=value": the spec's nvdimms keys */
+	unsigned n_kv;
+	int timeout_ms; /* 0: TIERVM_TIMEOUT_HOTPLUG_MS */
+};
+
+struct tiervm_attach_result {
+	char *id, *path;
+	uint64_t size;
+	unsigned node;
+	bool created; /* the backing file is new */
+	bool plugged; /* QEMU has it, whatever the guest made of it */
+	bool kmem;
+	json_object *guest; /* the probe's account of provisioning */
+	bool guest_ok;
+	long long node_mem, tier, dram_tier; /* kmem: the node now */
+};
+
+/**
+ * tiervm_attach - hot-plug an NVDIMM described in the spec's own keys,
+ * checked against the spec the guest started with and the room left,
+ * before its backing file is created; rolled back on failure.  True when
+ * it is plugged (@res->guest_ok says whether the guest provisioned it).
+ */
+bool tiervm_attach(const struct tiervm_attach_opts *o,
+		   struct tiervm_attach_result *res, tiervm_error **errp);
+void tiervm_attach_result_clear(struct tiervm_attach_result *res);
+
+#endif

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* tiervm_plan_file: a spec file planned for this QEMU and a host tree. */
+#include <stdlib.h>
+
+#include "host.h"
+#include "ops.h"
+#include "util.h"
+
+struct tiervm_plan *tiervm_plan_file(const struct tiervm_plan_opts *o,
+				     tiervm_error **errp)
+{
+	struct tiervm_qemu_caps *caps = xcalloc(1, sizeof(*caps));
+	struct tiervm_host *host = NULL;
+	struct tiervm_plan *plan = NULL;
+	struct tiervm_spec *spec;
+
+	spec = o->unchecked ? tiervm_spec_parse_unchecked(o->spec, errp)
+			    : tiervm_spec_parse(o->spec, errp);
+	if (!spec)
+		goto out;
+	if (o->kernel) {
+		free(spec->guest.kernel);
+		spec->guest.kernel = xstrdup(o->kernel);
+	}
+	if (o->accel != TIERVM_ACCEL_AUTO)
+		spec->machine.accel = o->accel;
+	host = tiervm_host_discover(o->host_root ? o->host_root : "/", errp);
+	if (host && tiervm_qemu_probe(caps, errp))
+		plan = tiervm_plan_build(spec, caps, host, errp);
+out:
+	tiervm_host_free(host);
+	if (plan) {
+		plan->own_spec = plan->own_caps = true;
+		return plan;
+	}
+	tiervm_spec_free(spec);
+	tiervm_qemu_caps_clear(caps);
+	free(caps);
+	return NULL;
+}

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* tiervm_up: from a spec to a verified guest. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "image.h"
+#include "ops.h"
+#include "plan.h"
+#include "timeouts.h"
+#include "util.h"
+#include "util_json.h"
+
+/*
+ * The spec as started, with where it came from (relative paths in it start
+ * there): `tiervm attach` checks a new device against it, not against a
+ * file the user may have edited since.
+ */
+static bool save_spec(struct tiervm_vm *vm, const struct tiervm_spec *spec,
+		      tiervm_error **errp)
+{
+	json_object *o = json_object_new_object();
+	char *origin = realpath(spec->file, NULL);
+	bool ok;
+
+	json_object_object_add(
+		o, "origin",
+		json_object_new_string(origin ? origin : spec->file));
+	json_object_object_add(o, "text", json_object_new_string(spec->text));
+	ok = tiervm_vm_save_json(vm, "spec.json", o, errp);
+	json_object_put(o);
+	free(origin);
+	return ok;
+}
+
+static bool save_plan(struct tiervm_vm *vm, const struct tiervm_plan *plan,
+		      tiervm_error **errp)
+{
+	json_object *pj = tiervm_plan_to_json(plan);
+	bool ok = tiervm_vm_save_json(vm, "plan.json", pj, errp);
+
+	json_object_put(pj);
+	return ok;
+}
+
+/* The guest's /sys and /proc as a tarball, for `tiervm host --root`. */
+static bool save_capture(const struct tiervm_up_opts *o, struct tiervm_vm *vm,
+			 tiervm_error **errp)
+{
+	json_object *r = tiervm_probe_call(
+		vm, "capture", TIERVM_TIMEOUT_CAPTURE_MS, NULL, NULL, errp);
+	unsigned char *bytes = NULL;
+	size_t len = 0;
+	bool ok = false;
+	FILE *f;
+
+	if (!r)
+		return false;
+	if (!(bytes = base64_decode(jstr(r, "tarball", ""), &len)) ||
+	    len < 20) {
+		tiervm_error_setg(errp, "the guest sent no capture tarball");
+		goto out;
+	}
+	f = fopen(o->capture, "wxe");
+	if (!f || fwrite(bytes, 1, len, f) != len || fclose(f) != 0) {
+		tiervm_error_set_errno(errp, errno, "cannot write %s",
+				       o->capture);
+		goto out;
+	}
+	tiervm_progressf(
+		o->progress, o->opaque,
+		"captured the guest's /sys and /proc in %s (%zu bytes)",
+		o->capture, len);
+	ok = true;
+out:
+	free(bytes);
+	json_object_put(r);
+	return ok;
+}
+
+/*
+ * 1 when every virtio-mem device's size equals its requested size, per
+ * the engine; 0 while not; -1 on a monitor failure (*errp set).
+ */
+static int vmem_settled(struct tiervm_monitor *m, tiervm_error **errp)
+{
+	json_object *devs = m->engine->memory_devices(m, errp);
+	int settled = devs ? 1 : -1;
+
+	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
+		json_object *d = json_object_array_get_idx(devs, i),
+			    *data = jget(d, "data");
+
+		if (!strcmp(jstr(d, "type", ""), "virtio-mem") &&
+		    jint(data, "size", -1) != jint(data, "requested-size", -1))
+			settled = 0;
+	}
+	json_object_put(devs);
+	return settled;
+}
+
+/*
+ * The guest plugs virtio-mem's boot request in the background; its nodes
+ * are compared with the spec once the request is met.
+ */
+static bool wait_vmem(struct tiervm_vm *vm, int timeout_ms, tiervm_error **errp)
+{
+	long long end = tiervm_now_ms() + timeout_ms;
+	struct tiervm_monitor *m = tiervm_engine_monitor(vm, errp);
+	int settled = m ? 0 : -1;
+
+	while (settled == 0) {
+		settled = vmem_settled(m, errp);
+		if (settled)
+			break;
+		if (tiervm_interrupted) {
+			tiervm_error_setg(errp, "interrupted");
+			break;
+		}
+		if (tiervm_now_ms() >= end) {
+			tiervm_error_setg(
+				errp,
+				"virtio-mem did not reach its requested size within %d s (no virtio_mem driver in the guest?)",
+				timeout_ms / 1000);
+			break;
+		}
+		usleep(50 * 1000);
+	}
+	tiervm_monitor_close(m);
+	return settled == 1;
+}
+
+/* From QEMU's start to the verdict; the guest runs on return. */
+static bool boot_and_verify(const struct tiervm_up_opts *o,
+			    struct tiervm_vm *vm,
+			    const struct tiervm_plan *plan, bool last,
+			    struct tiervm_up_result *res, tiervm_error **errp)
+{
+	long long wait_ms = o->timeout_ms ? o->timeout_ms
+					  : TIERVM_TIMEOUT_BOOT_MS,
+		  from = tiervm_now_ms();
+	tiervm_error *err = NULL;
+
+	if (!save_plan(vm, plan, errp) || !save_spec(vm, plan->spec, errp))
+		return false;
+	if (jget(plan->expected, "virtio_mem") &&
+	    !wait_vmem(vm,
+		       wait_ms < TIERVM_TIMEOUT_VMEM_SETTLE_MS
+			       ? (int)wait_ms
+			       : TIERVM_TIMEOUT_VMEM_SETTLE_MS,
+		       &err)) {
+		/*
+		 * The comparison shows what the guest got; a QEMU that died
+		 * is reported by the wait for the report, with its stage.
+		 */
+		if (tiervm_engine_running(vm) && !tiervm_interrupted)
+			tiervm_progressf(o->progress, o->opaque, "note: %s",
+					 err->msg);
+		tiervm_error_free(err);
+	}
+	wait_ms -= tiervm_now_ms() - from;
+	res->report = tiervm_probe_call(vm, last ? "report+poweroff" : "report",
+					wait_ms > 1000 ? (int)wait_ms : 1000,
+					o->progress, o->opaque, errp);
+	if (!res->report)
+		return false;
+	tiervm_vm_save_json(vm, "report.json", res->report, NULL);
+	tiervm_verify(plan, res->report, &res->verdict);
+	return true;
+}
+
+bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
+	       tiervm_error **errp)
+{
+	struct tiervm_plan_opts po = { .spec = o->spec,
+				       .kernel = o->kernel,
+				       .accel = o->accel };
+	const struct tiervm_qemu_caps *caps;
+	const struct tiervm_spec *spec;
+	struct tiervm_image img = { 0 };
+	struct tiervm_plan *plan = NULL;
+	struct tiervm_vm *vm = NULL;
+	/* --check wants nothing after the report, unless a capture */
+	bool last = o->check && !o->capture, ok = false;
+
+	memset(res, 0, sizeof(*res));
+	if (o->capture && access(o->capture, F_OK) == 0) {
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"--capture: %s exists; tiervm does not overwrite it",
+			o->capture);
+		return false;
+	}
+	plan = tiervm_plan_file(&po, errp);
+	if (!plan)
+		goto out;
+	spec = plan->spec;
+	caps = plan->caps;
+	vm = tiervm_engine_open(spec->name, false, errp);
+	if (!vm)
+		goto out;
+	if (tiervm_engine_running(vm)) {
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"a guest named '%s' is already running (QEMU pid %ld); `tiervm down %s` first",
+			vm->name, (long)vm->pid, vm->name);
+		goto out;
+	}
+	tiervm_progressf(o->progress, o->opaque, "image (kernel %s)",
+			 spec->guest.kernel);
+	if (!tiervm_image_get(spec->guest.kernel, &img, errp))
+		goto out;
+	tiervm_progressf(o->progress, o->opaque, "image %s: Linux %s",
+			 img.built ? "built" : "cached", img.release);
+	if (!tiervm_engine_start(&tiervm_engine_qemu, vm, plan, &img, errp))
+		goto out;
+	tiervm_progressf(
+		o->progress, o->opaque, "firmware: QEMU %u.%u.%u pid %ld, %s%s",
+		caps->major, caps->minor, caps->micro, (long)vm->pid,
+		!strcmp(plan->accel, "kvm") ? "KVM"
+					    : "TCG (software emulation)",
+		!strcmp(plan->accel, "tcg") && caps->kvm_usable ? " by request"
+		: !strcmp(plan->accel, "tcg") ? ": /dev/kvm is not usable here"
+					      : "");
+	res->name = xstrdup(vm->name);
+	res->dir = xstrdup(vm->dir);
+	res->accel = xstrdup(plan->accel);
+	if (!boot_and_verify(o, vm, plan, last, res, errp)) {
+		tiervm_engine_kill(vm, TIERVM_TIMEOUT_KILL_GRACE_MS);
+		tiervm_vm_remove_dir(vm);
+		goto out;
+	}
+	ok = !o->capture || save_capture(o, vm, errp);
+	if (o->check) {
+		if (!last)
+			tiervm_probe_send(vm, "poweroff", NULL);
+		if (!tiervm_engine_wait_exit(vm, TIERVM_TIMEOUT_POWEROFF_MS))
+			tiervm_engine_kill(vm, TIERVM_TIMEOUT_KILL_GRACE_MS);
+		tiervm_vm_remove_dir(vm);
+		tiervm_progressf(o->progress, o->opaque, "powered off");
+	} else {
+		res->running = true;
+		res->pid = (long)vm->pid;
+	}
+out:
+	tiervm_vm_free(vm);
+	tiervm_image_clear(&img);
+	tiervm_plan_free(plan);
+	return ok;
+}
+
+void tiervm_up_result_clear(struct tiervm_up_result *res)
+{
+	free(res->name);
+	free(res->dir);
+	free(res->accel);
+	json_object_put(res->report);
+	tiervm_verdict_clear(&res->verdict);
+	memset(res, 0, sizeof(*res));
+}

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The host end of the probe's channel (guest ttyS1, a unix socket here). */
+#include <errno.h>
+#include <stdarg.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "probe.h"
+#include "timeouts.h"
+#include "util.h"
+
+#define END "\nTIERVM-END\n"
+#define READY "TIERVM-READY\n"
+
+/*
+ * The guest's 16550 raises its receive interrupt at 8 bytes in the FIFO and
+ * relies on the character timeout for the rest, which QEMU 7.2 delivers
+ * seconds late.  A request padded with newlines to the FIFO's 16 bytes
+ * arrives at once; the probe ignores empty lines.
+ */
+static bool send_request(int fd, const char *request)
+{
+	char buf[256]; /* the probe reads lines of up to 255 bytes */
+	size_t len = strlen(request) + 1;
+	size_t padded = ALIGN_UP(len, 16);
+
+	if (padded > sizeof(buf))
+		return false;
+	memset(buf, '\n', padded);
+	memcpy(buf, request, len - 1);
+	return write(fd, buf, padded) == (ssize_t)padded;
+}
+
+static int connect_unix(const char *path, tiervm_error **errp)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		tiervm_error_setg(errp, "%s: socket path too long", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		tiervm_error_set_errno(errp, errno, "socket");
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		tiervm_error_set_errno(errp, errno, "cannot connect to %s",
+				       path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * QEMU drops what a client wrote but the guest had not yet read when the
+ * client hangs up, so stay connected until the probe acknowledges.
+ */
+bool tiervm_probe_send(struct tiervm_vm *vm, const char *request,
+		       tiervm_error **errp)
+{
+	char *path = tiervm_vm_path(vm, "probe.sock");
+	long long end = tiervm_now_ms() + TIERVM_TIMEOUT_PROBE_ACK_MS;
+	struct sbuf in = { 0 };
+	int fd = connect_unix(path, errp);
+	bool ok = false;
+
+	free(path);
+	if (fd < 0)
+		return false;
+	if (!send_request(fd, request)) {
+		tiervm_error_set_errno(errp, errno, "probe channel");
+		goto out;
+	}
+	while (tiervm_now_ms() < end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char buf[4096];
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			break;
+		buf[n] = '\0';
+		sbuf_addf(&in, "%s", buf);
+		if (strstr(in.s, "TIERVM-ACK")) {
+			ok = true;
+			goto out;
+		}
+	}
+	tiervm_error_setg(errp,
+			  "the probe did not acknowledge '%s' within %d s",
+			  request, TIERVM_TIMEOUT_PROBE_ACK_MS / 1000);
+out:
+	sbuf_free(&in);
+	close(fd);
+	return ok;
+}
+
+/* Console stages, in boot order; the first not seen is what timed out. */
+static const struct {
+	const char *marker, *stage;
+} stages[] = {
+	{ "Linux version", "kernel" },
+	{ "tiervm: init", "initramfs" },
+	{ "tiervm: modules loaded", "drivers" },
+	{ "tiervm-probe: ready", "probe" },
+};
+
+static size_t console_stage(struct tiervm_vm *vm, size_t reached,
+			    tiervm_progress_fn *progress, void *opaque)
+{
+	char *path = tiervm_vm_path(vm, "console.log");
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	free(path);
+	if (!f)
+		return reached;
+	n = getdelim(&text, &cap, '\0', f);
+	fclose(f);
+	while (n > 0 && reached < ARRAY_SIZE(stages) &&
+	       strstr(text, stages[reached].marker)) {
+		if (progress)
+			progress(stages[reached].stage, opaque);
+		reached++;
+	}
+	free(text);
+	return reached;
+}
+
+json_object *tiervm_probe_report(struct tiervm_vm *vm, int timeout_ms,
+				 tiervm_progress_fn *progress, void *opaque,
+				 tiervm_error **errp)
+{
+	return tiervm_probe_call(vm, "report", timeout_ms, progress, opaque,
+				 errp);
+}
+
+json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
+			       int timeout_ms, tiervm_progress_fn *progress,
+			       void *opaque, tiervm_error **errp)
+{
+	char *path = tiervm_vm_path(vm, "probe.sock");
+	char *begin = xasprintf("TIERVM-BEGIN %s\n", request);
+	long long start = tiervm_now_ms(), last_send = 0;
+	struct sbuf in = { 0 };
+	json_object *report = NULL;
+	size_t reached = 0;
+	int fd = connect_unix(path, errp);
+
+	free(path);
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long long now = tiervm_now_ms();
+		char buf[65536];
+		const char *b, *e;
+		ssize_t n;
+
+		{
+			size_t before = reached;
+
+			reached = console_stage(vm, reached, progress, opaque);
+			/* the probe has its port open now: ask at once */
+			if (before < ARRAY_SIZE(stages) &&
+			    reached == ARRAY_SIZE(stages))
+				last_send = 0;
+		}
+		if (tiervm_interrupted) {
+			tiervm_error_setg(
+				errp,
+				"interrupted while waiting for the guest");
+			break;
+		}
+		if (now - start > timeout_ms) {
+			tiervm_error_setg(
+				errp,
+				"the guest did not report within %d s: the %s stage never arrived (see %s/console.log)",
+				timeout_ms / 1000,
+				reached < ARRAY_SIZE(stages)
+					? stages[reached].stage
+					: "report",
+				vm->dir);
+			break;
+		}
+		if (!tiervm_engine_running(vm)) {
+			tiervm_error_setg(
+				errp,
+				"QEMU exited before the guest reported (after the %s stage; see %s/console.log)",
+				reached ? stages[reached - 1].stage : "start",
+				vm->dir);
+			break;
+		}
+		if (!in.len &&
+		    now - last_send >= TIERVM_TIMEOUT_PROBE_RESEND_MS) {
+			if (!send_request(fd, request) && errno != EAGAIN) {
+				tiervm_error_set_errno(errp, errno,
+						       "probe channel");
+				break;
+			}
+			last_send = now;
+		}
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n <= 0) {
+			/* QEMU closes the channel as it exits: say why, if it did */
+			tiervm_engine_wait_exit(vm,
+						TIERVM_TIMEOUT_KILL_GRACE_MS);
+			if (!tiervm_engine_running(vm))
+				tiervm_error_setg(
+					errp,
+					"QEMU exited before the guest reported (after the %s stage; see %s/console.log)",
+					reached ? stages[reached - 1].stage
+						: "start",
+					vm->dir);
+			else
+				tiervm_error_setg(
+					errp,
+					"the probe channel closed while QEMU runs");
+			break;
+		}
+		buf[n] = '\0';
+		sbuf_addf(&in, "%s", buf);
+		if (!strstr(in.s, "TIERVM-BEGIN") && strstr(in.s, READY)) {
+			/* the probe has just opened its port: ask now */
+			sbuf_free(&in);
+			last_send = 0;
+			continue;
+		}
+		b = strstr(in.s, begin);
+		e = b ? strstr(b, END) : NULL;
+		if (!e)
+			continue;
+		{
+			struct json_tokener *tok = json_tokener_new();
+
+			report = json_tokener_parse_ex(
+				tok, b + strlen(begin),
+				(int)(e - b - strlen(begin)));
+			if (!report ||
+			    !json_object_is_type(report, json_type_object)) {
+				tiervm_error_setg(
+					errp,
+					"the probe's report is not JSON: %s",
+					json_tokener_error_desc(
+						json_tokener_get_error(tok)));
+				json_object_put(report);
+				report = NULL;
+			}
+			json_tokener_free(tok);
+		}
+		break;
+	}
+	if (report && progress) {
+		/* stages the probe's own READY overtook */
+		console_stage(vm, reached, progress, opaque);
+		progress(strncmp(request, "report", 6) ? request : "report",
+			 opaque);
+	}
+	free(begin);
+	sbuf_free(&in);
+	close(fd);
+	return report;
+}
+
+void tiervm_progressf(tiervm_progress_fn *fn, void *opaque, const char *fmt,
+		      ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (!fn)
+		return;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	fn(msg, opaque);
+	free(msg);
+}

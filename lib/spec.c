@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The spec model: names of its enumerations, lookups, and freeing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "spec.h"
+
+const char *const tiervm_nv_mode_names[] = { "raw", "fsdax", "devdax", "kmem",
+					     NULL };
+
+static const char *const names[] = { "dram", "hbm",	      "cxl",
+				     "pmem", "soft-reserved", NULL };
+const char *tiervm_kind_name(enum tiervm_kind kind)
+{
+	return kind < TIERVM_KIND__COUNT ? names[kind] : "unknown";
+}
+
+bool tiervm_kind_from_name(const char *name, enum tiervm_kind *kind)
+{
+	for (int i = 0; names[i]; i++) {
+		if (!strcmp(name, names[i])) {
+			*kind = (enum tiervm_kind)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void free_mem(struct tiervm_mem *m)
+{
+	free(m->path);
+}
+
+void tiervm_spec_free(struct tiervm_spec *s)
+{
+	if (!s)
+		return;
+	free(s->text);
+	for (unsigned i = 0; i < s->n_nodes; i++)
+		free_mem(&s->nodes[i].mem);
+	for (unsigned i = 0; i < s->n_nvdimms; i++) {
+		free(s->nvdimms[i].id);
+		free(s->nvdimms[i].path);
+	}
+	for (unsigned i = 0; i < s->n_vmems; i++) {
+		free(s->vmems[i].id);
+		free_mem(&s->vmems[i].mem);
+	}
+	for (unsigned i = 0; i < s->n_cxls; i++)
+		free(s->cxls[i].id);
+	free(s->nodes);
+	free(s->distances);
+	free(s->hmat);
+	free(s->caches);
+	free(s->nvdimms);
+	free(s->vmems);
+	free(s->cxls);
+	free(s->guest.kernel);
+	free(s->guest.initrd);
+	free(s->guest.cmdline);
+	free(s->name);
+	free(s->file);
+	free(s);
+}
+
+const struct tiervm_node *tiervm_spec_node(const struct tiervm_spec *spec,
+					   unsigned id)
+{
+	for (unsigned i = 0; i < spec->n_nodes; i++)
+		if (spec->nodes[i].id == id)
+			return &spec->nodes[i];
+	return NULL;
+}

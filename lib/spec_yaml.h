@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef TIERVM_SPEC_YAML_H
+#define TIERVM_SPEC_YAML_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <yaml.h>
+
+#include "spec_diag.h"
+#include "units.h"
+
+/*
+ * Typed reads from a libyaml document tree.  Each reader reports its own
+ * problem through the diags, naming the key path, and returns false; the
+ * caller just moves on so that every mistake is found in one run.
+ */
+struct ywalk {
+	yaml_document_t *doc;
+	struct tiervm_diags *d;
+	const char *dir; /* the spec's directory: relative paths start there */
+};
+
+/* The mark of nodes made by the program, not read from a file. */
+#define YWALK_NO_LINE ((size_t)-1)
+
+/* 1-based line of @n; 0 when it has none. */
+static inline int yline(const yaml_node_t *n)
+{
+	return n && n->start_mark.line != YWALK_NO_LINE
+		       ? (int)n->start_mark.line + 1
+		       : 0;
+}
+
+/* Reports keys of @map not in @keys (NULL-terminated), with a suggestion. */
+void ywalk_check_keys(struct ywalk *w, yaml_node_t *map, const char *path,
+		      const char *const *keys);
+/* The value of @key in @map, or NULL. */
+yaml_node_t *ywalk_get(struct ywalk *w, yaml_node_t *map, const char *key);
+bool ywalk_is_map(struct ywalk *w, yaml_node_t *n, const char *path);
+bool ywalk_is_seq(struct ywalk *w, yaml_node_t *n, const char *path);
+/* Sequence items: *n_out items, NULL when @n is not a sequence. */
+yaml_node_t **ywalk_items(struct ywalk *w, yaml_node_t *n, const char *path,
+			  unsigned *n_out);
+const char *ywalk_str(struct ywalk *w, yaml_node_t *n, const char *path);
+bool ywalk_uint(struct ywalk *w, yaml_node_t *n, const char *path, uint64_t max,
+		unsigned *out);
+bool ywalk_size(struct ywalk *w, yaml_node_t *n, const char *path,
+		uint64_t *out);
+bool ywalk_latency(struct ywalk *w, yaml_node_t *n, const char *path,
+		   uint64_t *out);
+bool ywalk_bool(struct ywalk *w, yaml_node_t *n, const char *path, bool *out);
+bool ywalk_cpus(struct ywalk *w, yaml_node_t *n, const char *path,
+		struct tiervm_cpuset *out);
+/* One of @names (NULL-terminated); *out is its index. */
+bool ywalk_enum(struct ywalk *w, yaml_node_t *n, const char *path,
+		const char *const *names, int *out);
+
+/* Levenshtein-nearest of @names to @word, or NULL when nothing is close. */
+const char *tiervm_nearest(const char *word, const char *const *names);
+
+#endif

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "util_json.h"
+
+json_object *jget(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+long long jint(json_object *o, const char *key, long long dflt)
+{
+	json_object *v = jget(o, key);
+
+	return v && !json_object_is_type(v, json_type_null)
+		       ? (long long)json_object_get_int64(v)
+		       : dflt;
+}
+
+const char *jstr(json_object *o, const char *key, const char *dflt)
+{
+	json_object *v = jget(o, key);
+
+	return v && !json_object_is_type(v, json_type_null)
+		       ? json_object_get_string(v)
+		       : dflt;
+}
