@@ -4,7 +4,7 @@
 
 #include <json-c/json.h>
 
-#include "error.h"
+#include "util_error.h"
 
 /*
  * The command line: each cmd_*() parses its arguments, calls one library

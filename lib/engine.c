@@ -89,14 +89,8 @@ bool tiervm_engine_start(const struct tiervm_engine *engine,
 	for (unsigned i = 0; i < spec->n_nvdimms; i++)
 		locks[i] = -1;
 	vm->engine = engine;
-	if (tiervm_engine_running(vm)) {
-		tiervm_error_set(
-			errp, TIERVM_E_INPUT,
-			"a guest named '%s' is already running (QEMU pid %ld); `tiervm down %s` first",
-			vm->name, (long)vm->pid, vm->name);
-		goto out;
-	}
-	if (!tiervm_vm_make_dir(vm, errp) || !record_engine(vm, errp))
+	if (!tiervm_engine_not_running(vm, errp) ||
+	    !tiervm_vm_make_dir(vm, errp) || !record_engine(vm, errp))
 		goto out;
 
 	/*
@@ -139,6 +133,17 @@ out:
 	free(locks);
 	sbuf_free(&append);
 	return ok;
+}
+
+bool tiervm_engine_not_running(struct tiervm_vm *vm, tiervm_error **errp)
+{
+	if (!tiervm_engine_running(vm))
+		return true;
+	tiervm_error_set(
+		errp, TIERVM_E_INPUT,
+		"a guest named '%s' is already running (QEMU pid %ld); `tiervm down %s` first",
+		vm->name, (long)vm->pid, vm->name);
+	return false;
 }
 
 bool tiervm_engine_running(struct tiervm_vm *vm)

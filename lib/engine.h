@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "util_error.h"
 #include "image.h"
 #include "plan.h"
 #include "vm.h"
@@ -93,6 +93,9 @@ struct tiervm_vm *tiervm_engine_open(const char *name, bool must_run,
 bool tiervm_engine_start(const struct tiervm_engine *engine,
 			 struct tiervm_vm *vm, const struct tiervm_plan *plan,
 			 const struct tiervm_image *img, tiervm_error **errp);
+
+/** tiervm_engine_not_running - an input error naming @vm if it runs. */
+bool tiervm_engine_not_running(struct tiervm_vm *vm, tiervm_error **errp);
 
 /*
  * An opened guest's engine, called through these; a monitor's calls go

@@ -97,6 +97,19 @@ static json_object *node_json(const struct tiervm_host *h,
 	return o;
 }
 
+/* What every device entry starts with; @type may be NULL. */
+static json_object *device_json(const char *name, const char *type,
+				uint64_t size)
+{
+	json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "name", json_object_new_string(name));
+	if (type)
+		json_object_object_add(e, "type", json_object_new_string(type));
+	json_object_object_add(e, "size", u64_or_null(size));
+	return e;
+}
+
 json_object *tiervm_host_to_json(const struct tiervm_host *h)
 {
 	json_object *o = json_object_new_object();
@@ -112,11 +125,8 @@ json_object *tiervm_host_to_json(const struct tiervm_host *h)
 	json_object_object_add(o, "nodes", nodes);
 	for (unsigned i = 0; i < h->n_dax; i++) {
 		const struct tiervm_host_dax *x = &h->dax[i];
-		json_object *e = json_object_new_object();
+		json_object *e = device_json(x->name, NULL, x->size);
 
-		json_object_object_add(e, "name",
-				       json_object_new_string(x->name));
-		json_object_object_add(e, "size", u64_or_null(x->size));
 		json_object_object_add(e, "target_node",
 				       json_object_new_int(x->target_node));
 		json_object_object_add(e, "numa_node",
@@ -129,13 +139,8 @@ json_object *tiervm_host_to_json(const struct tiervm_host *h)
 	json_object_object_add(o, "dax", dax);
 	for (unsigned i = 0; i < h->n_nd; i++) {
 		const struct tiervm_host_nd *x = &h->nd[i];
-		json_object *e = json_object_new_object();
+		json_object *e = device_json(x->name, x->type, x->size);
 
-		json_object_object_add(e, "name",
-				       json_object_new_string(x->name));
-		json_object_object_add(e, "type",
-				       json_object_new_string(x->type));
-		json_object_object_add(e, "size", u64_or_null(x->size));
 		json_object_object_add(e, "mode", str_or_null(x->mode));
 		json_object_object_add(e, "numa_node",
 				       json_object_new_int(x->numa_node));
@@ -144,13 +149,8 @@ json_object *tiervm_host_to_json(const struct tiervm_host *h)
 	json_object_object_add(o, "nvdimm", nd);
 	for (unsigned i = 0; i < h->n_cxl; i++) {
 		const struct tiervm_host_cxl *x = &h->cxl[i];
-		json_object *e = json_object_new_object();
+		json_object *e = device_json(x->name, x->type, x->size);
 
-		json_object_object_add(e, "name",
-				       json_object_new_string(x->name));
-		json_object_object_add(e, "type",
-				       json_object_new_string(x->type));
-		json_object_object_add(e, "size", u64_or_null(x->size));
 		json_object_object_add(e, "detail", str_or_null(x->detail));
 		json_object_array_add(cxl, e);
 	}

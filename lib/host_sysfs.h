@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "util_error.h"
 
 /*
  * The only way tiervm reads host /sys and /proc: every path is relative to a

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "util_error.h"
 
 /* A guest image: kernel, initrd and the kernel release they carry. */
 struct tiervm_image {

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "util_error.h"
 #include "plan.h"
 #include "probe.h"
 #include "spec.h"

@@ -202,13 +202,9 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	vm = tiervm_engine_open(spec->name, false, errp);
 	if (!vm)
 		goto out;
-	if (tiervm_engine_running(vm)) {
-		tiervm_error_set(
-			errp, TIERVM_E_INPUT,
-			"a guest named '%s' is already running (QEMU pid %ld); `tiervm down %s` first",
-			vm->name, (long)vm->pid, vm->name);
+	/* refused now, not after the image is built */
+	if (!tiervm_engine_not_running(vm, errp))
 		goto out;
-	}
 	tiervm_progressf(o->progress, o->opaque, "image (kernel %s)",
 			 spec->guest.kernel);
 	if (!tiervm_image_get(spec->guest.kernel, &img, errp))

@@ -5,7 +5,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
-#include "error.h"
+#include "util_error.h"
 #include "vm.h"
 
 /*

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "util_error.h"
 
 /*
  * What the installed QEMU can do, asked of the binary itself rather than

@@ -2,7 +2,7 @@
 #ifndef TIERVM_SPEC_DIAG_H
 #define TIERVM_SPEC_DIAG_H
 
-#include "error.h"
+#include "util_error.h"
 #include "util.h"
 
 /*

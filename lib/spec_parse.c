@@ -49,15 +49,29 @@ static void require(struct ywalk *w, yaml_node_t *map, const char *path,
 	free(p);
 }
 
+/*
+ * @n is a map of @keys with every key of @required (NULL-terminated, may
+ * be NULL): each problem reported, false only when it is no map at all.
+ */
+static bool open_map(struct ywalk *w, yaml_node_t *n, const char *path,
+		     const char *const *keys, const char *const *required)
+{
+	if (!ywalk_is_map(w, n, *path ? path : "(top level)"))
+		return false;
+	ywalk_check_keys(w, n, path, keys);
+	for (; required && *required; required++)
+		require(w, n, path, *required);
+	return true;
+}
+
 static void parse_host(struct ywalk *w, yaml_node_t *n, const char *path,
 		       struct tiervm_host_bind *h)
 {
 	static const char *const keys[] = { "nodes", "kind", "policy", NULL };
 	int e;
 
-	if (!ywalk_is_map(w, n, path))
+	if (!open_map(w, n, path, keys, NULL))
 		return;
-	ywalk_check_keys(w, n, path, keys);
 	h->present = true;
 	h->line = yline(n);
 	WITH(n, path, "nodes", h->has_nodes = ywalk_cpus(w, v, p, &h->nodes));
@@ -111,10 +125,8 @@ static void parse_node(struct ywalk *w, yaml_node_t *n, const char *path,
 	node->line = yline(n);
 	node->initiator = -1;
 	node->id = (unsigned)-1;
-	if (!ywalk_is_map(w, n, path))
+	if (!open_map(w, n, path, keys, (const char *const[]){ "id", NULL }))
 		return;
-	ywalk_check_keys(w, n, path, keys);
-	require(w, n, path, "id");
 	WITH(n, path, "id",
 	     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &node->id));
 	WITH(n, path, "cpus", {
@@ -164,11 +176,9 @@ static void parse_hmat(struct ywalk *w, yaml_node_t *n, const char *path,
 					    "bandwidth", NULL };
 
 	h->line = yline(n);
-	if (!ywalk_is_map(w, n, path))
+	if (!open_map(w, n, path, keys,
+		      (const char *const[]){ "initiator", "target", NULL }))
 		return;
-	ywalk_check_keys(w, n, path, keys);
-	require(w, n, path, "initiator");
-	require(w, n, path, "target");
 	WITH(n, path, "initiator",
 	     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &h->initiator));
 	WITH(n, path, "target",
@@ -198,12 +208,9 @@ static void parse_cache(struct ywalk *w, yaml_node_t *n, const char *path,
 	c->assoc = TIERVM_ASSOC_DIRECT;
 	c->policy = TIERVM_CACHE_WRITE_BACK;
 	c->line_size = 64;
-	if (!ywalk_is_map(w, n, path))
+	if (!open_map(w, n, path, keys,
+		      (const char *const[]){ "node", "level", "size", NULL }))
 		return;
-	ywalk_check_keys(w, n, path, keys);
-	require(w, n, path, "node");
-	require(w, n, path, "level");
-	require(w, n, path, "size");
 	WITH(n, path, "node",
 	     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &c->node));
 	WITH(n, path, "level", ywalk_uint(w, v, p, 255, &c->level));
@@ -235,12 +242,9 @@ static void parse_nvdimm(struct ywalk *w, yaml_node_t *n, const char *path,
 
 	nv->line = yline(n);
 	nv->label_size = 128 * KiB;
-	if (!ywalk_is_map(w, n, path))
+	if (!open_map(w, n, path, keys,
+		      (const char *const[]){ "id", "size", "path", NULL }))
 		return;
-	ywalk_check_keys(w, n, path, keys);
-	require(w, n, path, "id");
-	require(w, n, path, "size");
-	require(w, n, path, "path");
 	WITH(n, path, "id", nv->id = dup_str(w, v, p));
 	WITH(n, path, "node",
 	     nv->has_node =
@@ -272,12 +276,9 @@ static void parse_vmem(struct ywalk *w, yaml_node_t *n, const char *path,
 	};
 
 	vm->line = yline(n);
-	if (!ywalk_is_map(w, n, path))
+	if (!open_map(w, n, path, keys,
+		      (const char *const[]){ "id", "node", "size", NULL }))
 		return;
-	ywalk_check_keys(w, n, path, keys);
-	require(w, n, path, "id");
-	require(w, n, path, "node");
-	require(w, n, path, "size");
 	WITH(n, path, "id", vm->id = dup_str(w, v, p));
 	WITH(n, path, "node",
 	     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &vm->node));
@@ -300,11 +301,9 @@ static void parse_cxl(struct ywalk *w, yaml_node_t *n, const char *path,
 	int e;
 
 	c->line = yline(n);
-	if (!ywalk_is_map(w, n, path))
+	if (!open_map(w, n, path, keys,
+		      (const char *const[]){ "id", "size", NULL }))
 		return;
-	ywalk_check_keys(w, n, path, keys);
-	require(w, n, path, "id");
-	require(w, n, path, "size");
 	WITH(n, path, "id", c->id = dup_str(w, v, p));
 	WITH(n, path, "size", ywalk_size(w, v, p, &c->size));
 	WITH(n, path, "type",
@@ -351,9 +350,8 @@ static void parse_hotplug(struct ywalk *w, yaml_node_t *n, const char *path,
 	static const char *const keys[] = { "slots", "memory", NULL };
 
 	s->machine.hotplug_line = yline(n);
-	if (!ywalk_is_map(w, n, path))
+	if (!open_map(w, n, path, keys, NULL))
 		return;
-	ywalk_check_keys(w, n, path, keys);
 	WITH(n, path, "slots",
 	     ywalk_uint(w, v, p, 1024, &s->machine.hotplug_slots));
 	WITH(n, path, "memory",
@@ -369,10 +367,9 @@ static void parse_machine(struct ywalk *w, yaml_node_t *n,
 	static const char *const accels[] = { "auto", "kvm", "tcg", NULL };
 	int e;
 
-	if (!ywalk_is_map(w, n, "machine"))
+	if (!open_map(w, n, "machine", keys,
+		      (const char *const[]){ "cpus", NULL }))
 		return;
-	ywalk_check_keys(w, n, "machine", keys);
-	require(w, n, "machine", "cpus");
 	WITH(n, "machine", "type",
 	     if (ywalk_enum(w, v, p, types, &e)) s->machine.pc = e == 1);
 	WITH(n, "machine", "cpus",
@@ -392,9 +389,8 @@ static void parse_guest(struct ywalk *w, yaml_node_t *n, struct tiervm_spec *s)
 	static const char *const keys[] = { "kernel", "initrd", "cmdline",
 					    NULL };
 
-	if (!ywalk_is_map(w, n, "guest"))
+	if (!open_map(w, n, "guest", keys, NULL))
 		return;
-	ywalk_check_keys(w, n, "guest", keys);
 	WITH(n, "guest", "kernel", {
 		free(s->guest.kernel);
 		s->guest.kernel = dup_str(w, v, p);
@@ -422,12 +418,10 @@ static void parse_root(struct ywalk *w, yaml_node_t *root,
 		diag_add(w->d, 1, "name", "the spec is empty");
 		return;
 	}
-	if (!ywalk_is_map(w, root, "(top level)"))
+	if (!open_map(
+		    w, root, "", keys,
+		    (const char *const[]){ "name", "machine", "nodes", NULL }))
 		return;
-	ywalk_check_keys(w, root, "", keys);
-	require(w, root, "", "name");
-	require(w, root, "", "machine");
-	require(w, root, "", "nodes");
 	if ((n = GET(root, "name")))
 		s->name = dup_str(w, n, "name");
 	if ((n = GET(root, "machine")))

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "util_error.h"
 
 #define KiB (1ULL << 10)
 #define MiB (1ULL << 20)

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "util_error.h"
 
 /**
  * tiervm_run_capture - run @argv (PATH searched), wait, return its stdout

@@ -294,6 +294,18 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 			   gs);
 }
 
+/* The entry of the guest's @list with the id of the expected @e. */
+static json_object *find_id(json_object *list, json_object *e)
+{
+	for (size_t k = 0; list && k < json_object_array_length(list); k++) {
+		json_object *g = json_object_array_get_idx(list, k);
+
+		if (!strcmp(jstr(g, "id", ""), jstr(e, "id", "")))
+			return g;
+	}
+	return NULL;
+}
+
 static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 			   json_object *report, json_object *guest,
 			   long long dram_tier)
@@ -315,17 +327,11 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 		     "NVDIMM regions", "%lld",
 		     (long long)json_object_array_length(nv), "%lld", regions);
 	for (size_t i = 0; nv && i < json_object_array_length(nv); i++) {
-		json_object *e = json_object_array_get_idx(nv, i), *g = NULL;
-		json_object *got = jget(report, "nvdimms");
+		json_object *e = json_object_array_get_idx(nv, i);
+		json_object *g = find_id(jget(report, "nvdimms"), e);
 		const char *mode = jstr(e, "mode", "");
 		char what[96], gs[160];
 
-		for (size_t k = 0; got && k < json_object_array_length(got);
-		     k++)
-			if (!strcmp(jstr(json_object_array_get_idx(got, k),
-					 "id", ""),
-				    jstr(e, "id", "")))
-				g = json_object_array_get_idx(got, k);
 		snprintf(what, sizeof(what), "nvdimm %s namespace",
 			 jstr(e, "id", ""));
 		snprintf(gs, sizeof(gs), "%s %s (%s)",
@@ -349,17 +355,11 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 		     "CXL memory devices", "%lld",
 		     (long long)json_object_array_length(cxl), "%lld", memdevs);
 	for (size_t i = 0; cxl && i < json_object_array_length(cxl); i++) {
-		json_object *e = json_object_array_get_idx(cxl, i), *g = NULL;
-		json_object *got = jget(report, "cxl"), *gn;
+		json_object *e = json_object_array_get_idx(cxl, i), *gn;
+		json_object *g = find_id(jget(report, "cxl"), e);
 		const char *mode = jstr(e, "mode", "");
 		char what[96], gs[128];
 
-		for (size_t k = 0; got && k < json_object_array_length(got);
-		     k++)
-			if (!strcmp(jstr(json_object_array_get_idx(got, k),
-					 "id", ""),
-				    jstr(e, "id", "")))
-				g = json_object_array_get_idx(got, k);
 		snprintf(what, sizeof(what), "cxl %s %s", jstr(e, "id", ""),
 			 mode);
 		snprintf(gs, sizeof(gs), "%s %s",

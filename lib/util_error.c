@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "util_error.h"
 #include "util.h"
 
 static void set_va(tiervm_error **errp, int code, const char *suffix,

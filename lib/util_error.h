@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef TIERVM_ERROR_H
-#define TIERVM_ERROR_H
+#ifndef TIERVM_UTIL_ERROR_H
+#define TIERVM_UTIL_ERROR_H
 
 #include <stdbool.h>
 
