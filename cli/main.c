@@ -11,7 +11,7 @@
 static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
-	const char *args;    /* after "tiervm NAME" */
+	const char *args;    /* after "tiervm NAME"; lines of under 60 */
 	const char *summary; /* one line */
 	const char *options; /* lines of "  OPTION  what", or NULL */
 } commands[] = {
@@ -27,7 +27,7 @@ static const struct command {
 	  "  --unchecked     skip validation (to see QEMU refuse a spec)\n" },
 	{ "up", cmd_up,
 	  "SPEC [--check] [--json] [--kernel K] [--accel A]\n"
-	  "                 [--timeout S] [--capture FILE]",
+	  "[--timeout S] [--capture FILE]",
 	  "boot SPEC, wait for the guest's probe, compare it with the spec",
 	  "  --check         power the guest off once verified\n"
 	  "  --json          the verdict and the guest's report as JSON\n"
@@ -41,16 +41,14 @@ static const struct command {
 	  "a running guest's memory devices and memory per node",
 	  "  --json          as JSON (docs/json.md)\n" },
 	{ "resize", cmd_resize,
-	  "NAME DEVICE SIZE [--no-wait] [--json]\n"
-	  "                 [--timeout S]",
+	  "NAME DEVICE SIZE [--no-wait] [--json] [--timeout S]",
 	  "set a virtio-mem device's requested size and follow it",
 	  "  --no-wait       return once QEMU has the request\n"
 	  "  --json          the timings as JSON (docs/json.md)\n"
 	  "  --timeout S     seconds to wait for the guest (default 60)\n" },
 	{ "attach", cmd_attach,
 	  "NAME nvdimm id=ID size=SIZE path=FILE [node=N]\n"
-	  "                 [label-size=S] [mode=M] [pmem=P] [readonly=R]\n"
-	  "                 [--timeout S]",
+	  "[label-size=S] [mode=M] [pmem=P] [readonly=R] [--timeout S]",
 	  "hot-plug an NVDIMM, given in the spec's nvdimms keys",
 	  "  KEY=VALUE       the keys of a spec's nvdimms entry; relative\n"
 	  "                  paths start in the working directory\n"
@@ -73,18 +71,40 @@ static const struct command *find(const char *name)
 	return NULL;
 }
 
+/* "PREFIX tiervm NAME ARGS", continuation lines indented under ARGS. */
+static void print_usage(FILE *f, const char *prefix, const struct command *c)
+{
+	const char *a = c->args;
+	int indent = (int)(strlen(prefix) + strlen(" tiervm ") +
+			   strlen(c->name) + 1);
+
+	fprintf(f, "%s tiervm %s%s", prefix, c->name, *a ? " " : "\n");
+	while (*a) {
+		size_t len = strcspn(a, "\n");
+
+		fprintf(f, "%.*s\n", (int)len, a);
+		a += len;
+		if (*a == '\n' && *++a)
+			fprintf(f, "%*s", indent, "");
+	}
+}
+
 static void help_all(FILE *f)
 {
-	fputs("usage: tiervm COMMAND [ARGS]   (tiervm COMMAND --help)\n\n", f);
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-7s %s\n", commands[i].name,
-			commands[i].summary);
-	fprintf(f, "\n%s", exit_codes);
+	fputs("tiervm: virtual machines with tiered memory, from a spec\n\n",
+	      f);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		print_usage(f, " ", &commands[i]);
+		fprintf(f, "      %s\n", commands[i].summary);
+	}
+	fprintf(f, "\n`tiervm COMMAND --help` describes each option.\n%s",
+		exit_codes);
 }
 
 static void help(const struct command *c)
 {
-	printf("usage: tiervm %s %s\n\n%s\n", c->name, c->args, c->summary);
+	print_usage(stdout, "usage:", c);
+	printf("\n%s\n", c->summary);
 	if (c->options)
 		printf("\n%s", c->options);
 	printf("\n%s", exit_codes);
@@ -94,7 +114,7 @@ int usage(const char *command)
 {
 	const struct command *c = find(command);
 
-	fprintf(stderr, "tiervm: usage: tiervm %s %s\n", c->name, c->args);
+	print_usage(stderr, "tiervm: usage:", c);
 	fprintf(stderr, "tiervm: see `tiervm %s --help`\n", c->name);
 	return EXIT_USAGE;
 }

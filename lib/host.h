@@ -118,6 +118,9 @@ bool tiervm_host_has_nodes(const struct tiervm_host *h,
 			   const struct tiervm_cpuset *nodes,
 			   tiervm_error **errp);
 
+/** tiervm_host_format_text - the inventory as a table, with hints. */
+char *tiervm_host_format_text(const struct tiervm_host *h);
+
 /** tiervm_host_to_json - the documented schema (docs/host-json.md). */
 json_object *tiervm_host_to_json(const struct tiervm_host *h);
 
