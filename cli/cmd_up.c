@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <getopt.h>
-#include <signal.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,21 +9,16 @@
 #include "tiervm.h"
 #include "util.h"
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	tiervm_interrupted = 1;
-}
-
-static void print_result(const struct tiervm_up_result *res, bool json)
+static void print_result(const struct tiervm_up_result *res, bool json, FILE *f)
 {
 	json_object *o;
 	char *table;
 
 	if (!json) {
 		table = tiervm_verdict_format(&res->verdict);
-		fputs(table, stdout);
+		fputs(table, f);
 		free(table);
+		fflush(f);
 		return;
 	}
 	o = json_object_new_object();
@@ -33,10 +28,32 @@ static void print_result(const struct tiervm_up_result *res, bool json)
 			       json_object_new_boolean(!res->verdict.failed));
 	json_object_object_add(o, "rows", json_object_get(res->verdict.rows));
 	json_object_object_add(o, "report", json_object_get(res->report));
-	print_json(o);
+	fprintf(f, "%s\n",
+		json_object_to_json_string_ext(
+			o, JSON_C_TO_STRING_PRETTY |
+				   JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
 }
 
-int cmd_up(int argc, char **argv)
+/* DIR[:GUESTDIR][:ro], DIR made absolute; false when it is no directory. */
+static bool parse_share(const char *arg, struct tiervm_share *s)
+{
+	char *copy = xstrdup(arg), *ro = strrchr(copy, ':'), *guest;
+
+	s->ro = ro && !strcmp(ro, ":ro");
+	if (s->ro)
+		*ro = '\0';
+	guest = strchr(copy, ':');
+	if (guest)
+		*guest++ = '\0';
+	s->host = realpath(copy, NULL);
+	s->guest = xstrdup(guest && *guest ? guest : s->host ? s->host : "");
+	free(copy);
+	return s->host != NULL;
+}
+
+static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
+		 struct tiervm_share *shares)
 {
 	static const struct option opts[] = {
 		{ "check", no_argument, NULL, 'c' },
@@ -45,48 +62,92 @@ int cmd_up(int argc, char **argv)
 		{ "accel", required_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "capture", required_argument, NULL, 'C' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "share", required_argument, NULL, 's' },
+		{ "no-verify", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	long long start = tiervm_now_ms();
-	struct tiervm_up_opts o = { .progress = print_stage, .opaque = &start };
-	struct tiervm_up_result res;
-	tiervm_error *err = NULL;
-	bool json = false, ok;
-	int c, rc;
+	int c;
 
-	while ((c = getopt_long(argc, argv, "cjk:a:t:C:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'c')
-			o.check = true;
+			o->check = true;
 		else if (c == 'j')
-			json = true;
+			*json = true;
 		else if (c == 'k')
-			o.kernel = optarg;
+			o->kernel = optarg;
 		else if (c == 'C')
-			o.capture = optarg;
-		else if (c == 'a' && !strcmp(optarg, "kvm"))
-			o.accel = TIERVM_ACCEL_KVM;
-		else if (c == 'a' && !strcmp(optarg, "tcg"))
-			o.accel = TIERVM_ACCEL_TCG;
-		else if (c == 'a')
+			o->capture = optarg;
+		else if (c == 'n')
+			o->name = optarg;
+		else if (c == 'V')
+			o->no_verify = true;
+		else if (c == 's' &&
+			 !parse_share(optarg, &shares[o->n_shares++]))
+			return usage_error("--share: %s is not a directory",
+					   optarg);
+		else if (c == 'a' && strcmp(optarg, "kvm") &&
+			 strcmp(optarg, "tcg"))
 			return usage_error("--accel: '%s' is not kvm or tcg",
 					   optarg);
-		else if (c != 't' || opt_timeout(optarg, &o.timeout_ms))
+		else if (c == 'a')
+			o->accel = optarg[0] == 'k' ? TIERVM_ACCEL_KVM
+						    : TIERVM_ACCEL_TCG;
+		else if (c == 't' && opt_timeout(optarg, &o->timeout_ms))
+			return EXIT_USAGE;
+		else if (!strchr("cjkCnVsat", c))
 			return usage("up");
 	}
 	if (optind != argc - 1)
 		return usage("up");
-	o.spec = argv[optind];
+	o->spec = argv[optind];
+	return EXIT_OK;
+}
+
+int cmd_up(int argc, char **argv)
+{
+	long long start = tiervm_now_ms();
+	struct tiervm_up_opts o = { .progress = print_stage, .opaque = &start };
+	struct tiervm_share *shares = xcalloc((size_t)argc, sizeof(*shares));
+	struct tiervm_exec_req cmd = { .in_fd = 0, .out_fd = 1, .err_fd = 2 };
+	struct tiervm_up_result res = { 0 };
+	tiervm_error *err = NULL;
+	bool json = false, ok;
+	int n = 0, rc;
+
+	/* what follows "--" is the guest's command */
+	while (n < argc && strcmp(argv[n], "--"))
+		n++;
+	if (n < argc - 1) {
+		cmd.argv = argv + n + 1;
+		cmd.env = tiervm_exec_env(NULL);
+		o.command = &cmd;
+	}
+	rc = parse(n, argv, &o, &json, shares);
+	if (rc != EXIT_OK)
+		goto out;
+	o.shares = shares;
 	/* ^C while the guest boots stops the QEMU we started, not just us */
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	catch_interrupts();
 	ok = tiervm_up(&o, &res, &err);
+	/* with a command, stdout is the command's alone */
 	if (res.verdict.rows)
-		print_result(&res, json);
-	rc = !ok ? report(err) : res.verdict.failed ? EXIT_FAIL : EXIT_OK;
+		print_result(&res, json, o.command ? stderr : stdout);
+	rc = !ok					    ? report(err)
+	     : res.verdict.failed && res.command_status < 0 ? EXIT_FAIL
+	     : res.command_status >= 0			    ? res.command_status
+							    : EXIT_OK;
 	if (res.running)
 		fprintf(stderr,
 			"tiervm: guest '%s' keeps running (QEMU pid %ld, %s); `tiervm status %s`, `tiervm down %s`\n",
 			res.name, res.pid, res.dir, res.name, res.name);
+out:
 	tiervm_up_result_clear(&res);
+	for (unsigned i = 0; i < o.n_shares; i++) {
+		free((char *)shares[i].host);
+		free((char *)shares[i].guest);
+	}
+	free(shares);
+	tiervm_strv_free_null((char **)cmd.env);
 	return rc;
 }

@@ -27,9 +27,18 @@ static const struct command {
 	  "  --unchecked     skip validation (to see QEMU refuse a spec)\n" },
 	{ "up", cmd_up,
 	  "SPEC [--check] [--json] [--kernel K] [--accel A]\n"
-	  "[--timeout S] [--capture FILE]",
+	  "[--timeout S] [--capture FILE] [--name NAME]\n"
+	  "[--share DIR[:GUESTDIR][:ro]]... [--no-verify] [-- CMD [ARG]...]",
 	  "boot SPEC, wait for the guest's probe, compare it with the spec",
 	  "  --check         power the guest off once verified\n"
+	  "  -- CMD [ARG]... then run CMD in the guest, power off, exit\n"
+	  "                  with its status (128+N for signal N)\n"
+	  "  --no-verify     run CMD even when the guest does not match\n"
+	  "  --name NAME     the guest's name (default: the spec's; with\n"
+	  "                  --check or CMD, the spec's and tiervm's pid)\n"
+	  "  --share DIR[:GUESTDIR][:ro]\n"
+	  "                  DIR in the guest at GUESTDIR (default DIR),\n"
+	  "                  writable unless :ro\n"
 	  "  --json          the verdict and the guest's report as JSON\n"
 	  "  --kernel K      debian-stable, debian-backports or a bzImage\n"
 	  "  --accel A       kvm or tcg (default: kvm when usable)\n"
@@ -53,6 +62,25 @@ static const struct command {
 	  "  KEY=VALUE       the keys of a spec's nvdimms entry; relative\n"
 	  "                  paths start in the working directory\n"
 	  "  --timeout S     seconds to wait for the guest (default 60)\n" },
+	{ "exec", cmd_exec,
+	  "NAME [--membind N | --preferred N | --interleave N]\n"
+	  "[--cpunodebind N] [--cwd DIR] [--env K=V]... [--timeout S]\n"
+	  "[--] CMD [ARG]...",
+	  "run CMD in a running guest; exit with its status",
+	  "  --membind N     allocate only on nodes N (numactl's syntax)\n"
+	  "  --preferred N   allocate on node N first\n"
+	  "  --interleave N  interleave allocations over nodes N\n"
+	  "  --cpunodebind N run on the cpus of nodes N\n"
+	  "  --cwd DIR       working directory (default: this one, where\n"
+	  "                  the guest has it, else /)\n"
+	  "  --env K=V       set K for CMD (PATH, HOME, TERM, LANG, ...\n"
+	  "                  come from this environment)\n"
+	  "  --timeout S     kill CMD after S seconds (exit 1)\n"
+	  "  stdin goes to CMD; ^C sends it SIGINT, a second ^C SIGKILL\n" },
+	{ "shell", cmd_shell, "NAME",
+	  "an interactive shell in a running guest; ^] leaves it", NULL },
+	{ "console", cmd_console, "NAME",
+	  "the guest's kernel console, followed until ^C or power-off", NULL },
 	{ "down", cmd_down, "NAME", "power a guest off and remove its state",
 	  NULL },
 	{ "probe", cmd_probe, "NAME REQUEST",
@@ -119,9 +147,10 @@ int usage(const char *command)
 	return EXIT_USAGE;
 }
 
+/* --help before any "--": what follows that is a command's own */
 static bool wants_help(int argc, char **argv)
 {
-	for (int i = 2; i < argc; i++)
+	for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return true;
 	return false;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* What every command prints the same way: errors, JSON, progress. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,4 +67,19 @@ void print_stage(const char *msg, void *start_ms)
 	fflush(stdout);
 	fprintf(stderr, "tiervm: [%5.1fs] %s\n",
 		(double)(tiervm_now_ms() - start) / 1000.0, msg);
+}
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	tiervm_interrupted++;
+}
+
+void catch_interrupts(void)
+{
+	struct sigaction sa = { .sa_handler = on_interrupt };
+
+	/* no SA_RESTART: a wait in poll() sees the interrupt at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }

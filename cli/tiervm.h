@@ -23,6 +23,9 @@ int cmd_resize(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_shell(int argc, char **argv);
+int cmd_console(int argc, char **argv);
 
 /* Prints "tiervm: MSG" (each line of a multi-line message), frees, and
  * returns the exit code the error asks for. */
@@ -34,6 +37,11 @@ int usage(const char *command);
 int opt_timeout(const char *arg, int *ms);
 /* @o pretty-printed on stdout, then put. */
 void print_json(json_object *o);
+/*
+ * ^C and SIGTERM count up tiervm_interrupted: a boot stops and stops its
+ * guest, a command in the guest gets SIGINT, then SIGKILL.
+ */
+void catch_interrupts(void);
 /* "[  1.2s] MSG" on stderr, timed from *@start_ms (a long long). */
 void print_stage(const char *msg, void *start_ms);
 

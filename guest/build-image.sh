@@ -130,6 +130,7 @@ modules_for nvdimm nfit nd_pmem nd_btt dax_pmem device_dax kmem nd_e820
 modules_for cxl cxl_acpi cxl_pci cxl_port cxl_mem cxl_pmem dax_cxl nd_pmem \
 	dax_pmem device_dax kmem
 modules_for hmem dax_hmem device_dax kmem
+modules_for 9p 9p 9pnet_virtio
 
 cat > "$stage/init" <<'INIT'
 #!/bin/busybox sh
@@ -139,6 +140,8 @@ mount -t devtmpfs devtmpfs /dev
 echo "tiervm: init" > /dev/kmsg
 groups=
 grep -qs 0x1af4 /sys/bus/pci/devices/*/vendor && groups="$groups virtio"
+# virtio-9p (transitional 0x1009, modern 0x1049): the host's files
+grep -qsx '0x1009\|0x1049' /sys/bus/pci/devices/*/device && groups="$groups 9p"
 # QEMU's NVDIMM root device (ACPI0012) is there even before a hot-plug
 for d in /sys/firmware/acpi/tables/NFIT /sys/bus/acpi/devices/ACPI0012:*; do
 	[ -e "$d" ] && nvdimm=1

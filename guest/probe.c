@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "host.h"
 #include "provision.h"
 #include "provision_internal.h"
@@ -51,6 +52,8 @@ static void say(const char *msg)
 
 /* what provisioning did at boot, repeated in every report */
 static json_object *provisioned, *provisioned_cxl, *provisioned_sr;
+/* the tiering knobs set at boot, each true when the kernel took it */
+static json_object *tiering;
 
 static long long now_ms(void)
 {
@@ -94,6 +97,7 @@ static json_object *report(void)
 	json_object_object_add(o, "cxl", json_object_get(provisioned_cxl));
 	json_object_object_add(o, "soft_reserved",
 			       json_object_get(provisioned_sr));
+	json_object_object_add(o, "tiering", json_object_get(tiering));
 	s = prov_finish(numactl, NUMACTL, NULL);
 	json_object_object_add(o, "numactl", json_object_new_string(s));
 	free(s);
@@ -241,6 +245,36 @@ static json_object *answer(const char *line)
 	return NULL;
 }
 
+/*
+ * tiervm.tiering=demotion,promotion: the kernel's tiering knobs.  Demotion
+ * (5.15+) moves cold pages to a lower tier on reclaim instead of dropping
+ * them; NUMA balancing mode 2 (5.18+) promotes hot pages back.
+ */
+static void set_knob(const char *path, const char *value, const char *name)
+{
+	FILE *f = fopen(path, "we");
+	bool ok = f && fputs(value, f) >= 0;
+
+	if (f && fclose(f) != 0)
+		ok = false;
+	json_object_object_add(tiering, name, json_object_new_boolean(ok));
+}
+
+static void set_tiering(const char *cmdline)
+{
+	char *want = prov_cmdline_arg(cmdline, "tiervm.tiering");
+
+	if (!want)
+		return;
+	tiering = json_object_new_object();
+	if (strstr(want, "demotion"))
+		set_knob("/sys/kernel/mm/numa/demotion_enabled", "1",
+			 "demotion");
+	if (strstr(want, "promotion"))
+		set_knob("/proc/sys/kernel/numa_balancing", "2", "promotion");
+	free(want);
+}
+
 static void power_off(int fd)
 {
 	/* everything written has left the UART before the machine stops */
@@ -276,6 +310,8 @@ int main(void)
 		provisioned_cxl = provision_cxls(cmdline);
 		provisioned_sr = provision_soft_reserved(cmdline);
 		provision_remember_regions();
+		set_tiering(cmdline);
+		agent_start(cmdline);
 		free(cmdline);
 	}
 	say("ready");

@@ -76,13 +76,32 @@ static bool record_engine(struct tiervm_vm *vm, tiervm_error **errp)
 	return ok;
 }
 
-bool tiervm_engine_start(const struct tiervm_engine *engine,
-			 struct tiervm_vm *vm, const struct tiervm_plan *plan,
-			 const struct tiervm_image *img, tiervm_error **errp)
+/*
+ * The shares for the agent: tiervm.root=1, tiervm.shares=HEX:rw|ro,...
+ * (the guest paths hex-encoded: the kernel splits its arguments at spaces
+ * and takes no quoting we could rely on).
+ */
+static void share_args(const struct tiervm_launch *l, struct sbuf *append)
 {
+	if (l->host_root)
+		sbuf_addf(append, " tiervm.root=1");
+	for (unsigned i = 0; i < l->n_shares; i++) {
+		sbuf_addf(append, "%s", i ? "," : " tiervm.shares=");
+		for (const char *c = l->shares[i].guest; *c; c++)
+			sbuf_addf(append, "%02x", (unsigned char)*c);
+		sbuf_addf(append, ":%s", l->shares[i].ro ? "ro" : "rw");
+	}
+}
+
+bool tiervm_engine_start(const struct tiervm_engine *engine,
+			 struct tiervm_vm *vm,
+			 const struct tiervm_launch *request,
+			 tiervm_error **errp)
+{
+	const struct tiervm_plan *plan = request->plan;
 	const struct tiervm_spec *spec = plan->spec;
 	int *locks = xcalloc(spec->n_nvdimms + 1, sizeof(*locks));
-	struct tiervm_launch launch = { .plan = plan, .img = img };
+	struct tiervm_launch launch = *request;
 	struct sbuf append = { 0 };
 	bool ok = false;
 
@@ -116,6 +135,7 @@ bool tiervm_engine_start(const struct tiervm_engine *engine,
 			  tiervm_nv_mode_names[nv->mode],
 			  fresh ? "new" : "old");
 	}
+	share_args(&launch, &append);
 	for (size_t i = 0; i < plan->kernel_args.n; i++)
 		sbuf_addf(&append, " %s", plan->kernel_args.v[i]);
 	launch.append = append.s;

@@ -19,14 +19,26 @@
  *
  * What every engine promises: RUNDIR/probe.sock is a unix socket carrying
  * the guest's second serial line (the probe's channel), RUNDIR/console.log
- * the first (the kernel console), and the guest gets @launch's kernel,
- * initrd and command line.
+ * the first (the kernel console), RUNDIR/execN.sock the virtio-serial port
+ * org.tiervm.exec.N (the exec agent's, N < TIERVM_EXEC_PORTS), the shares
+ * as virtio-9p devices tagged tiervm-root and tiervm-sN, and the guest
+ * gets @launch's kernel, initrd and command line.
  */
+
+/* A host directory the guest sees at @guest (over virtio-9p). */
+struct tiervm_share {
+	const char *host, *guest;
+	bool ro;
+};
 
 /* What tiervm hands an engine to start: the plan and what goes with it. */
 struct tiervm_launch {
 	const struct tiervm_plan *plan;
 	const struct tiervm_image *img;
+	bool host_root; /* the host's / read-only, as the agent's root */
+	const struct tiervm_share *shares;
+	unsigned n_shares;
+	/* filled by tiervm_engine_start() */
 	const char *append;  /* the whole kernel command line */
 	const int *nv_locks; /* [plan->spec->n_nvdimms]: locked backing files */
 };
@@ -86,13 +98,15 @@ struct tiervm_vm *tiervm_engine_open(const char *name, bool must_run,
 				     tiervm_error **errp);
 
 /**
- * tiervm_engine_start - start @plan on @engine as guest @vm: the NVDIMM
- * backing files prepared and locked, the kernel command line made, the
- * engine recorded.  Refuses when a guest of that name runs.
+ * tiervm_engine_start - start @launch (plan, image, shares) on @engine as
+ * guest @vm: the NVDIMM backing files prepared and locked, the kernel
+ * command line made, the engine recorded.  Refuses when a guest of that
+ * name runs.
  */
 bool tiervm_engine_start(const struct tiervm_engine *engine,
-			 struct tiervm_vm *vm, const struct tiervm_plan *plan,
-			 const struct tiervm_image *img, tiervm_error **errp);
+			 struct tiervm_vm *vm,
+			 const struct tiervm_launch *launch,
+			 tiervm_error **errp);
 
 /** tiervm_engine_not_running - an input error naming @vm if it runs. */
 bool tiervm_engine_not_running(struct tiervm_vm *vm, tiervm_error **errp);

@@ -28,6 +28,61 @@ static struct tiervm_qmp *qmp_of(struct tiervm_monitor *m)
 	return ((struct qemu_monitor *)m)->q;
 }
 
+/* @s for a QEMU option value: its commas doubled. */
+static char *opt_value(const char *s)
+{
+	struct sbuf b = { 0 };
+
+	sbuf_add(&b, "", 0);
+	for (; *s; s++)
+		sbuf_add(&b, *s == ',' ? ",," : s, *s == ',' ? 2 : 1);
+	return b.s;
+}
+
+/* The exec agent's ports: one virtio-serial controller, a port each. */
+static void exec_ports(struct tiervm_vm *vm, struct strv *argv)
+{
+	strv_pushf(argv, "-device");
+	strv_pushf(argv, "virtio-serial-pci,id=tiervm-vser");
+	for (unsigned i = 0; i < TIERVM_EXEC_PORTS; i++) {
+		char *dir = opt_value(vm->dir);
+
+		strv_pushf(argv, "-chardev");
+		strv_pushf(
+			argv,
+			"socket,id=tiervm-exec%u,path=%s/exec%u.sock,server=on,wait=off",
+			i, dir, i);
+		strv_pushf(argv, "-device");
+		strv_pushf(
+			argv,
+			"virtserialport,bus=tiervm-vser.0,chardev=tiervm-exec%u,name=org.tiervm.exec.%u",
+			i, i);
+		free(dir);
+	}
+}
+
+/*
+ * A host directory over virtio-9p: tag tiervm-root (@index -1) or
+ * tiervm-sN.  security_model=none: the guest's files are made with QEMU's
+ * own uid, as the user running tiervm expects; multidevs=remap keeps inode
+ * numbers unique across the host file systems under one share.
+ */
+static void share(struct strv *argv, int index, const char *host, bool ro)
+{
+	char *tag = index < 0 ? xstrdup("tiervm-root")
+			      : xasprintf("tiervm-s%d", index),
+	     *path = opt_value(host);
+
+	strv_pushf(argv, "-fsdev");
+	strv_pushf(argv,
+		   "local,id=%s,path=%s,security_model=none,multidevs=remap%s",
+		   tag, path, ro ? ",readonly=on" : "");
+	strv_pushf(argv, "-device");
+	strv_pushf(argv, "virtio-9p-pci,fsdev=%s,mount_tag=%s", tag, tag);
+	free(tag);
+	free(path);
+}
+
 static bool qemu_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
 		       tiervm_error **errp)
 {
@@ -62,6 +117,10 @@ static bool qemu_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
 		vm->dir);
 	strv_pushf(&argv, "-serial");
 	strv_pushf(&argv, "chardev:tiervm-probe");
+	exec_ports(vm, &argv);
+	for (int i = l->host_root ? -1 : 0; i < (int)l->n_shares; i++)
+		share(&argv, i, i < 0 ? "/" : l->shares[i].host,
+		      i < 0 || l->shares[i].ro);
 	strv_pushf(&argv, "-qmp");
 	strv_pushf(&argv, "unix:%s/qmp.sock,server=on,wait=off", vm->dir);
 	strv_pushf(&argv, "-pidfile");

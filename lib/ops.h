@@ -6,8 +6,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "util_error.h"
+#include "engine.h"
+#include "exec.h"
 #include "plan.h"
+#include "util_error.h"
 #include "probe.h"
 #include "spec.h"
 #include "verify.h"
@@ -36,12 +38,19 @@ struct tiervm_plan *tiervm_plan_file(const struct tiervm_plan_opts *o,
 				     tiervm_error **errp);
 
 struct tiervm_up_opts {
-	const char *spec;	      /* the spec file */
-	const char *kernel;	      /* NULL: the spec's guest.kernel */
-	enum tiervm_accel accel;      /* AUTO: the spec's machine.accel */
-	int timeout_ms;		      /* 0: TIERVM_TIMEOUT_BOOT_MS */
-	bool check;		      /* power off once verified */
-	const char *capture;	      /* NULL, or a new file for the capture */
+	const char *spec; /* the spec file */
+	/* NULL: the spec's name, with the pid added for --check or a command */
+	const char *name;
+	const char *kernel;	 /* NULL: the spec's guest.kernel */
+	enum tiervm_accel accel; /* AUTO: the spec's machine.accel */
+	int timeout_ms;		 /* 0: TIERVM_TIMEOUT_BOOT_MS */
+	bool check;		 /* power off once verified */
+	const char *capture;	 /* NULL, or a new file for the capture */
+	const struct tiervm_share *shares; /* more directories to share */
+	unsigned n_shares;
+	/* run once verified, then power off; its status in the result */
+	const struct tiervm_exec_req *command;
+	bool no_verify; /* run it even when the guest does not match */
 	tiervm_progress_fn *progress; /* boot stages and notes; may be NULL */
 	void *opaque;
 };
@@ -54,6 +63,7 @@ struct tiervm_up_result {
 	bool running;
 	json_object *report; /* the probe's */
 	struct tiervm_verdict verdict;
+	int command_status; /* as a shell gives it; -1 when not run */
 };
 
 /**
@@ -67,6 +77,19 @@ struct tiervm_up_result {
 bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	       tiervm_error **errp);
 void tiervm_up_result_clear(struct tiervm_up_result *res);
+
+/**
+ * tiervm_exec - run @req in the running guest @name (see tiervm_exec_run):
+ * its exit status, or -1 with *errp set.
+ */
+int tiervm_exec(const char *name, const struct tiervm_exec_req *req,
+		tiervm_error **errp);
+
+/**
+ * tiervm_console - the guest's console so far, then as it comes, to
+ * @out_fd, until the guest stops or tiervm_interrupted is set.
+ */
+bool tiervm_console(const char *name, int out_fd, tiervm_error **errp);
 
 /**
  * tiervm_down - power the guest @name off: its probe first, then ACPI,

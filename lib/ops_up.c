@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine.h"
+#include "exec.h"
 #include "image.h"
 #include "ops.h"
 #include "plan.h"
@@ -172,55 +174,156 @@ static bool boot_and_verify(const struct tiervm_up_opts *o,
 	return true;
 }
 
+/*
+ * The host's root (read-only) and working directory (read-write) when the
+ * spec shares the host, then --share's directories; each checked here, so
+ * a wrong one is refused before QEMU starts.
+ */
+static bool collect_shares(const struct tiervm_up_opts *o,
+			   const struct tiervm_spec *spec,
+			   struct tiervm_launch *l, struct tiervm_share *out,
+			   char **cwd, tiervm_error **errp)
+{
+	size_t cmdline = 0;
+
+	l->shares = out;
+	l->host_root = spec->guest.share_host;
+	*cwd = l->host_root ? getcwd(NULL, 0) : NULL;
+	/* the root itself is never shared writable */
+	if (*cwd && strcmp(*cwd, "/"))
+		out[l->n_shares++] =
+			(struct tiervm_share){ .host = *cwd, .guest = *cwd };
+	for (unsigned i = 0; i < o->n_shares; i++) {
+		const struct tiervm_share *s = &o->shares[i];
+		struct stat st;
+
+		if (stat(s->host, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			tiervm_error_set(errp, TIERVM_E_INPUT,
+					 "--share: %s is not a directory",
+					 s->host);
+			return false;
+		}
+		if (s->guest[0] != '/') {
+			tiervm_error_set(
+				errp, TIERVM_E_INPUT,
+				"--share: the guest path '%s' is not absolute",
+				s->guest);
+			return false;
+		}
+		out[l->n_shares++] = *s;
+	}
+	for (unsigned i = 0; i < l->n_shares; i++)
+		cmdline += 2 * strlen(out[i].guest) + 4;
+	/* x86 Linux takes 2048 bytes of command line, tiervm's own included */
+	if (cmdline > 1024) {
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"--share: the shared paths are too long together for the guest's command line (%zu of 1024 bytes)",
+			cmdline);
+		return false;
+	}
+	return true;
+}
+
+/* The guest's name: --name, else the spec's; one-shot runs add our pid. */
+static char *guest_name(const struct tiervm_up_opts *o,
+			const struct tiervm_spec *spec)
+{
+	if (o->name)
+		return xstrdup(o->name);
+	if (o->check || o->command)
+		return xasprintf("%s-%ld", spec->name, (long)getpid());
+	return xstrdup(spec->name);
+}
+
+/* A one-shot guest's end: asked to power off, then made to. */
+static void power_off(const struct tiervm_up_opts *o, struct tiervm_vm *vm,
+		      bool asked)
+{
+	if (!asked)
+		tiervm_probe_send(vm, "poweroff", NULL);
+	if (!tiervm_engine_wait_exit(vm, TIERVM_TIMEOUT_POWEROFF_MS))
+		tiervm_engine_kill(vm, TIERVM_TIMEOUT_KILL_GRACE_MS);
+	tiervm_vm_remove_dir(vm);
+	tiervm_progressf(o->progress, o->opaque, "powered off");
+}
+
+/* After the verdict: the capture, then the command the user gave. */
+static bool after_verify(const struct tiervm_up_opts *o, struct tiervm_vm *vm,
+			 struct tiervm_up_result *res, tiervm_error **errp)
+{
+	if (o->capture && !save_capture(o, vm, errp))
+		return false;
+	if (!o->command)
+		return true;
+	if (res->verdict.failed && !o->no_verify) {
+		tiervm_progressf(
+			o->progress, o->opaque,
+			"the guest does not match the spec: %s not run (--no-verify runs it anyway)",
+			o->command->argv[0]);
+		return true;
+	}
+	tiervm_progressf(o->progress, o->opaque, "running %s",
+			 o->command->argv[0]);
+	res->command_status = tiervm_exec_run(vm, o->command, errp);
+	return res->command_status >= 0;
+}
+
 bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	       tiervm_error **errp)
 {
 	struct tiervm_plan_opts po = { .spec = o->spec,
 				       .kernel = o->kernel,
 				       .accel = o->accel };
+	struct tiervm_share *shares = xcalloc(o->n_shares + 1, sizeof(*shares));
+	struct tiervm_launch launch = { 0 };
 	const struct tiervm_qemu_caps *caps;
-	const struct tiervm_spec *spec;
 	struct tiervm_image img = { 0 };
 	struct tiervm_plan *plan = NULL;
 	struct tiervm_vm *vm = NULL;
-	/* --check wants nothing after the report, unless a capture */
-	bool last = o->check && !o->capture, ok = false;
+	char *name = NULL, *cwd = NULL;
+	/* --check wants nothing after the report, unless more follows */
+	bool last = o->check && !o->capture && !o->command, ok = false;
 
 	memset(res, 0, sizeof(*res));
+	res->command_status = -1;
 	if (o->capture && access(o->capture, F_OK) == 0) {
 		tiervm_error_set(
 			errp, TIERVM_E_INPUT,
 			"--capture: %s exists; tiervm does not overwrite it",
 			o->capture);
-		return false;
+		goto out;
 	}
 	plan = tiervm_plan_file(&po, errp);
-	if (!plan)
+	if (!plan ||
+	    !collect_shares(o, plan->spec, &launch, shares, &cwd, errp))
 		goto out;
-	spec = plan->spec;
 	caps = plan->caps;
-	vm = tiervm_engine_open(spec->name, false, errp);
-	if (!vm)
-		goto out;
+	name = guest_name(o, plan->spec);
+	vm = tiervm_engine_open(name, false, errp);
 	/* refused now, not after the image is built */
-	if (!tiervm_engine_not_running(vm, errp))
+	if (!vm || !tiervm_engine_not_running(vm, errp))
 		goto out;
 	tiervm_progressf(o->progress, o->opaque, "image (kernel %s)",
-			 spec->guest.kernel);
-	if (!tiervm_image_get(spec->guest.kernel, &img, errp))
+			 plan->spec->guest.kernel);
+	if (!tiervm_image_get(plan->spec->guest.kernel, &img, errp))
 		goto out;
 	tiervm_progressf(o->progress, o->opaque, "image %s: Linux %s",
 			 img.built ? "built" : "cached", img.release);
-	if (!tiervm_engine_start(&tiervm_engine_qemu, vm, plan, &img, errp))
+	launch.plan = plan;
+	launch.img = &img;
+	if (!tiervm_engine_start(&tiervm_engine_qemu, vm, &launch, errp))
 		goto out;
 	tiervm_progressf(
-		o->progress, o->opaque, "firmware: QEMU %u.%u.%u pid %ld, %s%s",
+		o->progress, o->opaque,
+		"firmware: QEMU %u.%u.%u pid %ld, %s%s; guest '%s'",
 		caps->major, caps->minor, caps->micro, (long)vm->pid,
 		!strcmp(plan->accel, "kvm") ? "KVM"
 					    : "TCG (software emulation)",
 		!strcmp(plan->accel, "tcg") && caps->kvm_usable ? " by request"
 		: !strcmp(plan->accel, "tcg") ? ": /dev/kvm is not usable here"
-					      : "");
+					      : "",
+		vm->name);
 	res->name = xstrdup(vm->name);
 	res->dir = xstrdup(vm->dir);
 	res->accel = xstrdup(plan->accel);
@@ -229,14 +332,9 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 		tiervm_vm_remove_dir(vm);
 		goto out;
 	}
-	ok = !o->capture || save_capture(o, vm, errp);
-	if (o->check) {
-		if (!last)
-			tiervm_probe_send(vm, "poweroff", NULL);
-		if (!tiervm_engine_wait_exit(vm, TIERVM_TIMEOUT_POWEROFF_MS))
-			tiervm_engine_kill(vm, TIERVM_TIMEOUT_KILL_GRACE_MS);
-		tiervm_vm_remove_dir(vm);
-		tiervm_progressf(o->progress, o->opaque, "powered off");
+	ok = after_verify(o, vm, res, errp);
+	if (o->check || o->command) {
+		power_off(o, vm, last);
 	} else {
 		res->running = true;
 		res->pid = (long)vm->pid;
@@ -245,6 +343,9 @@ out:
 	tiervm_vm_free(vm);
 	tiervm_image_clear(&img);
 	tiervm_plan_free(plan);
+	free(shares);
+	free(name);
+	free(cwd);
 	return ok;
 }
 

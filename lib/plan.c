@@ -554,6 +554,12 @@ static void kernel_args(struct plan_ctx *c)
 					  : "pmem");
 		strv_push(&c->p->kernel_args, b.s);
 	}
+	if (c->s->guest.demotion || c->s->guest.promotion)
+		strv_pushf(&c->p->kernel_args, "tiervm.tiering=%s%s%s",
+			   c->s->guest.demotion ? "demotion" : "",
+			   c->s->guest.demotion && c->s->guest.promotion ? ","
+									 : "",
+			   c->s->guest.promotion ? "promotion" : "");
 	if (*c->s->guest.cmdline)
 		strv_pushf(&c->p->kernel_args, "%s", c->s->guest.cmdline);
 }

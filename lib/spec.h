@@ -184,6 +184,10 @@ struct tiervm_spec {
 		char *kernel; /* "auto", "debian-stable", "debian-backports" or a path */
 		char *initrd; /* "auto" or a path */
 		char *cmdline;
+		/* the host's root read-only, the working directory read-write */
+		bool share_host;
+		/* the kernel's tiering knobs to turn on at boot */
+		bool demotion, promotion;
 	} guest;
 
 	struct tiervm_node *nodes;

@@ -386,11 +386,22 @@ static void parse_machine(struct ywalk *w, yaml_node_t *n,
 
 static void parse_guest(struct ywalk *w, yaml_node_t *n, struct tiervm_spec *s)
 {
-	static const char *const keys[] = { "kernel", "initrd", "cmdline",
-					    NULL };
+	static const char *const keys[] = { "kernel",	  "initrd",  "cmdline",
+					    "share-host", "tiering", NULL };
+	static const char *const tiering[] = { "demotion", "promotion", NULL };
+	yaml_node_t *t;
 
 	if (!open_map(w, n, "guest", keys, NULL))
 		return;
+	WITH(n, "guest", "share-host",
+	     ywalk_bool(w, v, p, &s->guest.share_host));
+	if ((t = GET(n, "tiering")) &&
+	    open_map(w, t, "guest.tiering", tiering, NULL)) {
+		WITH(t, "guest.tiering", "demotion",
+		     ywalk_bool(w, v, p, &s->guest.demotion));
+		WITH(t, "guest.tiering", "promotion",
+		     ywalk_bool(w, v, p, &s->guest.promotion));
+	}
 	WITH(n, "guest", "kernel", {
 		free(s->guest.kernel);
 		s->guest.kernel = dup_str(w, v, p);
@@ -523,6 +534,7 @@ static struct tiervm_spec *parse_text(const char *file, const char *text,
 	s->guest.kernel = xstrdup("auto");
 	s->guest.initrd = xstrdup("auto");
 	s->guest.cmdline = xstrdup("");
+	s->guest.share_host = true;
 
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);

@@ -87,22 +87,32 @@ void strv_free(struct strv *s)
 	s->n = s->cap = 0;
 }
 
-void sbuf_addf(struct sbuf *b, const char *fmt, ...)
+void sbuf_add(struct sbuf *b, const void *data, size_t n)
 {
-	va_list ap;
-	char *s;
-	size_t n;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	n = strlen(s);
 	if (b->len + n + 1 > b->cap) {
 		b->cap = (b->len + n + 1) * 2;
 		b->s = xrealloc(b->s, b->cap);
 	}
-	memcpy(b->s + b->len, s, n + 1);
+	memcpy(b->s + b->len, data, n);
 	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void sbuf_drop(struct sbuf *b, size_t n)
+{
+	memmove(b->s, b->s + n, b->len - n + 1);
+	b->len -= n;
+}
+
+void sbuf_addf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	sbuf_add(b, s, strlen(s));
 	free(s);
 }
 

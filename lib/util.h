@@ -38,6 +38,10 @@ struct sbuf {
 	size_t len, cap;
 };
 
+/* @n bytes, NULs included; the text stays NUL-terminated */
+void sbuf_add(struct sbuf *b, const void *data, size_t n);
+/* the first @n bytes removed */
+void sbuf_drop(struct sbuf *b, size_t n);
 void sbuf_addf(struct sbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sbuf_free(struct sbuf *b);

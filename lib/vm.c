@@ -14,7 +14,8 @@
  * What a runtime dir may hold.  Every engine: engine (its name),
  * probe.sock (the probe's serial line), console.log, plan.json,
  * spec.json (the spec text as started and the file it came from),
- * report.json, lock.  The QEMU engine adds qemu.pid, qmp.sock, qemu.log.
+ * report.json, lock, execN.sock and execN.lock (TIERVM_EXEC_PORTS).  The
+ * QEMU engine adds qemu.pid, qmp.sock, qemu.log.
  */
 static const char *const runtime_files[] = {
 	"engine",      "probe.sock", "console.log", "plan.json", "spec.json",
@@ -101,6 +102,15 @@ void tiervm_vm_remove_dir(struct tiervm_vm *vm)
 
 		unlink(p);
 		free(p);
+	}
+	for (unsigned i = 0; i < TIERVM_EXEC_PORTS; i++) {
+		char *sock = xasprintf("%s/exec%u.sock", vm->dir, i),
+		     *lock = xasprintf("%s/exec%u.lock", vm->dir, i);
+
+		unlink(sock);
+		unlink(lock);
+		free(sock);
+		free(lock);
 	}
 	rmdir(vm->dir);
 }

@@ -11,6 +11,12 @@
 struct tiervm_engine;
 
 /*
+ * Exec channels per guest: RUNDIR/execN.sock (the guest agent's port N)
+ * and execN.lock (held by the host process using it); N < this.
+ */
+#define TIERVM_EXEC_PORTS 8
+
+/*
  * A guest's private runtime directory, mode 0700, named after the guest:
  * what every engine keeps there is listed in vm.c (the probe's socket and
  * the console log are the engine's contract with the layers above it).
