@@ -46,9 +46,10 @@ static const struct command {
 	  "  --capture FILE  save the guest's /sys and /proc as a tarball\n"
 	  "                  for `tiervm host --root`\n" },
 	{ "list", cmd_list, "", "running guests started by tiervm", NULL },
-	{ "status", cmd_status, "NAME [--json]",
-	  "a running guest's memory devices and memory per node",
-	  "  --json          as JSON (docs/json.md)\n" },
+	{ "status", cmd_status, "NAME [--json | --watch]",
+	  "a guest's memory devices; per node memory, tier, pages demoted",
+	  "  --json          as JSON (docs/json.md)\n"
+	  "  --watch         redraw every second until ^C\n" },
 	{ "resize", cmd_resize,
 	  "NAME DEVICE SIZE [--no-wait] [--json] [--timeout S]",
 	  "set a virtio-mem device's requested size and follow it",

@@ -80,14 +80,21 @@ static char *unhex(const char *hex, size_t len)
 	return out;
 }
 
-static void mount_9p(const char *tag, const char *where, bool ro)
+/*
+ * msize: 9p's default 8K messages make large reads crawl.  The host's root
+ * is cached by the guest (cache=loose): every exec of a dynamic program
+ * would otherwise fetch its loader and libraries again, some 100 ms under
+ * TCG.  Shared directories are not: what the host writes there shows.
+ */
+static void mount_9p(const char *tag, const char *where, bool ro, bool cached)
 {
-	/* msize: 9p's default 8K messages make large reads crawl */
-	const char *opts = "trans=virtio,version=9p2000.L,msize=512000";
+	char *opts = xasprintf("trans=virtio,version=9p2000.L,msize=512000%s",
+			       cached ? ",cache=loose" : "");
 
 	mkdir_p(where);
 	if (mount(tag, where, "9p", ro ? MS_RDONLY : 0, opts) < 0)
 		log_line(where, strerror(errno));
+	free(opts);
 }
 
 /*
@@ -104,7 +111,7 @@ static void mount_shares(const char *cmdline)
 
 	has_root = root && !strcmp(root, "1");
 	if (has_root) {
-		mount_9p("tiervm-root", HOST_ROOT, true);
+		mount_9p("tiervm-root", HOST_ROOT, true, true);
 		for (size_t k = 0; k < ARRAY_SIZE(tmpfs); k++) {
 			char *p = xasprintf(HOST_ROOT "%s", tmpfs[k]);
 
@@ -127,7 +134,7 @@ static void mount_shares(const char *cmdline)
 		path = unhex(s, (size_t)(colon - s));
 		where = xasprintf("%s%s", has_root ? HOST_ROOT : "", path);
 		tag = xasprintf("tiervm-s%u", i);
-		mount_9p(tag, where, !strcmp(colon + 1, "ro"));
+		mount_9p(tag, where, !strcmp(colon + 1, "ro"), false);
 		free(path);
 		free(where);
 		free(tag);

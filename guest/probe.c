@@ -9,6 +9,7 @@
  *   poweroff  acknowledge ("TIERVM-ACK poweroff"), sync and power off
  *   report+poweroff
  *             the report, then power off (what `up --check` wants)
+ *   nodes     the guest's memory view alone, without numactl and lstopo
  *   capture   the /sys and /proc files `tiervm host` reads, with lstopo's XML
  *             and this report, as a base64 gzip tarball ("tarball")
  *   nvdimm-attach ID:MODE:new|old
@@ -66,6 +67,19 @@ static long long now_ms(void)
 #define NUMACTL "numactl -H 2>&1"
 /* I/O discovery is slow under TCG and says nothing about memory */
 #define LSTOPO "lstopo-no-graphics --no-io --of xml 2>&1"
+
+/* The guest's own discovery alone: what status reads, every second. */
+static json_object *nodes(void)
+{
+	json_object *o = json_object_new_object();
+	struct tiervm_host *h = tiervm_host_discover("/", NULL);
+
+	if (h)
+		json_object_object_add(o, "guest", tiervm_host_to_json(h));
+	json_object_object_add(o, "tiering", json_object_get(tiering));
+	tiervm_host_free(h);
+	return o;
+}
 
 static json_object *report(void)
 {
@@ -236,6 +250,8 @@ static json_object *answer(const char *line)
 		return report();
 	if (!strcmp(line, "capture"))
 		return capture();
+	if (!strcmp(line, "nodes"))
+		return nodes();
 	if (!strncmp(line, "nvdimm-attach ", 14))
 		return attached(line + 14);
 	if (!strncmp(line, "pmem-write ", 11))

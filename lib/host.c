@@ -116,6 +116,36 @@ static void read_memory(struct disc *d, struct tiervm_host_node *n)
 	} else {
 		host_note(d, "node%u/meminfo: no MemTotal", n->id);
 	}
+	p = s ? strstr(s, "MemFree:") : NULL;
+	n->memory_free = p && sscanf(p, "MemFree: %llu kB", &kb) == 1
+				 ? kb * 1024
+				 : UINT64_MAX;
+	free(s);
+}
+
+/*
+ * Pages the kernel moved between tiers, from a vmstat file: demoted
+ * (pgdemote_kswapd, _direct, _khugepaged: 5.15+) and promoted
+ * (pgpromote_success: 6.1+).  UINT64_MAX where the file has none.
+ */
+static void read_migration(struct disc *d, const char *path, uint64_t *demoted,
+			   uint64_t *promoted)
+{
+	char *s = host_readf(d, "%s", path), *save = NULL;
+
+	*demoted = *promoted = UINT64_MAX;
+	for (char *line = s ? strtok_r(s, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long v;
+		char key[64];
+
+		if (sscanf(line, "%63s %llu", key, &v) != 2)
+			continue;
+		if (!strncmp(key, "pgdemote_", 9))
+			*demoted = (*demoted == UINT64_MAX ? 0 : *demoted) + v;
+		else if (!strcmp(key, "pgpromote_success"))
+			*promoted = v;
+	}
 	free(s);
 }
 
@@ -267,11 +297,20 @@ struct tiervm_host *tiervm_host_discover(const char *root, tiervm_error **errp)
 		}
 	}
 	tiervm_strv_free_null(ents);
+	read_migration(&d, "/proc/vmstat", &h->demoted, &h->promoted);
 	for (unsigned i = 0; i < h->n_nodes; i++) {
 		struct tiervm_host_node *n = &h->nodes[i];
 
 		read_cpus(&d, n);
 		read_memory(&d, n);
+		{
+			/* per node from 6.9; before, /proc/vmstat only */
+			char *path =
+				xasprintf(NODE_DIR "/node%u/vmstat", n->id);
+
+			read_migration(&d, path, &n->demoted, &n->promoted);
+			free(path);
+		}
 		read_distances(&d, n);
 		read_access(&d, n, 0);
 		read_access(&d, n, 1);

@@ -42,6 +42,8 @@ struct tiervm_host_node {
 	struct tiervm_cpuset cpus;
 	uint64_t memory; /* bytes, from nodeN/meminfo MemTotal */
 	bool memory_known;
+	/* UINT64_MAX where unknown: MemFree, and pages moved between tiers */
+	uint64_t memory_free, demoted, promoted;
 	enum tiervm_host_kind kind;
 	char *evidence;	    /* which files said so, or why unknown */
 	int tier;	    /* memory_tierN, -1 when unknown */
@@ -93,6 +95,9 @@ struct tiervm_host {
 	struct tiervm_host_iomem *iomem;
 	unsigned n_iomem;
 	bool iomem_known, tiers_known;
+	/* pages moved between tiers, all nodes (/proc/vmstat); UINT64_MAX
+	 * where unknown */
+	uint64_t demoted, promoted;
 	char *notes; /* what could not be read, one reason per line */
 };
 

@@ -57,6 +57,9 @@ static json_object *node_json(const struct tiervm_host *h,
 		o, "memory",
 		n->memory_known ? json_object_new_int64((int64_t)n->memory)
 				: NULL);
+	json_object_object_add(o, "memory_free", u64_or_null(n->memory_free));
+	json_object_object_add(o, "pgdemote", u64_or_null(n->demoted));
+	json_object_object_add(o, "pgpromote", u64_or_null(n->promoted));
 	json_object_object_add(
 		o, "kind",
 		json_object_new_string(tiervm_host_kind_name(n->kind)));
@@ -122,6 +125,8 @@ json_object *tiervm_host_to_json(const struct tiervm_host *h)
 	json_object_object_add(o, "root", json_object_new_string(h->root));
 	for (unsigned i = 0; i < h->n_nodes; i++)
 		json_object_array_add(nodes, node_json(h, &h->nodes[i]));
+	json_object_object_add(o, "pgdemote", u64_or_null(h->demoted));
+	json_object_object_add(o, "pgpromote", u64_or_null(h->promoted));
 	json_object_object_add(o, "nodes", nodes);
 	for (unsigned i = 0; i < h->n_dax; i++) {
 		const struct tiervm_host_dax *x = &h->dax[i];

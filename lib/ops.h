@@ -105,6 +105,8 @@ struct tiervm_status {
 	long pid;
 	json_object *memory_devices; /* as QMP's query-memory-devices */
 	json_object *nodes;	     /* the probe's guest nodes, now */
+	json_object *tiering; /* knobs set at boot: {"demotion": ok, ...} */
+	long long demoted, promoted; /* pages, all nodes; -1 unknown */
 };
 
 /** tiervm_status - a running guest's memory devices and node memory. */

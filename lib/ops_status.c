@@ -26,11 +26,14 @@ bool tiervm_status(const char *name, struct tiervm_status *st,
 	st->memory_devices = m->engine->memory_devices(m, errp);
 	if (!st->memory_devices)
 		goto out;
-	rep = tiervm_probe_report(vm, TIERVM_TIMEOUT_REPORT_MS, NULL, NULL,
-				  errp);
+	rep = tiervm_probe_call(vm, "nodes", TIERVM_TIMEOUT_REPORT_MS, NULL,
+				NULL, errp);
 	if (!rep)
 		goto out;
 	st->nodes = json_object_get(jget(jget(rep, "guest"), "nodes"));
+	st->tiering = json_object_get(jget(rep, "tiering"));
+	st->demoted = jint(jget(rep, "guest"), "pgdemote", -1);
+	st->promoted = jint(jget(rep, "guest"), "pgpromote", -1);
 	st->name = xstrdup(vm->name);
 	st->pid = (long)vm->pid;
 	ok = true;
@@ -48,6 +51,7 @@ void tiervm_status_clear(struct tiervm_status *st)
 	free(st->name);
 	json_object_put(st->memory_devices);
 	json_object_put(st->nodes);
+	json_object_put(st->tiering);
 	memset(st, 0, sizeof(*st));
 }
 
