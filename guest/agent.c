@@ -563,6 +563,8 @@ void agent_start(const char *cmdline)
 	/* orphans of the commands come to us, not to the probe (init) */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	signal(SIGPIPE, SIG_IGN);
+	/* pseudo-terminals for shells; /dev/ptmx finds this instance */
+	mkdir("/dev/pts", 0755);
 	mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666");
 	mount_shares(cmdline);
 	if (!tiervm_fsroot_open(&sys, "/", NULL))
