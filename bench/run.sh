@@ -9,6 +9,10 @@
 #   nvdimm: up --check to a verified 1G NVDIMM kmem node, beside the demo
 #   resize: virtio-mem resize as tiervm reports it against QEMU's own event
 #           time stamps: tiervm's added delay      (target < 100 ms)
+#   exec:   tiervm exec NAME -- true round trip, median of 21 (target < 50 ms),
+#           beside a static program's; stdout throughput of 100 MiB
+#           through cat (target >= 20 MB/s); up SPEC -- true against
+#           up SPEC --check, paired runs            (ratio <= 1.1)
 # usage: bench/run.sh [BUILD_DIR]   (after scripts/setup.sh)
 set -eu
 cd "$(dirname "$0")/.."
@@ -75,3 +79,35 @@ for size in 2G 256M 1G 0; do
 	fi
 done
 "$tiervm" down vmem-hotplug > /dev/null 2>&1
+
+echo "== exec"
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+"$tiervm" up examples/demo.yaml --name bench-exec --accel tcg > /dev/null 2>&1
+for cmd in true "/bin/busybox true"; do
+	for i in $(seq 21); do
+		t0=$(now)
+		# shellcheck disable=SC2086
+		"$tiervm" exec bench-exec -- $cmd
+		t1=$(now)
+		ms "$t0" "$t1"
+	done | median > "$work/median"
+	echo "  exec -- $cmd: median $(cat "$work/median") ms (target < 50 ms)"
+done
+t0=$(now)
+bytes=$("$tiervm" exec bench-exec -- sh -c 'head -c 104857600 /dev/zero | cat' | wc -c)
+t1=$(now)
+echo "  stdout: $bytes bytes in $(ms "$t0" "$t1") ms: $(echo "scale=1; $bytes * 1000 / ($t1 - $t0)" | bc) MB/s (target >= 20)"
+"$tiervm" down bench-exec > /dev/null 2>&1
+best_cmd= best_check=
+for i in 1 2 3; do
+	t0=$(now)
+	"$tiervm" up examples/demo.yaml --accel tcg -- true > /dev/null 2>&1
+	t1=$(now)
+	"$tiervm" up examples/demo.yaml --check --accel tcg > /dev/null 2>&1
+	t2=$(now)
+	c=$(ms "$t0" "$t1") k=$(ms "$t1" "$t2")
+	echo "  run $i: up -- true ${c} ms, up --check ${k} ms"
+	[ -z "$best_cmd" ] || [ "$(echo "$c < $best_cmd" | bc)" = 1 ] && best_cmd=$c
+	[ -z "$best_check" ] || [ "$(echo "$k < $best_check" | bc)" = 1 ] && best_check=$k
+done
+echo "  best: up -- true ${best_cmd} ms, up --check ${best_check} ms, ratio $(echo "scale=2; $best_cmd / $best_check" | bc) (target <= 1.1)"

@@ -452,14 +452,19 @@ static void session(int port, int sig)
 		/* after the exit, output still coming is relayed, then no more */
 		if (poll(p, P_COUNT, exited ? 200 : -1) == 0)
 			break;
-		if (p[P_PORT].revents & POLLIN) {
+		/*
+		 * virtio_console says POLLIN as well as POLLHUP once the host
+		 * has gone: a read of 0 is the end, data before it still counts
+		 */
+		if (p[P_PORT].revents & (POLLIN | POLLHUP)) {
 			n = read(port, buf, sizeof(buf));
+			if (n == 0 ||
+			    (n < 0 && errno != EAGAIN && errno != EINTR))
+				goto host_gone;
 			if (n > 0)
 				tiervm_frames_add(&s.frames, buf, (size_t)n);
 			if (!from_host(&s, &open))
 				goto host_gone;
-		} else if (p[P_PORT].revents & POLLHUP) {
-			goto host_gone;
 		}
 		if (p[P_IN].revents)
 			feed_stdin(&s);
@@ -508,7 +513,8 @@ static bool find_magic(int port)
 	while (got < sizeof(magic) - 1) {
 		struct pollfd p = { .fd = port, .events = POLLIN };
 
-		if (poll(&p, 1, 2000) <= 0 || !(p.revents & POLLIN))
+		if (poll(&p, 1, 2000) <= 0 || !(p.revents & POLLIN) ||
+		    (p.revents & POLLHUP))
 			return false;
 		if (read(port, &c, 1) != 1)
 			return false;
@@ -541,7 +547,8 @@ static void serve_port(const char *dev)
 		struct timespec wait = { .tv_sec = 1 };
 
 		poll(&p, 1, 0);
-		if (p.revents & POLLIN) {
+		/* POLLIN comes with POLLHUP when no host is connected */
+		if ((p.revents & POLLIN) && !(p.revents & POLLHUP)) {
 			if (find_magic(fd))
 				session(fd, sig);
 			continue;
