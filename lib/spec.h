@@ -206,6 +206,11 @@ struct tiervm_spec {
 	unsigned n_cxls;
 };
 
+/* A spec file is a regular file of at most this many bytes... */
+#define TIERVM_SPEC_MAX_BYTES (4 << 20)
+/* ...nested at most this deep (a spec needs 4: nodes[0].host.nodes) */
+#define TIERVM_SPEC_MAX_DEPTH 32
+
 /**
  * tiervm_spec_parse - parse and validate the spec at @path.
  * On failure every problem found is in the message, one per line, each
