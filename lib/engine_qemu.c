@@ -39,11 +39,22 @@ static char *opt_value(const char *s)
 	return b.s;
 }
 
+/*
+ * The root PCI bus by name: left to choose, QEMU plugs a device into the
+ * last bus made, which may be a CXL host bridge that takes bridges only.
+ */
+static const char *root_bus(const struct tiervm_launch *l)
+{
+	return l->plan->spec->machine.pc ? "pci.0" : "pcie.0";
+}
+
 /* The exec agent's ports: one virtio-serial controller, a port each. */
-static void exec_ports(struct tiervm_vm *vm, struct strv *argv)
+static void exec_ports(struct tiervm_vm *vm, const struct tiervm_launch *l,
+		       struct strv *argv)
 {
 	strv_pushf(argv, "-device");
-	strv_pushf(argv, "virtio-serial-pci,id=tiervm-vser");
+	strv_pushf(argv, "virtio-serial-pci,id=tiervm-vser,bus=%s",
+		   root_bus(l));
 	for (unsigned i = 0; i < TIERVM_EXEC_PORTS; i++) {
 		char *dir = opt_value(vm->dir);
 
@@ -67,7 +78,8 @@ static void exec_ports(struct tiervm_vm *vm, struct strv *argv)
  * own uid, as the user running tiervm expects; multidevs=remap keeps inode
  * numbers unique across the host file systems under one share.
  */
-static void share(struct strv *argv, int index, const char *host, bool ro)
+static void share(const struct tiervm_launch *l, struct strv *argv, int index,
+		  const char *host, bool ro)
 {
 	char *tag = index < 0 ? xstrdup("tiervm-root")
 			      : xasprintf("tiervm-s%d", index),
@@ -78,7 +90,8 @@ static void share(struct strv *argv, int index, const char *host, bool ro)
 		   "local,id=%s,path=%s,security_model=none,multidevs=remap%s",
 		   tag, path, ro ? ",readonly=on" : "");
 	strv_pushf(argv, "-device");
-	strv_pushf(argv, "virtio-9p-pci,fsdev=%s,mount_tag=%s", tag, tag);
+	strv_pushf(argv, "virtio-9p-pci,fsdev=%s,mount_tag=%s,bus=%s", tag, tag,
+		   root_bus(l));
 	free(tag);
 	free(path);
 }
@@ -117,9 +130,9 @@ static bool qemu_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
 		vm->dir);
 	strv_pushf(&argv, "-serial");
 	strv_pushf(&argv, "chardev:tiervm-probe");
-	exec_ports(vm, &argv);
+	exec_ports(vm, l, &argv);
 	for (int i = l->host_root ? -1 : 0; i < (int)l->n_shares; i++)
-		share(&argv, i, i < 0 ? "/" : l->shares[i].host,
+		share(l, &argv, i, i < 0 ? "/" : l->shares[i].host,
 		      i < 0 || l->shares[i].ro);
 	strv_pushf(&argv, "-qmp");
 	strv_pushf(&argv, "unix:%s/qmp.sock,server=on,wait=off", vm->dir);
@@ -137,8 +150,11 @@ static bool qemu_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
 	if (!tiervm_run_capture(argv.v, &out, &status, errp))
 		goto out;
 	if (status != 0) {
-		out[strcspn(out, "\n")] = '\0';
-		tiervm_error_setg(errp, "QEMU refused to start: %s", out);
+		/* QEMU's own complaint: its first line that says anything */
+		char *line = out + strspn(out, "\n");
+
+		line[strcspn(line, "\n")] = '\0';
+		tiervm_error_setg(errp, "QEMU refused to start: %s", line);
 		goto out;
 	}
 	if (!tiervm_engine_qemu.running(vm)) {
