@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/input.h>
 #include <poll.h>
 #include <pty.h>
 #include <sched.h>
@@ -25,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -558,6 +560,53 @@ static void serve_port(const char *dev)
 	}
 }
 
+/*
+ * ACPI power-down (QEMU's system_powerdown, libvirt's shutdown) presses
+ * the power button; the kernel only reports it as a key on an input
+ * device, which an init must act on itself.
+ */
+static void watch_power_button(void)
+{
+	struct tiervm_fsroot sys;
+	char **events;
+	unsigned n = 0;
+	int fd = -1;
+
+	if (!tiervm_fsroot_open(&sys, "/", NULL))
+		_exit(1);
+	events = tiervm_fs_list(&sys, "/sys/class/input", &n, NULL);
+	for (unsigned i = 0; i < n && fd < 0; i++) {
+		char *path = xasprintf("/sys/class/input/%s/device/name",
+				       events[i]),
+		     *name = tiervm_fs_read(&sys, path, NULL);
+
+		if (!strncmp(events[i], "event", 5) && name &&
+		    !strcmp(name, "Power Button")) {
+			char *dev = xasprintf("/dev/input/%s", events[i]);
+
+			fd = open(dev, O_RDONLY | O_CLOEXEC);
+			free(dev);
+		}
+		free(name);
+		free(path);
+	}
+	tiervm_strv_free_null(events);
+	tiervm_fsroot_close(&sys);
+	if (fd < 0)
+		_exit(0);
+	for (;;) {
+		struct input_event ev;
+
+		if (read(fd, &ev, sizeof(ev)) != sizeof(ev))
+			_exit(1);
+		if (ev.type == EV_KEY && ev.code == KEY_POWER && ev.value) {
+			log_line("power button", "powering off");
+			sync();
+			reboot(RB_POWER_OFF);
+		}
+	}
+}
+
 void agent_start(const char *cmdline)
 {
 	char **ports;
@@ -569,6 +618,8 @@ void agent_start(const char *cmdline)
 		return;
 	/* orphans of the commands come to us, not to the probe (init) */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (fork() == 0)
+		watch_power_button();
 	signal(SIGPIPE, SIG_IGN);
 	/* pseudo-terminals for shells; /dev/ptmx finds this instance */
 	mkdir("/dev/pts", 0755);

@@ -131,6 +131,9 @@ modules_for cxl cxl_acpi cxl_pci cxl_port cxl_mem cxl_pmem dax_cxl nd_pmem \
 	dax_pmem device_dax kmem
 modules_for hmem dax_hmem device_dax kmem
 modules_for 9p 9p 9pnet_virtio
+# the ACPI power button as an input device: `tiervm down` of a guest whose
+# probe does not answer
+modules_for power button evdev
 
 cat > "$stage/init" <<'INIT'
 #!/bin/busybox sh
@@ -138,7 +141,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "tiervm: init" > /dev/kmsg
-groups=
+groups=power
 grep -qs 0x1af4 /sys/bus/pci/devices/*/vendor && groups="$groups virtio"
 # virtio-9p (transitional 0x1009, modern 0x1049): the host's files
 grep -qsx '0x1009\|0x1049' /sys/bus/pci/devices/*/device && groups="$groups 9p"

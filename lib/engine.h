@@ -36,6 +36,8 @@ struct tiervm_launch {
 	const struct tiervm_plan *plan;
 	const struct tiervm_image *img;
 	bool host_root; /* the host's / read-only, as the agent's root */
+	/* a one-shot guest: it must not outlive the calling process */
+	bool die_with_caller;
 	const struct tiervm_share *shares;
 	unsigned n_shares;
 	/* filled by tiervm_engine_start() */

@@ -3,8 +3,12 @@
  * The QEMU engine: QEMU started daemonized by tiervm, its pid file and QMP
  * socket in the runtime dir.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,10 @@
 #include "util.h"
 #include "util_json.h"
 #include "util_proc.h"
+
+static struct tiervm_monitor *qemu_monitor_open(struct tiervm_vm *vm,
+						tiervm_error **errp);
+static void qemu_monitor_close(struct tiervm_monitor *m);
 
 struct qemu_monitor {
 	struct tiervm_monitor base;
@@ -96,12 +104,121 @@ static void share(const struct tiervm_launch *l, struct strv *argv, int index,
 	free(path);
 }
 
+static void refused(tiervm_error **errp, char *out)
+{
+	/* QEMU's own complaint: its first line that says anything */
+	char *line = out + strspn(out, "\n");
+
+	line[strcspn(line, "\n")] = '\0';
+	tiervm_error_setg(errp, "QEMU refused to start: %s", line);
+}
+
+/* Whether QEMU answers on its QMP socket: it has set the machine up. */
+static bool qmp_ready(struct tiervm_vm *vm)
+{
+	struct tiervm_monitor *m = qemu_monitor_open(vm, NULL);
+
+	if (m)
+		qemu_monitor_close(m);
+	return m != NULL;
+}
+
+/*
+ * QEMU as our child, in a process group of its own (a ^C on the terminal
+ * is ours to pass on, not QEMU's to act on), killed by the kernel when we
+ * die, however we die: a one-shot guest never outlives tiervm.  Its
+ * stderr goes to RUNDIR/qemu.err.
+ */
+static bool spawn_bound(struct tiervm_vm *vm, char *const argv[],
+			tiervm_error **errp)
+{
+	char *err_path = tiervm_vm_path(vm, "qemu.err");
+	pid_t parent = getpid(), pid;
+	int status;
+	bool ok = false;
+
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(err_path,
+			      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		setpgid(0, 0);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			dup2(fd, 0);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0) {
+		tiervm_error_set_errno(errp, errno, "fork");
+		goto out;
+	}
+	for (long long end = tiervm_now_ms() + TIERVM_TIMEOUT_BOOT_MS;;) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			char *text = NULL;
+			size_t cap = 0;
+			FILE *f = fopen(err_path, "re");
+
+			if (!f || getdelim(&text, &cap, '\0', f) < 0) {
+				free(text);
+				text = xstrdup("it exited");
+			}
+			if (f)
+				fclose(f);
+			refused(errp, text);
+			free(text);
+			goto out;
+		}
+		if (qmp_ready(vm))
+			break;
+		if (tiervm_interrupted || tiervm_now_ms() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			tiervm_error_setg(errp,
+					  "QEMU did not set the machine up");
+			goto out;
+		}
+		usleep(20 * 1000);
+	}
+	ok = true;
+out:
+	free(err_path);
+	return ok;
+}
+
+/*
+ * The sockets mode 0600, as QMP and the probe's and exec channels deserve;
+ * the runtime dir, mode 0700, already keeps others from reaching them.
+ */
+static void private_sockets(struct tiervm_vm *vm)
+{
+	static const char *const names[] = { "qmp.sock", "probe.sock" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names) + TIERVM_EXEC_PORTS; i++) {
+		char *p = i < ARRAY_SIZE(names)
+				  ? tiervm_vm_path(vm, names[i])
+				  : xasprintf("%s/exec%zu.sock", vm->dir,
+					      i - ARRAY_SIZE(names));
+
+		chmod(p, 0600);
+		free(p);
+	}
+}
+
 static bool qemu_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
 		       tiervm_error **errp)
 {
 	const struct tiervm_plan *plan = l->plan;
 	struct strv argv = { 0 };
 	char *out = NULL;
+	mode_t old_umask;
 	int status;
 	bool ok = false;
 
@@ -140,22 +257,24 @@ static bool qemu_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
 	strv_pushf(&argv, "%s/qemu.pid", vm->dir);
 	strv_pushf(&argv, "-D");
 	strv_pushf(&argv, "%s/qemu.log", vm->dir);
-	strv_pushf(&argv, "-daemonize");
-
 	/*
 	 * QEMU inherits the NVDIMM lock fds (l->nv_locks, not close-on-exec)
-	 * and so holds the locks while it runs.  With -daemonize it exits 0
-	 * only once the machine is set up.
+	 * and so holds the locks while it runs.
 	 */
-	if (!tiervm_run_capture(argv.v, &out, &status, errp))
-		goto out;
-	if (status != 0) {
-		/* QEMU's own complaint: its first line that says anything */
-		char *line = out + strspn(out, "\n");
-
-		line[strcspn(line, "\n")] = '\0';
-		tiervm_error_setg(errp, "QEMU refused to start: %s", line);
-		goto out;
+	/* QEMU's files: this user's alone (its -daemonize sets 027 itself) */
+	old_umask = umask(0177);
+	if (l->die_with_caller) {
+		if (!spawn_bound(vm, argv.v, errp))
+			goto out;
+	} else {
+		/* with -daemonize QEMU exits 0 once the machine is set up */
+		strv_pushf(&argv, "-daemonize");
+		if (!tiervm_run_capture(argv.v, &out, &status, errp))
+			goto out;
+		if (status != 0) {
+			refused(errp, out);
+			goto out;
+		}
 	}
 	if (!tiervm_engine_qemu.running(vm)) {
 		tiervm_error_setg(
@@ -163,8 +282,10 @@ static bool qemu_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
 			"QEMU started but its pid file names no live QEMU");
 		goto out;
 	}
+	private_sockets(vm);
 	ok = true;
 out:
+	umask(old_umask);
 	free(out);
 	strv_free(&argv);
 	return ok;
@@ -199,7 +320,9 @@ static bool qemu_wait_exit(struct tiervm_vm *vm, int timeout_ms)
 {
 	long long end = tiervm_now_ms() + timeout_ms;
 
-	while (vm->pid && kill(vm->pid, 0) == 0 && is_qemu(vm->pid)) {
+	/* our own child (a one-shot guest) is reaped here; others: ECHILD */
+	while (vm->pid && waitpid(vm->pid, NULL, WNOHANG) != vm->pid &&
+	       kill(vm->pid, 0) == 0 && is_qemu(vm->pid)) {
 		if (tiervm_now_ms() >= end)
 			return false;
 		usleep(50 * 1000);

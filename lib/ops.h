@@ -115,10 +115,16 @@ bool tiervm_status(const char *name, struct tiervm_status *st,
 void tiervm_status_clear(struct tiervm_status *st);
 
 /**
- * tiervm_list - the running guests: an array of {"name", "pid",
+ * tiervm_list - the running guests, after tiervm_sweep_stale(): an array of {"name", "pid",
  * "uptime_s", "nodes"} (nodes from the last report, may be absent).
  */
 json_object *tiervm_list(void);
+
+/**
+ * tiervm_sweep_stale - remove the runtime dirs whose guest is gone (its
+ * QEMU died or was killed) and that no tiervm is starting.
+ */
+void tiervm_sweep_stale(void);
 
 /** tiervm_probe_ask - one request to a running guest's probe. */
 json_object *tiervm_probe_ask(const char *name, const char *request,

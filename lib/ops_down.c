@@ -24,6 +24,7 @@ bool tiervm_down(const char *name, bool *was_running, tiervm_progress_fn *fn,
 {
 	struct tiervm_vm *vm = tiervm_engine_open(name, false, errp);
 	tiervm_error *err = NULL;
+	bool exited;
 
 	*was_running = false;
 	if (!vm)
@@ -40,20 +41,28 @@ bool tiervm_down(const char *name, bool *was_running, tiervm_progress_fn *fn,
 		return stale;
 	}
 	*was_running = true;
-	/* tiervm's probe syncs and powers off; any other guest gets ACPI */
-	if (!tiervm_probe_send(vm, "poweroff", &err)) {
+	/*
+	 * tiervm's probe syncs and powers off.  One that does not answer at
+	 * once (still booting, or busy) gets the ACPI power button, which
+	 * the guest's agent acts on, then QEMU is told to quit.
+	 */
+	if (tiervm_probe_send(vm, "poweroff", TIERVM_TIMEOUT_DOWN_ACK_MS,
+			      &err)) {
+		exited =
+			tiervm_engine_wait_exit(vm, TIERVM_TIMEOUT_POWEROFF_MS);
+	} else {
 		tiervm_progressf(
 			fn, opaque,
 			"the probe did not answer (%s); sending ACPI power-down",
 			err->msg);
 		tiervm_error_free(err);
 		monitor_call(vm, vm->engine->powerdown);
+		exited = tiervm_engine_wait_exit(vm, TIERVM_TIMEOUT_ACPI_MS);
 	}
-	if (!tiervm_engine_wait_exit(vm, TIERVM_TIMEOUT_POWEROFF_MS)) {
-		tiervm_progressf(
-			fn, opaque,
-			"'%s' did not power off within %d s; quitting QEMU",
-			vm->name, TIERVM_TIMEOUT_POWEROFF_MS / 1000);
+	if (!exited) {
+		tiervm_progressf(fn, opaque,
+				 "'%s' did not power off; quitting QEMU",
+				 vm->name);
 		monitor_call(vm, vm->engine->quit);
 		if (!tiervm_engine_wait_exit(vm, TIERVM_TIMEOUT_QUIT_MS))
 			tiervm_engine_kill(vm, TIERVM_TIMEOUT_KILL_GRACE_MS);

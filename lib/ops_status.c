@@ -78,10 +78,34 @@ static json_object *guest_entry(struct tiervm_vm *vm)
 	return o;
 }
 
+void tiervm_sweep_stale(void)
+{
+	char *base = tiervm_runtime_base();
+	struct dirent **names = NULL;
+	int n = scandir(base, &names, NULL, alphasort);
+
+	for (int i = 0; i < n; i++) {
+		struct tiervm_vm *vm = NULL;
+
+		/* what another tiervm is starting holds its name's lock */
+		if (names[i]->d_name[0] != '.')
+			vm = tiervm_engine_open(names[i]->d_name, false, NULL);
+		if (vm && !tiervm_engine_running(vm) &&
+		    tiervm_vm_lock_name(vm, NULL))
+			tiervm_vm_remove_dir(vm);
+		tiervm_vm_free(vm);
+		free(names[i]);
+	}
+	free(names);
+	free(base);
+}
+
 json_object *tiervm_list(void)
 {
 	json_object *list = json_object_new_array();
 	char *base = tiervm_runtime_base();
+
+	tiervm_sweep_stale();
 	struct dirent **names = NULL;
 	int n = scandir(base, &names, NULL, alphasort);
 

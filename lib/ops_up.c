@@ -241,7 +241,8 @@ static void power_off(const struct tiervm_up_opts *o, struct tiervm_vm *vm,
 		      bool asked)
 {
 	if (!asked)
-		tiervm_probe_send(vm, "poweroff", NULL);
+		tiervm_probe_send(vm, "poweroff", TIERVM_TIMEOUT_PROBE_ACK_MS,
+				  NULL);
 	if (!tiervm_engine_wait_exit(vm, TIERVM_TIMEOUT_POWEROFF_MS))
 		tiervm_engine_kill(vm, TIERVM_TIMEOUT_KILL_GRACE_MS);
 	tiervm_vm_remove_dir(vm);
@@ -300,9 +301,11 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 		goto out;
 	caps = plan->caps;
 	name = guest_name(o, plan->spec);
+	tiervm_sweep_stale();
 	vm = tiervm_engine_open(name, false, errp);
 	/* refused now, not after the image is built */
-	if (!vm || !tiervm_engine_not_running(vm, errp))
+	if (!vm || !tiervm_vm_lock_name(vm, errp) ||
+	    !tiervm_engine_not_running(vm, errp))
 		goto out;
 	tiervm_progressf(o->progress, o->opaque, "image (kernel %s)",
 			 plan->spec->guest.kernel);
@@ -312,6 +315,7 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 			 img.built ? "built" : "cached", img.release);
 	launch.plan = plan;
 	launch.img = &img;
+	launch.die_with_caller = o->check || o->command;
 	if (!tiervm_engine_start(&tiervm_engine_qemu, vm, &launch, errp))
 		goto out;
 	tiervm_progressf(

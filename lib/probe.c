@@ -66,10 +66,10 @@ static int connect_unix(const char *path, tiervm_error **errp)
  * client hangs up, so stay connected until the probe acknowledges.
  */
 bool tiervm_probe_send(struct tiervm_vm *vm, const char *request,
-		       tiervm_error **errp)
+		       int timeout_ms, tiervm_error **errp)
 {
 	char *path = tiervm_vm_path(vm, "probe.sock");
-	long long end = tiervm_now_ms() + TIERVM_TIMEOUT_PROBE_ACK_MS;
+	long long end = tiervm_now_ms() + timeout_ms;
 	struct sbuf in = { 0 };
 	int fd = connect_unix(path, errp);
 	bool ok = false;
@@ -100,7 +100,7 @@ bool tiervm_probe_send(struct tiervm_vm *vm, const char *request,
 	}
 	tiervm_error_setg(errp,
 			  "the probe did not acknowledge '%s' within %d s",
-			  request, TIERVM_TIMEOUT_PROBE_ACK_MS / 1000);
+			  request, timeout_ms / 1000);
 out:
 	sbuf_free(&in);
 	close(fd);

@@ -37,6 +37,6 @@ json_object *tiervm_probe_report(struct tiervm_vm *vm, int timeout_ms,
 
 /** tiervm_probe_send - send @request, wait only for its acknowledgement. */
 bool tiervm_probe_send(struct tiervm_vm *vm, const char *request,
-		       tiervm_error **errp);
+		       int timeout_ms, tiervm_error **errp);
 
 #endif

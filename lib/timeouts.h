@@ -22,6 +22,10 @@
 #define TIERVM_TIMEOUT_CAPTURE_MS 120000
 /* up --check and down: the guest powering off once asked. */
 #define TIERVM_TIMEOUT_POWEROFF_MS 30000
+/* down: the probe acknowledging "poweroff"; a booting guest does not */
+#define TIERVM_TIMEOUT_DOWN_ACK_MS 1000
+/* down: a guest that got the ACPI power button powering off */
+#define TIERVM_TIMEOUT_ACPI_MS 2500
 /* down: QEMU leaving after "quit", before it is killed. */
 #define TIERVM_TIMEOUT_QUIT_MS 10000
 /* SIGTERM to SIGKILL: a QEMU that failed a start, or would not quit. */

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Runtime directories of guests. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,12 +16,13 @@
  * What a runtime dir may hold.  Every engine: engine (its name),
  * probe.sock (the probe's serial line), console.log, plan.json,
  * spec.json (the spec text as started and the file it came from),
- * report.json, lock, execN.sock and execN.lock (TIERVM_EXEC_PORTS).  The
- * QEMU engine adds qemu.pid, qmp.sock, qemu.log.
+ * report.json, execN.sock and execN.lock (TIERVM_EXEC_PORTS).  The QEMU
+ * engine adds qemu.pid, qmp.sock, qemu.log and qemu.err (its stderr when
+ * it is tiervm's child).
  */
 static const char *const runtime_files[] = {
 	"engine",      "probe.sock", "console.log", "plan.json", "spec.json",
-	"report.json", "lock",	     "qemu.pid",    "qmp.sock",	 "qemu.log",
+	"report.json", "qemu.pid",   "qmp.sock",    "qemu.log",	 "qemu.err",
 };
 
 char *tiervm_runtime_base(void)
@@ -61,6 +64,7 @@ struct tiervm_vm *tiervm_vm_new(const char *name, tiervm_error **errp)
 		return NULL;
 	}
 	vm = xcalloc(1, sizeof(*vm));
+	vm->name_fd = -1;
 	vm->name = xstrdup(name);
 	vm->dir = xasprintf("%s/%s", base, name);
 	free(base);
@@ -71,9 +75,46 @@ void tiervm_vm_free(struct tiervm_vm *vm)
 {
 	if (!vm)
 		return;
+	if (vm->name_fd >= 0)
+		close(vm->name_fd);
 	free(vm->name);
 	free(vm->dir);
 	free(vm);
+}
+
+/*
+ * The locks live in BASE/.locks/NAME, apart from the runtime dirs, and
+ * stay: a lock file removed while another process waits to open it would
+ * let two hold "the" lock.
+ */
+bool tiervm_vm_lock_name(struct tiervm_vm *vm, tiervm_error **errp)
+{
+	char *base = tiervm_runtime_base(), *dir = xasprintf("%s/.locks", base),
+	     *path = xasprintf("%s/%s", dir, vm->name);
+	bool ok = false;
+
+	if (!mkdir_private(dir, errp))
+		goto out;
+	vm->name_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (vm->name_fd < 0) {
+		tiervm_error_set_errno(errp, errno, "cannot open %s", path);
+		goto out;
+	}
+	if (flock(vm->name_fd, LOCK_EX | LOCK_NB) < 0) {
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"another tiervm is starting or stopping a guest named '%s'",
+			vm->name);
+		close(vm->name_fd);
+		vm->name_fd = -1;
+		goto out;
+	}
+	ok = true;
+out:
+	free(path);
+	free(dir);
+	free(base);
+	return ok;
 }
 
 char *tiervm_vm_path(const struct tiervm_vm *vm, const char *file)

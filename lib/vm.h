@@ -26,7 +26,8 @@ struct tiervm_vm {
 	char *dir;
 	/* the engine running it; set by tiervm_engine_open() */
 	const struct tiervm_engine *engine;
-	pid_t pid; /* the QEMU process, 0 when not running */
+	pid_t pid;   /* the QEMU process, 0 when not running */
+	int name_fd; /* holds the name's lock (tiervm_vm_lock_name), or -1 */
 };
 
 /** tiervm_runtime_base - $XDG_RUNTIME_DIR/tiervm, else /tmp/tiervm-UID. */
@@ -38,6 +39,13 @@ char *tiervm_runtime_base(void);
  */
 struct tiervm_vm *tiervm_vm_new(const char *name, tiervm_error **errp);
 void tiervm_vm_free(struct tiervm_vm *vm);
+
+/**
+ * tiervm_vm_lock_name - hold the lock on @vm's name until tiervm_vm_free():
+ * one tiervm at a time starts, or sweeps away, a guest of a name.  False
+ * with an input error when another holds it.
+ */
+bool tiervm_vm_lock_name(struct tiervm_vm *vm, tiervm_error **errp);
 
 /** tiervm_vm_path - "RUNDIR/@file"; caller frees. */
 char *tiervm_vm_path(const struct tiervm_vm *vm, const char *file);
