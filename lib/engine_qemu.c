@@ -56,6 +56,35 @@ static const char *root_bus(const struct tiervm_launch *l)
 	return l->plan->spec->machine.pc ? "pci.0" : "pcie.0";
 }
 
+/*
+ * An NVDIMM backend reads its file as QEMU's /proc/self/fd/N, N the fd it
+ * inherits from us: the file tiervm checked and locked, not whatever its
+ * path names when QEMU opens it.  Other arguments are copied.
+ */
+static char *nvdimm_by_fd(const struct tiervm_launch *l, const char *arg)
+{
+	const struct tiervm_spec *s = l->plan->spec;
+
+	for (unsigned i = 0; i < s->n_nvdimms; i++) {
+		char *prefix = xasprintf("memory-backend-file,id=tiervm-nv-%s,",
+					 s->nvdimms[i].id),
+		     *from = xasprintf(",mem-path=%s,", s->nvdimms[i].path);
+		const char *at = strstr(arg, from);
+		char *out = NULL;
+
+		/* keep in step with plan_nvdimms() (plan_devices.c) */
+		if (!strncmp(arg, prefix, strlen(prefix)) && at)
+			out = xasprintf("%.*s,mem-path=/proc/self/fd/%d,%s",
+					(int)(at - arg), arg, l->nv_locks[i],
+					at + strlen(from));
+		free(prefix);
+		free(from);
+		if (out)
+			return out;
+	}
+	return xstrdup(arg);
+}
+
 /* The exec agent's ports: one virtio-serial controller, a port each. */
 static void exec_ports(struct tiervm_vm *vm, const struct tiervm_launch *l,
 		       struct strv *argv)
@@ -223,7 +252,7 @@ static bool qemu_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
 	bool ok = false;
 
 	for (size_t i = 0; i < plan->argv.n; i++)
-		strv_push(&argv, xstrdup(plan->argv.v[i]));
+		strv_push(&argv, nvdimm_by_fd(l, plan->argv.v[i]));
 	strv_pushf(&argv, "-nodefaults");
 	strv_pushf(&argv, "-no-user-config");
 	strv_pushf(&argv, "-display");

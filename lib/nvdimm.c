@@ -7,8 +7,10 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "host_sysfs.h"
 #include "nvdimm.h"
 #include "util.h"
 
@@ -59,6 +61,39 @@ out:
 	return ok;
 }
 
+/*
+ * What QEMU can map as an NVDIMM: a regular file, a block device (pmem),
+ * or a device-dax character device; not a FIFO, socket or other device.
+ */
+static bool usable_type(int fd, const struct tiervm_nvdimm *nv,
+			const char *where, tiervm_error **errp)
+{
+	struct tiervm_fsroot sys;
+	struct stat st;
+	bool dax = false;
+
+	if (fstat(fd, &st) < 0)
+		return false;
+	if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+		return true;
+	if (S_ISCHR(st.st_mode) && tiervm_fsroot_open(&sys, "/", NULL)) {
+		char *link = xasprintf("/sys/dev/char/%u:%u/subsystem",
+				       major(st.st_rdev), minor(st.st_rdev)),
+		     *subsystem = tiervm_fs_link_name(&sys, link);
+
+		dax = subsystem && !strcmp(subsystem, "dax");
+		free(subsystem);
+		free(link);
+		tiervm_fsroot_close(&sys);
+	}
+	if (!dax)
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"%s: nvdimms: '%s' is not a regular file, a block device or a device-dax device",
+			where, nv->path);
+	return dax;
+}
+
 int tiervm_nvdimm_prepare(const struct tiervm_spec *spec,
 			  const struct tiervm_nvdimm *nv, bool *created_out,
 			  tiervm_error **errp)
@@ -86,7 +121,9 @@ int tiervm_nvdimm_prepare(const struct tiervm_spec *spec,
 			goto out;
 		}
 	} else if (errno == EEXIST) {
-		fd = open(nv->path, (nv->readonly ? O_RDONLY : O_RDWR));
+		/* O_NONBLOCK: a FIFO is refused below, not waited on */
+		fd = open(nv->path,
+			  (nv->readonly ? O_RDONLY : O_RDWR) | O_NONBLOCK);
 	}
 	if (fd < 0) {
 		tiervm_error_set_errno(errp, errno,
@@ -102,6 +139,8 @@ int tiervm_nvdimm_prepare(const struct tiervm_spec *spec,
 			nv->path);
 		goto fail;
 	}
+	if (!created && !usable_type(fd, nv, where, errp))
+		goto fail;
 	if (!created) {
 		if (fstat(fd, &st) < 0 ||
 		    (S_ISREG(st.st_mode) && (uint64_t)st.st_size != want)) {

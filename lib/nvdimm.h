@@ -20,7 +20,9 @@
  * tiervm_nvdimm_prepare - make @nv's backing file usable by a guest:
  * create it sparse if absent, else check its size and its record; then lock
  * it.  Returns an fd holding the lock, to be inherited by QEMU so the lock
- * lasts as long as the guest; -1 on failure with *errp set.  *@created
+ * lasts as long as the guest, and opened by QEMU as /proc/self/fd/N, so
+ * the file QEMU maps is the one checked, whatever the path names by then;
+ * -1 on failure with *errp set.  *@created
  * (may be NULL) tells whether this call made the file.
  */
 int tiervm_nvdimm_prepare(const struct tiervm_spec *spec,
