@@ -11,7 +11,7 @@
 /*
  * The spec model: what the user asked for, after parsing and before any
  * default is applied.  Every value remembers the line it came from so that
- * validation can point at it.  shared/SPEC.md is the contract.
+ * validation can point at it.  docs/spec.md is the contract.
  */
 
 enum tiervm_kind {
