@@ -50,8 +50,10 @@ static json_object *planned_device(struct tiervm_vm *vm, const char *id,
 static long long node_memory(struct tiervm_vm *vm, long long node,
 			     tiervm_error **errp)
 {
-	json_object *rep = tiervm_probe_report(vm, TIERVM_TIMEOUT_REPORT_MS,
-					       NULL, NULL, errp),
+	/* the nodes alone: a whole report runs numactl and lstopo too */
+	json_object *rep = tiervm_probe_call(vm, "nodes",
+					     TIERVM_TIMEOUT_REPORT_MS, NULL,
+					     NULL, errp),
 		    *nodes;
 	long long mem = -1;
 

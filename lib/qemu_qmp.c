@@ -226,6 +226,16 @@ static json_object *take_response(struct tiervm_qmp *q, unsigned id)
 	return NULL;
 }
 
+json_object *tiervm_qmp_take_response(struct tiervm_qmp *q, unsigned id)
+{
+	return take_response(q, id);
+}
+
+bool tiervm_qmp_greeted(const struct tiervm_qmp *q)
+{
+	return q->greeting != NULL;
+}
+
 json_object *tiervm_qmp_execute(struct tiervm_qmp *q, const char *cmd,
 				json_object *args, int timeout_ms,
 				tiervm_error **errp)

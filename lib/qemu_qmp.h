@@ -56,5 +56,9 @@ void tiervm_qmp_close(struct tiervm_qmp *q);
 bool tiervm_qmp_feed(struct tiervm_qmp *q, const char *buf, size_t len,
 		     tiervm_error **errp);
 struct tiervm_qmp *tiervm_qmp_new_detached(void);
+/* What feeding sorted: the response with @id (a new reference, or NULL),
+ * and whether the greeting came. */
+json_object *tiervm_qmp_take_response(struct tiervm_qmp *q, unsigned id);
+bool tiervm_qmp_greeted(const struct tiervm_qmp *q);
 
 #endif

@@ -32,7 +32,7 @@
 #define TIERVM_TIMEOUT_KILL_GRACE_MS 2000
 
 /* A running guest's report (status, resize, attach): its node memory. */
-#define TIERVM_TIMEOUT_REPORT_MS 30000
+#define TIERVM_TIMEOUT_REPORT_MS 60000
 /* probe NAME REQUEST: any request, some of which provision devices. */
 #define TIERVM_TIMEOUT_PROBE_CALL_MS 60000
 /* The probe acknowledging a request sent without waiting for a reply. */

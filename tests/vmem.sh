@@ -16,7 +16,7 @@ fail() {
 
 "$tiervm" up "$spec" --accel tcg || fail "up"
 node_mib() {
-	"$tiervm" status "$name" | awk -v n="$1" '$1 == n && NF == 3 { print $3 }'
+	"$tiervm" status "$name" | awk -v n="$1" '$1 == n && NF == 7 && $2 != "virtio-mem" { print $3 }'
 }
 [ "$(node_mib 1)" = 512 ] || fail "node 1 should start with 512 MiB, has $(node_mib 1)"
 
@@ -34,11 +34,17 @@ for size in 2G:2048 256M:256 0:0; do
 done
 
 # refused before QMP: exit 2 and a message naming the rule
-for bad in 3M 4G 1X; do
-	"$tiervm" resize "$name" vm0 "$bad" 2> err.$$
+for bad in "3M:must be a multiple of block-size (2097152 bytes)" \
+	"4G:4294967296 is above size (2147483648)" "1X:"; do
+	size=${bad%%:*} want=${bad#*:}
+	"$tiervm" resize "$name" vm0 "$size" 2> err.$$
 	rc=$?
-	cat err.$$; rm -f err.$$
-	[ "$rc" -eq 2 ] || fail "resize to $bad gave exit $rc, expected 2"
+	cat err.$$
+	[ "$rc" -eq 2 ] || fail "resize to $size gave exit $rc, expected 2"
+	[ -z "$want" ] || grep -qF "vm0: requested size" err.$$ && grep -qF "$want" err.$$ ||
+		fail "resize to $size: no message saying '$want'"
+	[ "$(wc -l < err.$$)" -eq 1 ] || fail "resize to $size: not one line"
+	rm -f err.$$
 done
 "$tiervm" resize "$name" nosuch 2M 2>&1 | grep -q "is not a virtio-mem device" ||
 	fail "unknown device not refused"

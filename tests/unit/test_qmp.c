@@ -32,9 +32,32 @@ static void test_split_anywhere(void **state)
 		struct tiervm_qmp *q = tiervm_qmp_new_detached();
 		tiervm_error *err = NULL;
 
+		json_object *ev, *r;
+
 		assert_true(tiervm_qmp_feed(q, stream, cut, &err));
 		assert_true(tiervm_qmp_feed(q, stream + cut, len - cut, &err));
 		assert_null(err);
+		/* wherever the cut, the same three messages, each sorted */
+		assert_true(tiervm_qmp_greeted(q));
+		ev = tiervm_qmp_event(q, 0, &err);
+		assert_non_null(ev);
+		assert_string_equal(
+			json_object_get_string(
+				json_object_object_get(ev, "event")),
+			"MEMORY_DEVICE_SIZE_CHANGE");
+		assert_int_equal(
+			json_object_get_int(json_object_object_get(
+				json_object_object_get(ev, "data"), "size")),
+			1);
+		json_object_put(ev);
+		assert_null(tiervm_qmp_event(q, 0, &err));
+		assert_null(err);
+		r = tiervm_qmp_take_response(q, 1);
+		assert_non_null(r);
+		assert_true(json_object_is_type(
+			json_object_object_get(r, "return"), json_type_object));
+		json_object_put(r);
+		assert_null(tiervm_qmp_take_response(q, 1));
 		tiervm_qmp_close(q);
 	}
 }
