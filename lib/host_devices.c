@@ -387,10 +387,9 @@ bool tiervm_host_nodes_of_kind(const struct tiervm_host *h,
 	for (unsigned i = 0; h && i < h->n_nodes; i++)
 		sbuf_addf(&have, "%snode%u %s", i ? ", " : "", h->nodes[i].id,
 			  tiervm_host_kind_name(h->nodes[i].kind));
-	tiervm_error_set(errp, TIERVM_E_INPUT,
-			 "host.kind: the host has no %s node; it has %s",
-			 tiervm_kind_name(kind),
-			 have.s ? have.s : "no NUMA nodes");
+	tiervm_error_set(
+		errp, TIERVM_E_INPUT, "the host has no %s node; it has %s",
+		tiervm_kind_name(kind), have.s ? have.s : "no NUMA nodes");
 	sbuf_free(&have);
 	return false;
 }
@@ -404,7 +403,7 @@ bool tiervm_host_has_nodes(const struct tiervm_host *h,
 		    tiervm_host_node(h, (unsigned)id))
 			continue;
 		tiervm_error_set(errp, TIERVM_E_INPUT,
-				 "host.nodes: the host has no node %d", id);
+				 "the host has no node %d", id);
 		return false;
 	}
 	return true;

@@ -57,19 +57,18 @@ static char *host_props(struct plan_ctx *c, const struct tiervm_host_bind *h,
 
 	if (!h->present)
 		return xstrdup("");
-	if (h->has_kind) {
-		if (!tiervm_host_nodes_of_kind(c->host, h->kind, &nodes,
-					       &err)) {
-			diag_add_error(c->d, line, key, err);
-			return xstrdup("");
-		}
-	} else {
-		nodes = h->nodes;
-		if (!tiervm_host_has_nodes(c->host, &nodes, &err)) {
-			diag_add_error(c->d, line, key, err);
-			return xstrdup("");
-		}
+	if (h->has_kind
+		    ? !tiervm_host_nodes_of_kind(c->host, h->kind, &nodes, &err)
+		    : !tiervm_host_has_nodes(c->host, &h->nodes, &err)) {
+		char *full = xasprintf("%s.host.%s", key,
+				       h->has_kind ? "kind" : "nodes");
+
+		diag_add_error(c->d, line, full, err);
+		free(full);
+		return xstrdup("");
 	}
+	if (!h->has_kind)
+		nodes = h->nodes;
 	/* QEMU's host-nodes takes one range per property instance. */
 	list = tiervm_format_cpulist(&nodes);
 	{
@@ -617,7 +616,8 @@ struct tiervm_plan *tiervm_plan_build(const struct tiervm_spec *s,
 				      const struct tiervm_host *host,
 				      tiervm_error **errp)
 {
-	struct tiervm_diags d = { .file = s->file };
+	struct tiervm_diags d = { .file = s->file,
+				  .lines = json_object_get(s->lines) };
 	struct tiervm_plan *p = xcalloc(1, sizeof(*p));
 	struct plan_ctx c = { .p = p, .s = s, .host = host, .d = &d };
 	struct tiervm_lb *host_home;

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "spec.h"
 
 const char *const tiervm_nv_mode_names[] = { "raw", "fsdax", "devdax", "kmem",
@@ -36,6 +38,7 @@ void tiervm_spec_free(struct tiervm_spec *s)
 	if (!s)
 		return;
 	free(s->text);
+	json_object_put(s->lines);
 	for (unsigned i = 0; i < s->n_nodes; i++)
 		free_mem(&s->nodes[i].mem);
 	for (unsigned i = 0; i < s->n_nvdimms; i++) {

@@ -168,6 +168,8 @@ struct tiervm_spec {
 	char *text; /* what it was parsed from: `up` keeps it for `attach` */
 	/* parsed without validation: only for showing what QEMU refuses */
 	bool unchecked;
+	/* the line of each key ("nodes[1].cpus"), for later diagnostics */
+	struct json_object *lines;
 	char *name;
 	struct {
 		bool pc; /* machine type pc instead of q35 */

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "spec.h"
 #include "spec_internal.h"
 #include "spec_yaml.h"
@@ -24,7 +26,7 @@ static const char *const policy_names[] = { "bind", "preferred", "interleave",
 /* path + "." + key, for messages */
 static char *sub(const char *path, const char *key)
 {
-	return xasprintf("%s.%s", path, key);
+	return *path ? xasprintf("%s.%s", path, key) : xstrdup(key);
 }
 
 #define GET(map, key) ywalk_get(w, (map), (key))
@@ -35,6 +37,7 @@ static char *sub(const char *path, const char *key)
 		yaml_node_t *v = GET((map), (key));   \
 		if (v) {                              \
 			char *p = sub((path), (key)); \
+			diag_mark(w->d, p, yline(v)); \
 			stmt;                         \
 			free(p);                      \
 		}                                     \
@@ -337,9 +340,11 @@ static void *parse_list(struct ywalk *w, yaml_node_t *root, const char *key,
 	if (!it)
 		return NULL;
 	elems = xcalloc(*count ? *count : 1, size);
+	diag_mark(w->d, key, yline(list));
 	for (unsigned i = 0; i < *count; i++) {
 		char *p = xasprintf("%s[%u]", key, i);
 
+		diag_mark(w->d, p, yline(it[i]));
 		fn(w, it[i], p, elems + i * size);
 		free(p);
 	}
@@ -436,6 +441,9 @@ static void parse_root(struct ywalk *w, yaml_node_t *root,
 		    w, root, "", keys,
 		    (const char *const[]){ "name", "machine", "nodes", NULL }))
 		return;
+	for (size_t k = 0; keys[k]; k++)
+		if ((n = GET(root, keys[k])))
+			diag_mark(w->d, keys[k], yline(n));
 	if ((n = GET(root, "name")))
 		s->name = dup_str(w, n, "name");
 	if ((n = GET(root, "machine")))
@@ -614,6 +622,8 @@ static struct tiervm_spec *parse_text(const char *file, const char *text,
 		spec_validate(s, &d);
 out:
 	free(dir);
+	/* kept for what planning finds wrong later, at the same lines */
+	s->lines = json_object_get(d.lines);
 	if (!diag_finish(&d, errp)) {
 		tiervm_spec_free(s);
 		return NULL;

@@ -160,12 +160,14 @@ static void fill_lb(const struct tiervm_spec *s, struct tiervm_resolved *r,
 	}
 }
 
-static int line_of(const struct tiervm_spec *s, unsigned i, unsigned t)
+/* "hmat[K].@member" for the entry of pair @i -> @t, else "hmat". */
+static char *key_of(const struct tiervm_spec *s, unsigned i, unsigned t,
+		    const char *member)
 {
 	for (unsigned k = 0; k < s->n_hmat; k++)
 		if (s->hmat[k].initiator == i && s->hmat[k].target == t)
-			return s->hmat[k].line;
-	return 0;
+			return xasprintf("hmat[%u].%s", k, member);
+	return xstrdup("hmat");
 }
 
 /*
@@ -203,19 +205,22 @@ static void check_encoding(const struct tiervm_spec *s,
 		for (unsigned t = 0; t < n; t++) {
 			const struct tiervm_lb *lb = &r->lb[i * n + t];
 			unsigned lo = (unsigned)__builtin_ctzll(bw_bits);
-			int line = line_of(s, i, t);
+			char *lat = key_of(s, i, t, "latency"),
+			     *bw = key_of(s, i, t, "bandwidth");
 
 			if (lb->latency / lat_base >= 65535)
 				diag_add(
-					d, line, "hmat",
+					d, 0, lat,
 					"latency %llu ns from node %u to node %u is too far from the smallest step of the table (%llu ns): QEMU encodes at most 65534 steps",
 					(unsigned long long)lb->latency, i, t,
 					(unsigned long long)lat_base);
 			if ((lb->bandwidth >> lo) >= 65535)
 				diag_add(
-					d, line, "hmat",
+					d, 0, bw,
 					"bandwidth from node %u to node %u is too far from the smallest bandwidth step of the table (%llu bytes/s): QEMU encodes at most 65534 steps",
 					i, t, (unsigned long long)(1ULL << lo));
+			free(lat);
+			free(bw);
 		}
 	}
 }

@@ -75,7 +75,7 @@ static void check_machine(const struct tiervm_spec *s, struct tiervm_diags *d)
 
 	if (!valid_name(s->name) || strlen(s->name) > 64)
 		diag_add(
-			d, 1, "name",
+			d, 0, "name",
 			"'%s' is not a name: use [a-z0-9][a-z0-9_-]*, at most 64 characters",
 			s->name ? s->name : "");
 	if (s->machine.cpus == 0) {
@@ -122,14 +122,14 @@ static void check_mem(const struct tiervm_mem *m, int line, const char *path,
 	char *p = xasprintf("%s.host", path);
 
 	if (m->backend == TIERVM_BACKEND_FILE && !m->path)
-		diag_add(d, line, path, "backend: file needs a path");
+		diag_add_in(d, line, path, "backend", "file needs a path");
 	if (m->backend != TIERVM_BACKEND_FILE && m->path)
-		diag_add(d, m->path_line, path,
-			 "path is only for backend: file");
+		diag_add_in(d, m->path_line, path, "path",
+			    "only for backend: file");
 	if (m->hugepages && m->backend == TIERVM_BACKEND_RAM)
-		diag_add(
-			d, line, path,
-			"hugepages needs backend: memfd, or backend: file on hugetlbfs");
+		diag_add_in(
+			d, line, path, "hugepages",
+			"needs backend: memfd, or backend: file on hugetlbfs");
 	check_host(&m->host, p, d);
 	free(p);
 }
@@ -138,6 +138,9 @@ static void check_nodes(const struct tiervm_spec *s, struct tiervm_diags *d)
 {
 	struct tiervm_cpuset seen = { 0 };
 	bool present[TIERVM_MAX_NODES] = { 0 };
+	/* one mistake, one line: a cpu out of range leaves another without a
+	 * node, a duplicate id leaves a gap; those follow, unsaid */
+	bool cpu_beyond = false, id_twice = false;
 	uint64_t total = 0;
 
 	for (unsigned i = 0; i < s->n_nodes; i++) {
@@ -146,75 +149,78 @@ static void check_nodes(const struct tiervm_spec *s, struct tiervm_diags *d)
 		uint64_t align = n->mem.hugepages ? HUGE_PAGE_SIZE : PAGE_SIZE;
 
 		if (n->id < TIERVM_MAX_NODES) {
-			if (present[n->id])
-				diag_add(d, n->line, p,
-					 "node id %u is used twice", n->id);
+			if (present[n->id]) {
+				diag_add_in(d, n->line, p, "id",
+					    "node id %u is used twice", n->id);
+				id_twice = true;
+			}
 			present[n->id] = true;
 		}
 		for (int c = 0; n->has_cpus && c < TIERVM_MAX_CPUS; c++) {
 			if (!cpuset_test(&n->cpus, (unsigned)c))
 				continue;
 			if ((unsigned)c >= s->machine.cpus) {
-				diag_add(
-					d, n->cpus_line, p,
-					"cpus: cpu %d is beyond machine.cpus (%u)",
-					c, s->machine.cpus);
+				diag_add_in(
+					d, n->cpus_line, p, "cpus",
+					"cpu %d is beyond machine.cpus (%u)", c,
+					s->machine.cpus);
+				cpu_beyond = true;
 				break;
 			}
 			if (cpuset_test(&seen, (unsigned)c))
-				diag_add(
-					d, n->cpus_line, p,
-					"cpus: cpu %d is already in another node",
-					c);
+				diag_add_in(d, n->cpus_line, p, "cpus",
+					    "cpu %d is already in another node",
+					    c);
 			cpuset_set(&seen, (unsigned)c);
 		}
 		if (n->memory % align)
-			diag_add(
-				d, n->memory_line, p,
-				"memory: %llu bytes is not a multiple of the %spage size (%lluK)",
+			diag_add_in(
+				d, n->memory_line, p, "memory",
+				"%llu bytes is not a multiple of the %spage size (%lluK)",
 				(unsigned long long)n->memory,
 				n->mem.hugepages ? "huge " : "",
 				(unsigned long long)(align / KiB));
 		if (!n->memory && (n->mem.host.present || n->mem.path ||
 				   n->mem.prealloc || n->mem.hugepages))
-			diag_add(d, n->line, p,
-				 "backend settings need memory above 0");
+			diag_add_in(d, n->line, p, "memory",
+				    "backend settings need memory above 0");
 		if (n->kind == TIERVM_KIND_SOFT_RESERVED) {
 			if (n->has_cpus)
-				diag_add(
-					d, n->cpus_line, p,
-					"kind: soft-reserved memory is device memory; the node must have no cpus");
+				diag_add_in(
+					d, n->cpus_line, p, "kind",
+					"soft-reserved memory is device memory; the node must have no cpus");
 			if (!n->memory || n->memory % MEMORY_BLOCK)
-				diag_add(
+				diag_add_in(
 					d,
 					n->memory_line ? n->memory_line
 						       : n->line,
-					p,
-					"memory: soft-reserved memory must be a non-zero multiple of 128M (the x86 memory block the kernel onlines)");
+					p, "memory",
+					"soft-reserved memory must be a non-zero multiple of 128M (the x86 memory block the kernel onlines)");
 		}
 		if (n->initiator >= 0) {
 			const struct tiervm_node *in =
 				tiervm_spec_node(s, (unsigned)n->initiator);
 
 			if (!in)
-				diag_add(d, n->initiator_line, p,
-					 "initiator: node %d does not exist",
-					 n->initiator);
+				diag_add_in(
+					d, n->initiator_line, p, "initiator",
+					"node %d does not exist", n->initiator);
 			else if (!in->has_cpus)
-				diag_add(d, n->initiator_line, p,
-					 "initiator: node %d has no cpus",
-					 n->initiator);
+				diag_add_in(d, n->initiator_line, p,
+					    "initiator", "node %d has no cpus",
+					    n->initiator);
 			else if (n->has_cpus && (unsigned)n->initiator != n->id)
-				diag_add(
-					d, n->initiator_line, p,
-					"initiator: a node with cpus is its own initiator (QEMU refuses %d)",
+				diag_add_in(
+					d, n->initiator_line, p, "initiator",
+					"a node with cpus is its own initiator (QEMU refuses %d)",
 					n->initiator);
 		}
 		check_mem(&n->mem, n->line, p, d);
 		total += n->memory;
 		free(p);
 	}
-	for (unsigned c = 0; c < s->machine.cpus && c < TIERVM_MAX_CPUS; c++) {
+	for (unsigned c = 0;
+	     !cpu_beyond && c < s->machine.cpus && c < TIERVM_MAX_CPUS; c++) {
 		if (!cpuset_test(&seen, c)) {
 			diag_add(
 				d, 0, "nodes",
@@ -224,7 +230,7 @@ static void check_nodes(const struct tiervm_spec *s, struct tiervm_diags *d)
 		}
 	}
 	/* QEMU: "numa: Node ID missing" */
-	for (unsigned id = 0; id < s->n_nodes; id++) {
+	for (unsigned id = 0; !id_twice && id < s->n_nodes; id++) {
 		if (!present[id]) {
 			diag_add(
 				d, 0, "nodes",
@@ -285,24 +291,24 @@ static void check_hmat(const struct tiervm_spec *s, struct tiervm_diags *d)
 		char *p = xasprintf("hmat[%u]", i);
 
 		if (!in)
-			diag_add(d, h->line, p,
-				 "initiator: node %u does not exist",
-				 h->initiator);
+			diag_add_in(d, h->line, p, "initiator",
+				    "node %u does not exist", h->initiator);
 		else if (!in->has_cpus)
-			diag_add(
-				d, h->line, p,
-				"initiator: node %u has no cpus, so it cannot initiate accesses",
+			diag_add_in(
+				d, h->line, p, "initiator",
+				"node %u has no cpus, so it cannot initiate accesses",
 				h->initiator);
 		if (!tiervm_spec_node(s, h->target))
-			diag_add(d, h->line, p,
-				 "target: node %u does not exist", h->target);
+			diag_add_in(d, h->line, p, "target",
+				    "node %u does not exist", h->target);
 		if (h->has_latency && h->latency == 0)
-			diag_add(d, h->line, p, "latency: must be above 0");
+			diag_add_in(d, h->line, p, "latency",
+				    "must be above 0");
 		if (h->has_bandwidth &&
 		    (h->bandwidth == 0 || h->bandwidth % MiB))
-			diag_add(
-				d, h->line, p,
-				"bandwidth: must be a non-zero multiple of 1M per second (HMAT counts MB/s)");
+			diag_add_in(
+				d, h->line, p, "bandwidth",
+				"must be a non-zero multiple of 1M per second (HMAT counts MB/s)");
 		for (unsigned j = 0; j < i; j++) {
 			if (s->hmat[j].initiator == h->initiator &&
 			    s->hmat[j].target == h->target) {
@@ -326,17 +332,17 @@ static void check_caches(const struct tiervm_spec *s, struct tiervm_diags *d)
 		char *p = xasprintf("caches[%u]", i);
 
 		if (!tiervm_spec_node(s, c->node))
-			diag_add(d, c->line, p, "node: node %u does not exist",
-				 c->node);
+			diag_add_in(d, c->line, p, "node",
+				    "node %u does not exist", c->node);
 		if (c->level < 1 || c->level > 3)
-			diag_add(d, c->line, p,
-				 "level: %u is out of range 1..3", c->level);
+			diag_add_in(d, c->line, p, "level",
+				    "%u is out of range 1..3", c->level);
 		if (!c->size)
-			diag_add(d, c->line, p, "size: must be above 0");
+			diag_add_in(d, c->line, p, "size", "must be above 0");
 		if (!is_pow2(c->line_size))
-			diag_add(d, c->line, p,
-				 "line: %u bytes is not a power of two",
-				 c->line_size);
+			diag_add_in(d, c->line, p, "line",
+				    "%u bytes is not a power of two",
+				    c->line_size);
 		for (unsigned j = 0; j < s->n_caches; j++) {
 			const struct tiervm_cache *o = &s->caches[j];
 
@@ -348,14 +354,14 @@ static void check_caches(const struct tiervm_spec *s, struct tiervm_diags *d)
 				below = o;
 		}
 		if (c->level > 1 && c->level <= 3 && !below)
-			diag_add(
-				d, c->line, p,
-				"level: node %u has no level %u cache; levels start at 1",
+			diag_add_in(
+				d, c->line, p, "level",
+				"node %u has no level %u cache; levels start at 1",
 				c->node, c->level - 1);
 		else if (below && c->size <= below->size)
-			diag_add(
-				d, c->line, p,
-				"size: level %u must be larger than level %u (QEMU's rule: each level is larger than the one before)",
+			diag_add_in(
+				d, c->line, p, "size",
+				"level %u must be larger than level %u (QEMU's rule: each level is larger than the one before)",
 				c->level, below->level);
 		free(p);
 	}
@@ -370,9 +376,9 @@ static void check_id(const struct tiervm_spec *s, const char *id, int line,
 	if (!id)
 		return;
 	if (!valid_qemu_id(id) || !strncmp(id, "tiervm", 6)) {
-		diag_add(
-			d, line, path,
-			"id: '%s' is not a QEMU id (a letter, then letters, digits, '-', '.', '_'; 'tiervm' prefix reserved)",
+		diag_add_in(
+			d, line, path, "id",
+			"'%s' is not a QEMU id (a letter, then letters, digits, '-', '.', '_'; 'tiervm' prefix reserved)",
 			id);
 		return;
 	}
@@ -383,15 +389,16 @@ static void check_id(const struct tiervm_spec *s, const char *id, int line,
 	for (unsigned i = 0; i < s->n_cxls; i++)
 		uses += s->cxls[i].id && !strcmp(s->cxls[i].id, id);
 	if (uses > 1)
-		diag_add(d, line, path, "id: '%s' is used by %u devices", id,
-			 uses);
+		diag_add_in(d, line, path, "id", "'%s' is used by %u devices",
+			    id, uses);
 }
 
 static void check_node_ref(const struct tiervm_spec *s, unsigned node, int line,
 			   const char *path, struct tiervm_diags *d)
 {
 	if (!tiervm_spec_node(s, node))
-		diag_add(d, line, path, "node: node %u does not exist", node);
+		diag_add_in(d, line, path, "node", "node %u does not exist",
+			    node);
 }
 
 static void check_nvdimms(const struct tiervm_spec *s, struct tiervm_diags *d)
@@ -407,29 +414,28 @@ static void check_nvdimms(const struct tiervm_spec *s, struct tiervm_diags *d)
 		if (nv->has_node)
 			check_node_ref(s, nv->node, nv->line, p, d);
 		else if (s->n_nodes > 1)
-			diag_add(
-				d, nv->line, p,
-				"node: required when the guest has more than one node");
+			diag_add_in(
+				d, nv->line, p, "node",
+				"required when the guest has more than one node");
 		if (!nv->size || nv->size % align)
-			diag_add(
-				d, nv->line, p,
-				"size: must be a non-zero multiple of %s for mode %s",
+			diag_add_in(
+				d, nv->line, p, "size",
+				"must be a non-zero multiple of %s for mode %s",
 				align == PAGE_SIZE ? "4K" : "2M",
 				nv->mode == TIERVM_NV_RAW
 					? "raw"
 					: "fsdax/devdax/kmem");
 		if (nv->label_size && nv->label_size < 128 * KiB)
-			diag_add(
-				d, nv->line, p,
-				"label-size: %llu is below the minimum of 128K (or 0 for no labels)",
+			diag_add_in(
+				d, nv->line, p, "label-size",
+				"%llu is below the minimum of 128K (or 0 for no labels)",
 				(unsigned long long)nv->label_size);
 		else if (nv->label_size % PAGE_SIZE)
-			diag_add(d, nv->line, p,
-				 "label-size: must be a multiple of 4K");
+			diag_add_in(d, nv->line, p, "label-size",
+				    "must be a multiple of 4K");
 		if (nv->readonly && nv->mode != TIERVM_NV_RAW)
-			diag_add(
-				d, nv->line, p,
-				"mode: a readonly NVDIMM can only be used raw");
+			diag_add_in(d, nv->line, p, "mode",
+				    "a readonly NVDIMM can only be used raw");
 		free(p);
 	}
 }
@@ -471,21 +477,21 @@ static void check_vmems(const struct tiervm_spec *s, struct tiervm_diags *d)
 		check_id(s, v->id, v->line, p, d);
 		check_node_ref(s, v->node, v->line, p, d);
 		if (!is_pow2(bs) || bs < page) {
-			diag_add(
-				d, v->block_size_line, p,
-				"block-size: must be a power of two and at least the backend page size (%lluK)",
+			diag_add_in(
+				d, v->block_size_line, p, "block-size",
+				"must be a power of two and at least the backend page size (%lluK)",
 				(unsigned long long)(page / KiB));
 			/* the requested size can only be checked against the size */
 			bs = 1;
 		} else if (!v->size || v->size % bs) {
-			diag_add(
-				d, v->line, p,
-				"size: must be a non-zero multiple of block-size (%llu bytes)",
+			diag_add_in(
+				d, v->line, p, "size",
+				"must be a non-zero multiple of block-size (%llu bytes)",
 				(unsigned long long)bs);
 		}
 		if (!tiervm_vmem_check_requested(v->requested, bs, v->size,
 						 &err)) {
-			char *key = xasprintf("%s: requested", p);
+			char *key = xasprintf("%s.requested", p);
 
 			diag_add_error(d, v->line, key, err);
 			free(key);
@@ -503,9 +509,9 @@ static void check_cxls(const struct tiervm_spec *s, struct tiervm_diags *d)
 
 		check_id(s, c->id, c->line, p, d);
 		if (!c->size || c->size % TIERVM_CXL_UNIT)
-			diag_add(
-				d, c->line, p,
-				"size: must be a non-zero multiple of 256M (CXL counts capacity in 256M units)");
+			diag_add_in(
+				d, c->line, p, "size",
+				"must be a non-zero multiple of 256M (CXL counts capacity in 256M units)");
 		free(p);
 	}
 }
@@ -522,6 +528,11 @@ static void check_soft_reserved(const struct tiervm_spec *s,
 	struct tiervm_layout l;
 	uint64_t before = 0;
 
+	/* a soft-reserved node with cpus is already refused: one line */
+	for (unsigned i = 0; i < s->n_nodes; i++)
+		if (s->nodes[i].kind == TIERVM_KIND_SOFT_RESERVED &&
+		    s->nodes[i].has_cpus)
+			return;
 	tiervm_layout_compute(s, &l);
 	for (unsigned id = 0; id < s->n_nodes; id++) {
 		const struct tiervm_node *n = tiervm_spec_node(s, id);
@@ -534,8 +545,8 @@ static void check_soft_reserved(const struct tiervm_spec *s,
 		p = xasprintf("nodes[%u]", (unsigned)(n - s->nodes));
 		if (n->kind == TIERVM_KIND_SOFT_RESERVED && n->memory &&
 		    (r->start < 4 * GiB || l.pieces[id][1].size))
-			diag_add(
-				d, n->line, p,
+			diag_add_in(
+				d, n->line, p, "memory",
 				"soft-reserved memory must lie above 4G, but this node's starts at 0x%llx: QEMU's %s machine keeps the first %s of RAM below 4G once the guest has %s or more, so give the nodes before it that much",
 				(unsigned long long)r->start,
 				s->machine.pc ? "pc" : "q35",
@@ -543,8 +554,8 @@ static void check_soft_reserved(const struct tiervm_spec *s,
 				s->machine.pc ? "3.5G" : "2.75G");
 		else if (n->kind == TIERVM_KIND_SOFT_RESERVED && n->memory &&
 			 r->start % MEMORY_BLOCK)
-			diag_add(
-				d, n->line, p,
+			diag_add_in(
+				d, n->line, p, "memory",
 				"soft-reserved memory would start at 0x%llx, not on a 128M memory block: make the memory of the nodes before it (%llu bytes) a multiple of 128M",
 				(unsigned long long)r->start,
 				(unsigned long long)before);

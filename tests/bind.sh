@@ -23,11 +23,11 @@ echo "$out" | grep -qx "hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=
 err=$("$tiervm" plan "$dir/missing-kind.yaml" --host-root "$root" 2>&1)
 [ $? -eq 2 ] || fail "missing kind not refused with exit 2"
 echo "$err"
-echo "$err" | grep -q "missing-kind.yaml:6: nodes\[1\]: host.kind: the host has no cxl node; it has node0 dram, node1 dram, node2 hbm" ||
+echo "$err" | grep -q "missing-kind.yaml:6: nodes\[1\].host.kind: the host has no cxl node; it has node0 dram, node1 dram, node2 hbm" ||
 	fail "missing kind message"
 
 err=$("$tiervm" plan "$dir/missing-node.yaml" --host-root "$root" 2>&1)
 [ $? -eq 2 ] || fail "missing host node not refused with exit 2"
 echo "$err"
-echo "$err" | grep -q "host.nodes: the host has no node 3" || fail "missing node message"
+echo "$err" | grep -q "nodes\[[0-9]\].host.nodes: the host has no node 3" || fail "missing node message"
 echo ok

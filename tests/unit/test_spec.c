@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Every validation rule has a spec under tests/specs/bad whose first line
- * says what the error must contain ("# expect: LINE: KEY: message");
- * every example spec must pass.
+ * is the one line its error must be ("# expect: LINE: KEY: message", the
+ * file name before it); every example spec must pass.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -58,12 +58,12 @@ static void test_bad_specs(void **state)
 				 want);
 		}
 		assert_int_equal(err->code, TIERVM_E_INPUT);
-		/* "4: key: msg" must follow the file name; "key: msg" anywhere */
-		if (want[0] >= '0' && want[0] <= '9')
-			full = xasprintf("%s:%s", path, want);
-		else
-			full = xstrdup(want);
-		if (!strstr(err->msg, full))
+		/*
+		 * The whole message, exactly: "FILE:LINE: KEY: what", the
+		 * value's own line and its full key, one line for one mistake
+		 */
+		full = xasprintf("%s:%s", path, want);
+		if (strcmp(err->msg, full))
 			fail_msg("%s:\n  want: %s\n  got:  %s", de->d_name,
 				 full, err->msg);
 		free(full);
@@ -186,7 +186,7 @@ static void test_with_item(void **state)
 	s = tiervm_spec_parse_with_item("/d/t.yaml", text, sizeof(text) - 1,
 					"nvdimms", dup, 4, "args", &err);
 	assert_null(s);
-	assert_non_null(strstr(err->msg, "args: nvdimms[1]: id: 'nv0'"));
+	assert_non_null(strstr(err->msg, "args: nvdimms[1].id: 'nv0'"));
 	assert_non_null(strstr(err->msg, "args: nvdimms[1].path:"));
 	assert_null(strstr(err->msg, "t.yaml"));
 	tiervm_error_free(err);
