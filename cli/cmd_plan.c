@@ -34,6 +34,7 @@ int cmd_plan(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "host-root", required_argument, NULL, 'r' },
 		{ "unchecked", no_argument, NULL, 'u' },
+		{ "strict", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tiervm_plan_opts o = { 0 };
@@ -50,6 +51,8 @@ int cmd_plan(int argc, char **argv)
 			o.host_root = optarg;
 		else if (c == 'u')
 			o.unchecked = true;
+		else if (c == 's')
+			o.strict = true;
 		else
 			return usage("plan");
 	}
@@ -64,6 +67,8 @@ int cmd_plan(int argc, char **argv)
 	plan = tiervm_plan_file(&o, &err);
 	if (!plan)
 		return report(err);
+	for (size_t i = 0; i < plan->warnings.n; i++)
+		fprintf(stderr, "tiervm: warning: %s\n", plan->warnings.v[i]);
 	print_plan(plan, format);
 	tiervm_plan_free(plan);
 	return EXIT_OK;

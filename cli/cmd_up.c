@@ -65,6 +65,7 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 		{ "name", required_argument, NULL, 'n' },
 		{ "share", required_argument, NULL, 's' },
 		{ "no-verify", no_argument, NULL, 'V' },
+		{ "strict", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -82,6 +83,8 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 			o->name = optarg;
 		else if (c == 'V')
 			o->no_verify = true;
+		else if (c == 'S')
+			o->strict = true;
 		else if (c == 's' &&
 			 !parse_share(optarg, &shares[o->n_shares++]))
 			return usage_error("--share: %s is not a directory",
@@ -95,7 +98,7 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 						    : TIERVM_ACCEL_TCG;
 		else if (c == 't' && opt_timeout(optarg, &o->timeout_ms))
 			return EXIT_USAGE;
-		else if (!strchr("cjkCnVsat", c))
+		else if (!strchr("cjkCnVSsat", c))
 			return usage("up");
 	}
 	if (optind != argc - 1)

@@ -19,21 +19,24 @@ static const struct command {
 	  "the host's memory inventory: nodes, kinds, tiers, HMAT, devices",
 	  "  --root DIR      read /sys and /proc under DIR (a captured tree)\n"
 	  "  --json          as JSON (docs/json.md)\n" },
-	{ "plan", cmd_plan, "SPEC [--format F] [--host-root DIR]",
+	{ "plan", cmd_plan, "SPEC [--format F] [--host-root DIR] [--strict]",
 	  "the QEMU arguments, kernel arguments and guest view for SPEC",
 	  "  --format F      text (default), argv, sh (a runnable script)\n"
 	  "                  or json (docs/json.md)\n"
 	  "  --host-root DIR plan against the host tree under DIR\n"
-	  "  --unchecked     skip validation (to see QEMU refuse a spec)\n" },
+	  "  --unchecked     skip validation (to see QEMU refuse a spec)\n"
+	  "  --strict        where the spec contradicts itself, refuse it\n" },
 	{ "up", cmd_up,
 	  "SPEC [--check] [--json] [--kernel K] [--accel A]\n"
 	  "[--timeout S] [--capture FILE] [--name NAME]\n"
-	  "[--share DIR[:GUESTDIR][:ro]]... [--no-verify] [-- CMD [ARG]...]",
+	  "[--share DIR[:GUESTDIR][:ro]]... [--no-verify] [--strict]\n"
+	  "[-- CMD [ARG]...]",
 	  "boot SPEC, wait for the guest's probe, compare it with the spec",
 	  "  --check         power the guest off once verified\n"
 	  "  -- CMD [ARG]... then run CMD in the guest, power off, exit\n"
 	  "                  with its status (128+N for signal N)\n"
 	  "  --no-verify     run CMD even when the guest does not match\n"
+	  "  --strict        where the spec contradicts itself, refuse it\n"
 	  "  --name NAME     the guest's name (default: the spec's; with\n"
 	  "                  --check or CMD, the spec's and tiervm's pid)\n"
 	  "  --share DIR[:GUESTDIR][:ro]\n"

@@ -28,6 +28,7 @@ struct tiervm_plan_opts {
 	enum tiervm_accel accel; /* AUTO: the spec's machine.accel */
 	/* plan what validation would refuse, to show QEMU refuses it too */
 	bool unchecked;
+	bool strict; /* the plan's warnings are errors */
 };
 
 /**
@@ -51,6 +52,7 @@ struct tiervm_up_opts {
 	/* run once verified, then power off; its status in the result */
 	const struct tiervm_exec_req *command;
 	bool no_verify; /* run it even when the guest does not match */
+	bool strict;	/* the plan's warnings are errors */
 	tiervm_progress_fn *progress; /* boot stages and notes; may be NULL */
 	void *opaque;
 };

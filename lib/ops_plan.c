@@ -29,6 +29,18 @@ struct tiervm_plan *tiervm_plan_file(const struct tiervm_plan_opts *o,
 		plan = tiervm_plan_build(spec, caps, host, errp);
 out:
 	tiervm_host_free(host);
+	if (plan && o->strict && plan->warnings.n) {
+		struct sbuf all = { 0 };
+
+		for (size_t i = 0; i < plan->warnings.n; i++)
+			sbuf_addf(&all, "%s%s (--strict)", i ? "\n" : "",
+				  plan->warnings.v[i]);
+		tiervm_error_set(errp, TIERVM_E_INPUT, "%s", all.s);
+		sbuf_free(&all);
+		plan->own_spec = plan->own_caps = true;
+		tiervm_plan_free(plan);
+		return NULL;
+	}
 	if (plan) {
 		plan->own_spec = plan->own_caps = true;
 		return plan;

@@ -275,7 +275,8 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 {
 	struct tiervm_plan_opts po = { .spec = o->spec,
 				       .kernel = o->kernel,
-				       .accel = o->accel };
+				       .accel = o->accel,
+				       .strict = o->strict };
 	struct tiervm_share *shares = xcalloc(o->n_shares + 1, sizeof(*shares));
 	struct tiervm_launch launch = { 0 };
 	const struct tiervm_qemu_caps *caps;
@@ -300,6 +301,9 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	    !collect_shares(o, plan->spec, &launch, shares, &cwd, errp))
 		goto out;
 	caps = plan->caps;
+	for (size_t i = 0; i < plan->warnings.n; i++)
+		tiervm_progressf(o->progress, o->opaque, "warning: %s",
+				 plan->warnings.v[i]);
 	name = guest_name(o, plan->spec);
 	tiervm_sweep_stale();
 	vm = tiervm_engine_open(name, false, errp);

@@ -617,7 +617,9 @@ struct tiervm_plan *tiervm_plan_build(const struct tiervm_spec *s,
 				      tiervm_error **errp)
 {
 	struct tiervm_diags d = { .file = s->file,
-				  .lines = json_object_get(s->lines) };
+				  .lines = json_object_get(s->lines) },
+			    warn = { .file = s->file,
+				     .lines = json_object_get(s->lines) };
 	struct tiervm_plan *p = xcalloc(1, sizeof(*p));
 	struct plan_ctx c = { .p = p, .s = s, .host = host, .d = &d };
 	struct tiervm_lb *host_home;
@@ -625,7 +627,14 @@ struct tiervm_plan *tiervm_plan_build(const struct tiervm_spec *s,
 	p->spec = s;
 	p->caps = caps;
 	host_home = host_figures(s, host);
-	p->r = tiervm_resolve_with_host(s, host_home, &d);
+	p->r = tiervm_resolve_with_host(s, host_home, &d, &warn);
+	/* kept as lines "FILE:LINE: KEY: what", for plan and up to print */
+	if (warn.count)
+		for (char *line = strtok(warn.text.s, "\n"); line;
+		     line = strtok(NULL, "\n"))
+			strv_push(&p->warnings, xstrdup(line));
+	sbuf_free(&warn.text);
+	json_object_put(warn.lines);
 	free(host_home);
 	if (!p->r)
 		goto out;
@@ -665,6 +674,7 @@ void tiervm_plan_free(struct tiervm_plan *p)
 	strv_free(&p->argv);
 	strv_free(&p->kernel_args);
 	strv_free(&p->notes);
+	strv_free(&p->warnings);
 	json_object_put(p->expected);
 	if (p->own_spec)
 		tiervm_spec_free((struct tiervm_spec *)p->spec);

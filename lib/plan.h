@@ -26,7 +26,9 @@ struct tiervm_plan {
 	struct strv argv;	 /* argv[0] is the QEMU binary */
 	struct strv kernel_args; /* what tiervm adds, then guest.cmdline */
 	struct strv notes;	 /* plain statements for the user */
-	json_object *expected;	 /* the guest view, see docs/json.md */
+	/* where the spec contradicts itself: "FILE:LINE: KEY: what" each */
+	struct strv warnings;
+	json_object *expected; /* the guest view, see docs/json.md */
 	/* tiervm_plan_free() frees spec and caps too (tiervm_plan_file()) */
 	bool own_spec, own_caps;
 };

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,68 @@ void tiervm_kind_defaults(enum tiervm_kind kind, uint64_t *latency,
 	*bandwidth = kind_defaults[kind].bandwidth;
 }
 
+static const struct tiervm_hmat *spec_pair(const struct tiervm_spec *s,
+					   unsigned i, unsigned t)
+{
+	for (unsigned k = 0; k < s->n_hmat; k++)
+		if (s->hmat[k].initiator == i && s->hmat[k].target == t)
+			return &s->hmat[k];
+	return NULL;
+}
+
+/*
+ * The initiator @t's explicit hmat entries make best (lowest latency,
+ * then highest bandwidth): its entry in *@entry; -1 when there are none.
+ */
+static int hmat_initiator(const struct tiervm_spec *s, unsigned t,
+			  const struct tiervm_hmat **entry)
+{
+	const struct tiervm_hmat *best = NULL;
+
+	for (unsigned k = 0; k < s->n_hmat; k++) {
+		const struct tiervm_hmat *h = &s->hmat[k];
+		uint64_t lat = h->has_latency ? h->latency : UINT64_MAX,
+			 blat = best && best->has_latency ? best->latency
+							  : UINT64_MAX;
+
+		if (h->target != t)
+			continue;
+		if (!best || lat < blat ||
+		    (lat == blat && h->has_bandwidth &&
+		     (!best->has_bandwidth || h->bandwidth > best->bandwidth)))
+			best = h;
+	}
+	if (entry)
+		*entry = best;
+	return best ? (int)best->initiator : -1;
+}
+
+/*
+ * What the spec itself says of each node's initiator: cpus make a node its
+ * own; else the initiator key; else the best initiator of its hmat
+ * entries; -1 when the spec says nothing (left to the distances).
+ */
+static void declared_initiators(const struct tiervm_spec *s,
+				struct tiervm_resolved *r)
+{
+	for (unsigned i = 0; i < s->n_nodes; i++) {
+		const struct tiervm_node *node = &s->nodes[i];
+
+		r->initiator[node->id] =
+			node->has_cpus ? (int)node->id
+			: node->initiator >= 0
+				? node->initiator
+				: hmat_initiator(s, node->id, NULL);
+	}
+}
+
+/*
+ * Distances: what the spec gives (one direction stands for both), then
+ * for a pair it leaves out, 20, unless one side is a cpu-less node whose
+ * initiator the spec declares: then the way through that initiator, so
+ * that no other node with cpus is nearer to it than its own initiator
+ * (a KNL's MCDRAM stays nearest its own quadrant's DDR).
+ */
 static void fill_distances(const struct tiervm_spec *s,
 			   struct tiervm_resolved *r)
 {
@@ -38,7 +101,6 @@ static void fill_distances(const struct tiervm_spec *s,
 	for (unsigned i = 0; i < n; i++)
 		for (unsigned j = 0; j < n; j++)
 			r->dist[i * n + j] = i == j ? 10 : 20;
-	/* Explicit directions first, then mirror those given one way only. */
 	for (unsigned k = 0; k < s->n_distances; k++) {
 		const struct tiervm_distance *x = &s->distances[k];
 
@@ -48,29 +110,44 @@ static void fill_distances(const struct tiervm_spec *s,
 	for (unsigned k = 0; k < s->n_distances; k++) {
 		const struct tiervm_distance *x = &s->distances[k];
 
-		if (!given[x->to * n + x->from])
+		if (!given[x->to * n + x->from]) {
 			r->dist[x->to * n + x->from] = x->value;
+			given[x->to * n + x->from] = true;
+		}
+	}
+	for (unsigned a = 0; a < n; a++) {
+		int home = r->initiator[a];
+
+		if (home < 0 || (unsigned)home == a ||
+		    !given[a * n + (unsigned)home])
+			continue;
+		for (unsigned b = 0; b < n; b++) {
+			unsigned via;
+
+			if (b == a || given[a * n + b] || (unsigned)home == b)
+				continue;
+			via = r->dist[a * n + (unsigned)home] +
+			      r->dist[(unsigned)home * n + b] - 10;
+			via = via > 255 ? 255 : via;
+			if (via > r->dist[a * n + b]) {
+				r->dist[a * n + b] = via;
+				r->dist[b * n + a] = via;
+			}
+		}
 	}
 	free(given);
 }
 
-/* A cpu-less node's initiator: the node with cpus at the smallest distance. */
+/* A cpu-less node the spec says nothing of: the nearest node with cpus. */
 static void fill_initiators(const struct tiervm_spec *s,
 			    struct tiervm_resolved *r)
 {
 	for (unsigned i = 0; i < s->n_nodes; i++) {
-		const struct tiervm_node *node = &s->nodes[i];
-		unsigned id = node->id, best_d = ~0u;
+		unsigned id = s->nodes[i].id, best_d = ~0u;
 		int best = -1;
 
-		if (node->has_cpus) {
-			r->initiator[id] = (int)id;
+		if (r->initiator[id] >= 0)
 			continue;
-		}
-		if (node->initiator >= 0) {
-			r->initiator[id] = node->initiator;
-			continue;
-		}
 		for (unsigned j = 0; j < r->n; j++) {
 			const struct tiervm_node *c = tiervm_spec_node(s, j);
 
@@ -84,19 +161,12 @@ static void fill_initiators(const struct tiervm_spec *s,
 	}
 }
 
-static const struct tiervm_hmat *spec_pair(const struct tiervm_spec *s,
-					   unsigned i, unsigned t)
-{
-	for (unsigned k = 0; k < s->n_hmat; k++)
-		if (s->hmat[k].initiator == i && s->hmat[k].target == t)
-			return &s->hmat[k];
-	return NULL;
-}
-
 /*
  * A pair the spec leaves out is derived from the target's figures as seen
  * from its own initiator (the spec's, else the kind's), scaled by how much
  * farther the other initiator is: latency times d/d_home, bandwidth divided.
+ * A derived figure never beats one the spec gives for the same target: the
+ * user's best latency and bandwidth bound every other pair's.
  */
 static void fill_lb(const struct tiervm_spec *s, struct tiervm_resolved *r,
 		    const struct tiervm_lb *host_home)
@@ -112,6 +182,18 @@ static void fill_lb(const struct tiervm_spec *s, struct tiervm_resolved *r,
 		uint64_t lat, bw;
 		enum tiervm_origin from_lat = TIERVM_FROM_KIND,
 				   from_bw = TIERVM_FROM_KIND;
+		uint64_t best_lat = 0, best_bw = UINT64_MAX;
+
+		for (unsigned k = 0; k < s->n_hmat; k++) {
+			const struct tiervm_hmat *x = &s->hmat[k];
+
+			if (x->target == t && x->has_latency &&
+			    (best_lat == 0 || x->latency < best_lat))
+				best_lat = x->latency;
+			if (x->target == t && x->has_bandwidth &&
+			    (best_bw == UINT64_MAX || x->bandwidth > best_bw))
+				best_bw = x->bandwidth;
+		}
 
 		tiervm_kind_defaults(target->kind, &lat, &bw);
 		if (host_home && host_home[t].latency) {
@@ -141,6 +223,10 @@ static void fill_lb(const struct tiervm_spec *s, struct tiervm_resolved *r,
 					lb->latency = 10;
 				lb->bandwidth = x ? x : BW_GRAIN;
 			}
+			if (lb->latency < best_lat)
+				lb->latency = best_lat;
+			if (lb->bandwidth > best_bw)
+				lb->bandwidth = best_bw;
 			lb->latency_from = from_lat;
 			lb->bandwidth_from = from_bw;
 		}
@@ -225,16 +311,58 @@ static void check_encoding(const struct tiervm_spec *s,
 	}
 }
 
+/*
+ * Where the spec's own statements disagree: its distances make one node
+ * with cpus nearest a target, its hmat entries give another the best
+ * figures.  The guest gets both as written; the user hears of it.
+ */
+static void check_agreement(const struct tiervm_spec *s,
+			    const struct tiervm_resolved *r,
+			    struct tiervm_diags *warn)
+{
+	for (unsigned t = 0; t < r->n; t++) {
+		const struct tiervm_hmat *h;
+		int best = hmat_initiator(s, t, &h);
+		const struct tiervm_distance *near = NULL;
+		char key[48];
+
+		if (best < 0)
+			continue;
+		for (unsigned k = 0; k < s->n_distances; k++) {
+			const struct tiervm_distance *x = &s->distances[k];
+			unsigned other = x->from == t ? x->to : x->from;
+			const struct tiervm_node *o =
+				tiervm_spec_node(s, other);
+
+			if ((x->from == t || x->to == t) && other != t && o &&
+			    o->has_cpus && other != (unsigned)best &&
+			    x->value < r->dist[t * r->n + (unsigned)best] &&
+			    (!near || x->value < near->value))
+				near = x;
+		}
+		snprintf(key, sizeof(key), "hmat[%u].initiator",
+			 (unsigned)(h - s->hmat));
+		if (near)
+			diag_add(
+				warn, h->line, key,
+				"node %u's best figures are from node %d, but distances (line %d) make node %u nearer (%u < %u)",
+				t, best, near->line,
+				near->from == t ? near->to : near->from,
+				near->value,
+				r->dist[t * r->n + (unsigned)best]);
+	}
+}
+
 struct tiervm_resolved *tiervm_resolve(const struct tiervm_spec *s,
 				       struct tiervm_diags *d)
 {
-	return tiervm_resolve_with_host(s, NULL, d);
+	return tiervm_resolve_with_host(s, NULL, d, NULL);
 }
 
 struct tiervm_resolved *
 tiervm_resolve_with_host(const struct tiervm_spec *s,
 			 const struct tiervm_lb *host_home,
-			 struct tiervm_diags *d)
+			 struct tiervm_diags *d, struct tiervm_diags *warn)
 {
 	struct tiervm_resolved *r = xcalloc(1, sizeof(*r));
 	unsigned cpu_nodes = 0, before = d ? d->count : 0;
@@ -248,9 +376,12 @@ tiervm_resolve_with_host(const struct tiervm_spec *s,
 	r->sockets = s->machine.sockets ? s->machine.sockets
 					: (cpu_nodes ? cpu_nodes : 1);
 	r->hmat = s->n_hmat || s->n_caches;
+	declared_initiators(s, r);
 	fill_distances(s, r);
 	fill_initiators(s, r);
 	fill_lb(s, r, host_home);
+	if (warn)
+		check_agreement(s, r, warn);
 	if (r->hmat && d && !s->unchecked)
 		check_encoding(s, r, d);
 	if (!r->hmat)

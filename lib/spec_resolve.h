@@ -47,11 +47,12 @@ struct tiervm_resolved *tiervm_resolve(const struct tiervm_spec *s,
  * tiervm_resolve_with_host - as tiervm_resolve(), with @host_home[id]
  * (latency ns, bandwidth B/s; 0 where unknown) standing in for the kind
  * defaults of nodes bound to host memory.  NULL is tiervm_resolve().
+ * @warn (may be NULL) gets where the spec's statements disagree.
  */
 struct tiervm_resolved *
 tiervm_resolve_with_host(const struct tiervm_spec *s,
 			 const struct tiervm_lb *host_home,
-			 struct tiervm_diags *d);
+			 struct tiervm_diags *d, struct tiervm_diags *warn);
 
 void tiervm_resolved_free(struct tiervm_resolved *r);
 
