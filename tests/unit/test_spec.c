@@ -16,8 +16,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "spec.h"
+#include "spec_diag.h"
+#include "spec_resolve.h"
 #include "util.h"
 
 static const char *bad_dir, *examples_dir;
@@ -152,6 +155,72 @@ static void test_defaults(void **state)
 }
 
 /*
+ * Defaults follow what the spec says: the KNL case of a cpu-less MCDRAM
+ * node with only its own DDR node's distance and hmat figure given.
+ */
+static void test_defaults_follow_spec(void **state)
+{
+	static const char knl[] =
+		"name: knl\n"
+		"machine: {cpus: 2, sockets: 2}\n"
+		"nodes:\n"
+		"  - {id: 0, cpus: 0, memory: 512M}\n"
+		"  - {id: 1, cpus: 1, memory: 512M}\n"
+		"  - {id: 2, memory: 256M, kind: hbm}\n"
+		"  - {id: 3, memory: 256M, kind: hbm}\n"
+		"distances: [[0, 2, 31], [1, 3, 31]]\n"
+		"hmat:\n"
+		"  - {initiator: 0, target: 2, latency: 150, bandwidth: 90G}\n"
+		"  - {initiator: 1, target: 3, latency: 150, bandwidth: 90G}\n";
+	static const char contradiction[] =
+		"name: c\n"
+		"machine: {cpus: 2, sockets: 2}\n"
+		"nodes:\n"
+		"  - {id: 0, cpus: 0, memory: 512M}\n"
+		"  - {id: 1, cpus: 1, memory: 512M}\n"
+		"  - {id: 2, memory: 256M}\n"
+		"distances: [[0, 2, 30], [1, 2, 15]]\n"
+		"hmat:\n"
+		"  - {initiator: 0, target: 2, latency: 100}\n";
+	struct tiervm_diags d = { .file = "t" }, warn = { .file = "t" };
+	tiervm_error *err = NULL;
+	struct tiervm_resolved *r;
+	struct tiervm_spec *s;
+
+	(void)state;
+	s = tiervm_spec_parse_string("knl.yaml", knl, sizeof(knl) - 1, true,
+				     &err);
+	assert_non_null(s);
+	r = tiervm_resolve_with_host(s, NULL, &d, &warn);
+	assert_non_null(r);
+	assert_int_equal(d.count + warn.count, 0);
+	/* its own DDR node initiates, and is nearer than the other */
+	assert_int_equal(r->initiator[2], 0);
+	assert_int_equal(r->initiator[3], 1);
+	assert_true(r->dist[2 * 4 + 1] > r->dist[2 * 4 + 0]);
+	/* no derived figure beats the one the spec gives */
+	assert_true(tiervm_resolved_lb(r, 1, 2)->latency >= 150);
+	assert_true(tiervm_resolved_lb(r, 1, 2)->bandwidth <= 90ULL << 30);
+	assert_int_equal(tiervm_resolved_lb(r, 0, 2)->latency, 150);
+	tiervm_resolved_free(r);
+	tiervm_spec_free(s);
+
+	s = tiervm_spec_parse_string("c.yaml", contradiction,
+				     sizeof(contradiction) - 1, true, &err);
+	assert_non_null(s);
+	r = tiervm_resolve_with_host(s, NULL, &d, &warn);
+	assert_non_null(r);
+	assert_int_equal(warn.count, 1);
+	assert_non_null(strstr(
+		warn.text.s,
+		"t:9: hmat[0].initiator: node 2's best figures are from node 0, but distances (line 7) make node 1 nearer"));
+	sbuf_free(&warn.text);
+	json_object_put(warn.lines);
+	tiervm_resolved_free(r);
+	tiervm_spec_free(s);
+}
+
+/*
  * An entry from `tiervm attach` joins the spec the guest started with: the
  * spec's rules apply across both, and problems name the command line.
  */
@@ -269,6 +338,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_examples_valid),
 		cmocka_unit_test(test_all_errors_at_once),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_defaults_follow_spec),
 		cmocka_unit_test(test_with_item),
 		cmocka_unit_test(test_hostile_input),
 	};
