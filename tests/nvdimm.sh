@@ -2,7 +2,8 @@
 # NVDIMM data safety on a real guest.  The guest writes a pattern to its
 # pmem device and powers off; a second boot reads it back.  Then every
 # refusal (another label-size, another size, a file in use by a running
-# guest) leaves the backing file's bytes exactly as they were.
+# guest) leaves the backing file's bytes exactly as they were; QEMU maps
+# the file checked, not whatever its path names later.
 # usage: nvdimm.sh TIERVM SPECDIR
 set -u
 tiervm=$1 src=$2
@@ -22,6 +23,17 @@ sum() { sha256sum "$img" | cut -d' ' -f1; }
 "$tiervm" up "$spec" --accel tcg > "$work/up1" 2>&1 || { cat "$work/up1"; fail "first up"; }
 [ "$(stat -c %s "$img")" = $((256 * 1024 * 1024 + 128 * 1024)) ] || fail "backing file size"
 grep -q "label-size=131072" "$img.tiervm" || fail "no record of the label size"
+# QEMU maps the file tiervm checked and locked, through the fd it
+# inherited, never by its path: the path can name another file by the time
+# QEMU would open it, and QEMU's file stays the same
+pid=$(cat "$XDG_RUNTIME_DIR/tiervm/nv-persist/qemu.pid")
+tr '\0' '\n' < "/proc/$pid/cmdline" | grep -q "mem-path=/proc/self/fd/[0-9]*," ||
+	fail "QEMU was given the NVDIMM's path, not the checked fd"
+tr '\0' '\n' < "/proc/$pid/cmdline" | grep -qF "$img" && fail "the path reached QEMU"
+inode=$(stat -c %i "$img")
+mv "$img" "$img.moved" && : > "$img"
+grep -q " $inode " "/proc/$pid/maps" || fail "QEMU does not map the checked file (inode $inode)"
+rm -f "$img" && mv "$img.moved" "$img"
 w=$("$tiervm" probe nv-persist "pmem-write pmem0") || fail "pmem-write: $w"
 echo "$w"
 c1=$(echo "$w" | sed -n 's/.*"checksum": *"\([0-9a-f]*\)".*/\1/p')
