@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "plan.h"
+#include "verify.h"
 #include "util.h"
 
 static const char *examples_dir, *golden_dir;
@@ -166,11 +167,80 @@ static void test_computed(void **state)
 	tiervm_spec_free(s);
 }
 
+/* The verdict on the count of online nodes for a made-up report. */
+static const char *online_verdict(const struct tiervm_plan *p,
+				  unsigned guest_nodes)
+{
+	json_object *rep = json_object_new_object(),
+		    *guest = json_object_new_object(),
+		    *nodes = json_object_new_array();
+	struct tiervm_verdict v;
+	static char verdict[8];
+
+	for (unsigned i = 0; i < guest_nodes; i++) {
+		json_object *n = json_object_new_object();
+
+		json_object_object_add(n, "id", json_object_new_int((int)i));
+		json_object_object_add(n, "cpus",
+				       json_object_new_string(i ? "" : "0"));
+		json_object_object_add(n, "memory",
+				       json_object_new_int64(512LL << 20));
+		json_object_array_add(nodes, n);
+	}
+	json_object_object_add(guest, "nodes", nodes);
+	json_object_object_add(rep, "guest", guest);
+	json_object_object_add(rep, "kernel",
+			       json_object_new_string("6.1.0-13-amd64"));
+	tiervm_verify(p, rep, &v);
+	verdict[0] = '\0';
+	for (size_t i = 0; i < json_object_array_length(v.rows); i++) {
+		json_object *r = json_object_array_get_idx(v.rows, i), *w;
+
+		json_object_object_get_ex(r, "what", &w);
+		if (!strcmp(json_object_get_string(w), "NUMA nodes online")) {
+			json_object_object_get_ex(r, "verdict", &w);
+			snprintf(verdict, sizeof(verdict), "%s",
+				 json_object_get_string(w));
+		}
+	}
+	tiervm_verdict_clear(&v);
+	json_object_put(rep);
+	return verdict;
+}
+
+/* A guest with more nodes than the spec is as wrong as one with fewer. */
+static void test_verify_exact_count(void **state)
+{
+	static const char text[] = "name: t\n"
+				   "machine: {cpus: 1}\n"
+				   "nodes:\n"
+				   "  - {id: 0, cpus: 0, memory: 512M}\n"
+				   "  - {id: 1, memory: 512M}\n";
+	struct tiervm_qemu_caps caps = {
+		.binary = "qemu", .major = 7, .minor = 2, .machine_q35 = true
+	};
+	tiervm_error *err = NULL;
+	struct tiervm_spec *s = tiervm_spec_parse_string(
+		"t.yaml", text, sizeof(text) - 1, true, &err);
+	struct tiervm_plan *p;
+
+	(void)state;
+	assert_non_null(s);
+	p = tiervm_plan_build(s, &caps, NULL, &err);
+	assert_non_null(p);
+	assert_string_equal(online_verdict(p, 2), "ok");
+	assert_string_equal(online_verdict(p, 1), "FAIL");
+	assert_string_equal(online_verdict(p, 3), "FAIL");
+	tiervm_plan_free(p);
+	tiervm_spec_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_examples_golden),
 		cmocka_unit_test(test_computed),
+		cmocka_unit_test(test_verify_exact_count),
 	};
 
 	if (argc != 3) {
