@@ -10,6 +10,8 @@
 
 void tiervm_frames_add(struct tiervm_frames *f, const void *data, size_t n)
 {
+	if (!n)
+		return;
 	if (f->len + n > f->cap) {
 		f->cap = (f->len + n) * 2;
 		f->buf = xrealloc(f->buf, f->cap);

@@ -141,6 +141,35 @@ static size_t console_stage(struct tiervm_vm *vm, size_t reached,
 	return reached;
 }
 
+int tiervm_probe_parse_reply(const char *in, const char *request,
+			     json_object **reply, tiervm_error **errp)
+{
+	char *begin = xasprintf("TIERVM-BEGIN %s\n", request);
+	const char *b = strstr(in, begin), *e = b ? strstr(b, END) : NULL;
+	struct json_tokener *tok;
+	int found = 0;
+
+	*reply = NULL;
+	if (!e)
+		goto out;
+	tok = json_tokener_new();
+	*reply = json_tokener_parse_ex(tok, b + strlen(begin),
+				       (int)(e - b - strlen(begin)));
+	found = 1;
+	if (!*reply || !json_object_is_type(*reply, json_type_object)) {
+		tiervm_error_setg(
+			errp, "the probe's report is not JSON: %s",
+			json_tokener_error_desc(json_tokener_get_error(tok)));
+		json_object_put(*reply);
+		*reply = NULL;
+		found = -1;
+	}
+	json_tokener_free(tok);
+out:
+	free(begin);
+	return found;
+}
+
 json_object *tiervm_probe_report(struct tiervm_vm *vm, int timeout_ms,
 				 tiervm_progress_fn *progress, void *opaque,
 				 tiervm_error **errp)
@@ -154,7 +183,6 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 			       void *opaque, tiervm_error **errp)
 {
 	char *path = tiervm_vm_path(vm, "probe.sock");
-	char *begin = xasprintf("TIERVM-BEGIN %s\n", request);
 	long long start = tiervm_now_ms(), last_send = 0;
 	struct sbuf in = { 0 };
 	json_object *report = NULL;
@@ -168,7 +196,6 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		long long now = tiervm_now_ms();
 		char buf[65536];
-		const char *b, *e;
 		ssize_t n;
 
 		{
@@ -242,28 +269,8 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 			last_send = 0;
 			continue;
 		}
-		b = strstr(in.s, begin);
-		e = b ? strstr(b, END) : NULL;
-		if (!e)
+		if (tiervm_probe_parse_reply(in.s, request, &report, errp) == 0)
 			continue;
-		{
-			struct json_tokener *tok = json_tokener_new();
-
-			report = json_tokener_parse_ex(
-				tok, b + strlen(begin),
-				(int)(e - b - strlen(begin)));
-			if (!report ||
-			    !json_object_is_type(report, json_type_object)) {
-				tiervm_error_setg(
-					errp,
-					"the probe's report is not JSON: %s",
-					json_tokener_error_desc(
-						json_tokener_get_error(tok)));
-				json_object_put(report);
-				report = NULL;
-			}
-			json_tokener_free(tok);
-		}
 		break;
 	}
 	if (report && progress) {
@@ -272,7 +279,6 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 		progress(strncmp(request, "report", 6) ? request : "report",
 			 opaque);
 	}
-	free(begin);
 	sbuf_free(&in);
 	close(fd);
 	return report;

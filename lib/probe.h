@@ -30,6 +30,14 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 			       int timeout_ms, tiervm_progress_fn *progress,
 			       void *opaque, tiervm_error **errp);
 
+/**
+ * tiervm_probe_parse_reply - the reply to @request in what the channel
+ * carried so far (@in): 1 and *@reply, 0 while it is incomplete, -1 when
+ * it is not a JSON object (*@errp says why).
+ */
+int tiervm_probe_parse_reply(const char *in, const char *request,
+			     json_object **reply, tiervm_error **errp);
+
 /** tiervm_probe_report - tiervm_probe_call() of "report". */
 json_object *tiervm_probe_report(struct tiervm_vm *vm, int timeout_ms,
 				 tiervm_progress_fn *progress, void *opaque,
