@@ -78,7 +78,9 @@ static json_object *guest_entry(struct tiervm_vm *vm)
 	return o;
 }
 
-void tiervm_sweep_stale(void)
+/* @fn on every runtime dir's guest, in name order. */
+static void for_each_guest(void (*fn)(struct tiervm_vm *vm, void *opaque),
+			   void *opaque)
 {
 	char *base = tiervm_runtime_base();
 	struct dirent **names = NULL;
@@ -87,12 +89,11 @@ void tiervm_sweep_stale(void)
 	for (int i = 0; i < n; i++) {
 		struct tiervm_vm *vm = NULL;
 
-		/* what another tiervm is starting holds its name's lock */
+		/* dot entries are not guests (.locks) */
 		if (names[i]->d_name[0] != '.')
 			vm = tiervm_engine_open(names[i]->d_name, false, NULL);
-		if (vm && !tiervm_engine_running(vm) &&
-		    tiervm_vm_lock_name(vm, NULL))
-			tiervm_vm_remove_dir(vm);
+		if (vm)
+			fn(vm, opaque);
 		tiervm_vm_free(vm);
 		free(names[i]);
 	}
@@ -100,27 +101,31 @@ void tiervm_sweep_stale(void)
 	free(base);
 }
 
+static void sweep_one(struct tiervm_vm *vm, void *opaque)
+{
+	(void)opaque;
+	/* what another tiervm is starting holds its name's lock */
+	if (!tiervm_engine_running(vm) && tiervm_vm_lock_name(vm, NULL))
+		tiervm_vm_remove_dir(vm);
+}
+
+void tiervm_sweep_stale(void)
+{
+	for_each_guest(sweep_one, NULL);
+}
+
+static void list_one(struct tiervm_vm *vm, void *list)
+{
+	if (tiervm_engine_running(vm))
+		json_object_array_add(list, guest_entry(vm));
+}
+
 json_object *tiervm_list(void)
 {
 	json_object *list = json_object_new_array();
-	char *base = tiervm_runtime_base();
 
 	tiervm_sweep_stale();
-	struct dirent **names = NULL;
-	int n = scandir(base, &names, NULL, alphasort);
-
-	for (int i = 0; i < n; i++) {
-		struct tiervm_vm *vm = NULL;
-
-		if (names[i]->d_name[0] != '.')
-			vm = tiervm_engine_open(names[i]->d_name, true, NULL);
-		if (vm)
-			json_object_array_add(list, guest_entry(vm));
-		tiervm_vm_free(vm);
-		free(names[i]);
-	}
-	free(names);
-	free(base);
+	for_each_guest(list_one, list);
 	return list;
 }
 
