@@ -469,12 +469,33 @@ static bool kernel_fakes_efi(struct plan_ctx *c, char **why)
  * otherwise memmap=SIZE!ADDR makes it legacy persistent memory, which the
  * probe onlines with ndctl and daxctl, on the same node either way.
  */
+/*
+ * Whether the guest kernel turns a RAM range into soft-reserved memory
+ * with memmap=SIZE%ADDR-1+0xefffffff: Linux 5.5 brought the type
+ * (E820_TYPE_SOFT_RESERVED); Debian's 6.1 and 6.12 do it (measured: the
+ * guest shows "Soft Reserved", hmem.0 and dax0.0 on the node).
+ */
+static bool e820_soft_reserved(struct plan_ctx *c)
+{
+	const char *k = c->s->guest.kernel;
+	char *release;
+	unsigned major = 0, minor = 0;
+
+	if (!strcmp(k, "auto") || !strncmp(k, "debian-", 7))
+		return true;
+	release = tiervm_kernel_release(k);
+	if (release)
+		sscanf(release, "%u.%u", &major, &minor);
+	free(release);
+	return major > 5 || (major == 5 && minor >= 5);
+}
+
 static void soft_reserved(struct plan_ctx *c)
 {
 	struct tiervm_layout l;
 	struct sbuf nodes = { 0 }, fake = { 0 };
 	char *why = NULL;
-	bool efi = false;
+	bool efi = false, legacy = false;
 
 	tiervm_layout_compute(c->s, &l);
 	for (unsigned id = 0; id < c->s->n_nodes; id++) {
@@ -497,13 +518,23 @@ static void soft_reserved(struct plan_ctx *c)
 				c,
 				"node %u: %s; its range 0x%llx-0x%llx is marked soft-reserved with efi_fake_mem= and onlined as a node with daxctl",
 				id, why, start, end);
+		} else if (e820_soft_reserved(c)) {
+			/* E820_TYPE_SOFT_RESERVED is 0xefffffff (5.5+) */
+			strv_pushf(&c->p->kernel_args,
+				   "memmap=%llu%%0x%llx-1+0xefffffff",
+				   (unsigned long long)r->size, start);
+			plan_note(
+				c,
+				"node %u: %s; its range 0x%llx-0x%llx is turned from RAM into soft-reserved memory in the kernel's e820 map (memmap=%%), made a dax device by dax_hmem and onlined as a node with daxctl",
+				id, why, start, end);
 		} else {
+			legacy = true;
 			strv_pushf(&c->p->kernel_args, "memmap=%llu!0x%llx",
 				   (unsigned long long)r->size, start);
 			plan_note(
 				c,
-				"node %u: %s; its range 0x%llx-0x%llx is marked with memmap=! and the guest sees legacy persistent memory, onlined as a node with daxctl",
-				id, why, start, end);
+				"node %u: %s, and the kernel's e820 map has no soft-reserved type before Linux 5.5 (or its release is unknown): the legacy-pmem fallback, memmap=!, makes the range legacy persistent memory, onlined as a node with ndctl and daxctl",
+				id, why);
 		}
 		sbuf_addf(&nodes, "%s%u", nodes.len ? "," : "", id);
 		e = json_object_array_get_idx(c->exp_nodes, id);
@@ -515,8 +546,8 @@ static void soft_reserved(struct plan_ctx *c)
 		json_object_object_add(
 			o, "as",
 			json_object_new_string(
-				efi ? "Soft Reserved"
-				    : "Persistent Memory (legacy)"));
+				legacy ? "Persistent Memory (legacy)"
+				       : "Soft Reserved"));
 		json_object_object_add(e, "reserved_range", o);
 	}
 	if (efi) {

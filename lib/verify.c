@@ -143,6 +143,32 @@ static void verify_hmat_tier(struct tiervm_verdict *v, const char *what,
 	verify_row(v, atoll(gs) == adist / 128 ? "ok" : "FAIL", what, es, gs);
 }
 
+/*
+ * Soft-reserved memory is the kernel's only when dax_hmem made a device
+ * of it (source hmem, target node the spec's) and kmem onlined it.
+ */
+static void verify_hmem(struct tiervm_verdict *v, json_object *guest_root,
+			long long id)
+{
+	json_object *dax = jget(guest_root, "dax");
+	char what[64], gs[96] = "none";
+	bool ok = false;
+
+	for (size_t i = 0; dax && i < json_object_array_length(dax); i++) {
+		json_object *d = json_object_array_get_idx(dax, i);
+
+		if (jint(d, "target_node", -1) != id)
+			continue;
+		snprintf(gs, sizeof(gs), "%s from %s, driver %s",
+			 jstr(d, "name", "?"), jstr(d, "source", "?"),
+			 jstr(d, "driver", "none"));
+		ok = !strcmp(jstr(d, "source", ""), "hmem") &&
+		     !strcmp(jstr(d, "driver", ""), "kmem");
+	}
+	snprintf(what, sizeof(what), "node %lld dax device", id);
+	verify_row(v, ok ? "ok" : "FAIL", what, "hmem, driver kmem", gs);
+}
+
 static void verify_node(struct tiervm_verdict *v, json_object *exp,
 			json_object *guest_root, json_object *e, json_object *g,
 			int kver, long long dram_tier, bool boot_node,
@@ -226,6 +252,8 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 		}
 		verify_row(v, strcmp(found, "present") ? "FAIL" : "ok", what,
 			   es, found);
+		if (!strcmp(jstr(rr, "as", ""), "Soft Reserved"))
+			verify_hmem(v, guest_root, id);
 	}
 	if (ea) {
 		json_object *acc = jget(g, "access"), *ga = NULL;
