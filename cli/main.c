@@ -80,7 +80,8 @@ static const struct command {
 	  "  --env K=V       set K for CMD (PATH, HOME, TERM, LANG, ...\n"
 	  "                  come from this environment)\n"
 	  "  --timeout S     kill CMD after S seconds (exit 1)\n"
-	  "  stdin goes to CMD; ^C sends it SIGINT, a second ^C SIGKILL\n" },
+	  "  stdin goes to CMD; ^C sends it SIGINT; a second ^C kills it\n"
+	  "  and powers the guest off\n" },
 	{ "shell", cmd_shell, "NAME",
 	  "an interactive shell in a running guest; ^] leaves it", NULL },
 	{ "console", cmd_console, "NAME",

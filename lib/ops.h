@@ -82,7 +82,8 @@ void tiervm_up_result_clear(struct tiervm_up_result *res);
 
 /**
  * tiervm_exec - run @req in the running guest @name (see tiervm_exec_run):
- * its exit status, or -1 with *errp set.
+ * its exit status, or -1 with *errp set.  A second interrupt kills the
+ * command and powers the guest off.
  */
 int tiervm_exec(const char *name, const struct tiervm_exec_req *req,
 		tiervm_error **errp);

@@ -29,6 +29,12 @@ int tiervm_exec(const char *name, const struct tiervm_exec_req *req,
 		status = tiervm_exec_run(vm, req, errp);
 	free(sock);
 	tiervm_vm_free(vm);
+	/* a second interrupt killed the command; it stops the guest too */
+	if (tiervm_interrupted >= 2) {
+		bool was_running;
+
+		tiervm_down(name, &was_running, NULL, NULL, NULL);
+	}
 	return status;
 }
 

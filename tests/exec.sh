@@ -3,7 +3,8 @@
 # stdout and stderr apart and whole, stdin, numactl policies, the host's
 # programs), `tiervm shell` on a pseudo-terminal, `tiervm up -- CMD`, and
 # the faults: a guest that is not running, a command not found or not
-# runnable, a share that is no directory, ^C once and twice, a guest that
+# runnable, a share that is no directory, ^C once and twice (which stops
+# the guest), a guest that
 # dies under a command, two one-shot runs of one spec at once.  No QEMU
 # may be left behind.
 # usage: exec.sh TIERVM SPEC MEMBIND_C
@@ -90,7 +91,7 @@ printf 'echo $((6 * 7))-$(tty)\nexit 4\n' |
 	script -qec "$tiervm shell $name" /dev/null > shell.out 2>&1
 grep -q "42-/dev/pts/" shell.out || { cat shell.out; fail "shell"; }
 
-# ^C: SIGINT to the command; a second ^C kills it
+# ^C: SIGINT to the command
 "$tiervm" exec "$name" -- sh -c 'trap "echo got-int; exit 5" INT; echo ready; while :; do sleep 1; done' > int.out 2>&1 &
 job=$!
 while ! grep -q ready int.out; do sleep 0.2; done
@@ -98,6 +99,17 @@ kill -INT $job
 wait $job
 rc=$?
 [ "$rc" -eq 5 ] && grep -q got-int int.out || { cat int.out; fail "^C gave $rc"; }
+# the guest dying under a command: exit 1, a line, the console's end
+expect 1 "$tiervm" exec "$name" -- sh -c 'echo c > /proc/sysrq-trigger'
+cat err
+grep -q "the guest died" err && grep -q "console:" err || fail "no death message"
+no_qemu_left "$name"
+# its console stays for a look until down
+"$tiervm" down "$name" > /dev/null 2>&1
+no_qemu_left "$name" dir
+
+# a second ^C kills the command and stops the guest
+"$tiervm" up "$spec" --name "$name" --accel tcg > up.out 2>&1 || { cat up.out; fail "up again"; }
 "$tiervm" exec "$name" -- sh -c 'trap "" INT; echo ready; sleep 60' > int.out 2>&1 &
 job=$!
 while ! grep -q ready int.out; do sleep 0.2; done
@@ -107,14 +119,6 @@ kill -INT $job
 wait $job
 rc=$?
 [ "$rc" -eq 137 ] || { cat int.out; fail "a second ^C gave $rc, not 137 (SIGKILL)"; }
-
-# the guest dying under a command: exit 1, a line, the console's end
-expect 1 "$tiervm" exec "$name" -- sh -c 'echo c > /proc/sysrq-trigger'
-cat err
-grep -q "the guest died" err && grep -q "console:" err || fail "no death message"
-no_qemu_left "$name"
-# its console stays for a look until down
-"$tiervm" down "$name" > /dev/null 2>&1
 no_qemu_left "$name" dir
 
 # up -- CMD: the command's status; two at once of one spec both run
