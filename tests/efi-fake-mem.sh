@@ -2,7 +2,8 @@
 # Soft-reserved memory through efi_fake_mem=: tiervm reads a user kernel's
 # config, and only a kernel with CONFIG_EFI_FAKE_MEMMAP boots through UEFI
 # (OVMF) with the node's range marked EFI_MEMORY_SP; every other kernel gets
-# memmap=! at the same range, with the reason in the plan.
+# the same range made soft-reserved in its e820 map (memmap=%, 5.5+) or,
+# older, the legacy memmap=!, with the reason in the plan.
 # No Debian kernel has the option, so the boot part gives Debian's kernel a
 # config that claims it: the guest boots through OVMF, ignores the argument,
 # and the verification must say the range is not soft-reserved.
@@ -27,8 +28,8 @@ with_kernel() {
 	sed "s|^name: .*|name: sr-efi|" "$spec" > "$work/spec.yaml"
 	printf 'guest: {kernel: %s}\n' "$1" >> "$work/spec.yaml"
 }
-# memmap's SIZE!ADDR for Debian's kernel: the range both ways must agree
-range=$("$tiervm" plan "$spec" --format json | sed -n 's/.*memmap=\([0-9]*\)!\(0x[0-9a-f]*\).*/\1@\2/p')
+# memmap's SIZE%ADDR for Debian's kernel: the range both ways must agree
+range=$("$tiervm" plan "$spec" --format json | sed -n 's/.*memmap=\([0-9]*\)%\(0x[0-9a-f]*\)-1+0xefffffff.*/\1@\2/p')
 [ -n "$range" ] || fail "no memmap= range in the plan for Debian's kernel"
 
 # a kernel image with just a setup header: release 6.9.0-efi
