@@ -215,6 +215,19 @@ static void node_args(struct plan_ctx *c)
 			e, "kind",
 			json_object_new_string(tiervm_kind_name(n->kind)));
 		{
+			/* a kind the spec states, not the default */
+			char *k = xasprintf("nodes[%u].kind",
+					    (unsigned)(n - c->s->nodes));
+
+			json_object_object_add(
+				e, "kind_given",
+				json_object_new_boolean(
+					c->s->lines &&
+					json_object_object_get_ex(c->s->lines,
+								  k, NULL)));
+			free(k);
+		}
+		{
 			char *list = n->has_cpus
 					     ? tiervm_format_cpulist(&n->cpus)
 					     : xstrdup("");

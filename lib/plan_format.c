@@ -54,6 +54,23 @@ static char *joined_kernel_args(const struct tiervm_plan *p)
 }
 
 /* QEMU options start a new line, their values stay beside them. */
+/*
+ * A kind the guest can show (a device behind it: soft-reserved, or memory
+ * a kmem device brings) is an expectation; boot memory of another kind is
+ * the spec's name for it, in parentheses: the guest cannot show it.
+ */
+static const char *kind_label(json_object *e, char *buf, size_t len)
+{
+	json_object *k = json_object_object_get(e, "kind");
+	const char *name = json_object_get_string(k);
+
+	if (!strcmp(name, "soft-reserved") ||
+	    json_object_get_int64(json_object_object_get(e, "memory")) == 0)
+		return name;
+	snprintf(buf, len, "(%s)", name);
+	return buf;
+}
+
 static void add_command(struct sbuf *b, const struct tiervm_plan *p)
 {
 	for (size_t i = 0; i < p->argv.n; i++) {
@@ -78,7 +95,7 @@ static void add_view(struct sbuf *b, const struct tiervm_plan *p,
 		  "cpus", "memory", "initiator", "distances");
 	for (size_t i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(nodes, i), *v, *d;
-		char *mem;
+		char *mem, kind[32];
 		struct sbuf row = { 0 };
 
 		json_object_object_get_ex(e, "memory", &v);
@@ -90,8 +107,7 @@ static void add_view(struct sbuf *b, const struct tiervm_plan *p,
 					  json_object_array_get_idx(d, j)));
 		json_object_object_get_ex(e, "initiator", &v);
 		sbuf_addf(b, "%s%-5zu %-14s %-8s %-10s %-9s %s\n", pfx, i,
-			  json_object_get_string(
-				  json_object_object_get(e, "kind")),
+			  kind_label(e, kind, sizeof(kind)),
 			  *json_object_get_string(
 				  json_object_object_get(e, "cpus"))
 				  ? json_object_get_string(
@@ -102,6 +118,10 @@ static void add_view(struct sbuf *b, const struct tiervm_plan *p,
 		free(mem);
 		sbuf_free(&row);
 	}
+	sbuf_addf(
+		b,
+		"%s(kind): the spec's name for boot memory; no device in the guest can confirm it\n",
+		pfx);
 	if (p->r->hmat) {
 		sbuf_addf(b,
 			  "%s\n%sHMAT, as nodeN/access0/initiators shows it:\n",

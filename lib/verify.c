@@ -169,6 +169,32 @@ static void verify_hmem(struct tiervm_verdict *v, json_object *guest_root,
 	verify_row(v, ok ? "ok" : "FAIL", what, "hmem, driver kmem", gs);
 }
 
+/*
+ * A node's kind, where the guest shows a device for it: the dax device
+ * behind a kmem node says NVDIMM (pmem), CXL or hmem (soft-reserved).
+ * Boot memory looks the same whatever the spec calls it; Linux 6.7+ ranks
+ * it by its HMAT figures, which the tier rows check.
+ */
+static void verify_kind(struct tiervm_verdict *v, json_object *e,
+			json_object *g)
+{
+	const char *want = jstr(e, "kind", ""), *got = jstr(g, "kind", ""),
+		   *as = jstr(jget(e, "reserved_range"), "as", "");
+	char what[48];
+
+	if (!json_object_get_boolean(jget(e, "kind_given")) ||
+	    strncmp(jstr(g, "evidence", ""), "/sys/bus/dax/devices/", 21))
+		return;
+	snprintf(what, sizeof(what), "node %lld kind", jint(e, "id", -1));
+	/* the legacy-pmem fallback makes soft-reserved memory an NVDIMM */
+	if (!strcmp(want, "soft-reserved") && !strcmp(got, "pmem") &&
+	    strstr(as, "legacy"))
+		verify_row(v, "note", what, want, "pmem (legacy fallback)");
+	else
+		verify_row(v, strcmp(want, got) ? "FAIL" : "ok", what, want,
+			   got);
+}
+
 static void verify_node(struct tiervm_verdict *v, json_object *exp,
 			json_object *guest_root, json_object *e, json_object *g,
 			int kver, long long dram_tier, bool boot_node,
@@ -255,6 +281,7 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 		if (!strcmp(jstr(rr, "as", ""), "Soft Reserved"))
 			verify_hmem(v, guest_root, id);
 	}
+	verify_kind(v, e, g);
 	if (ea) {
 		json_object *acc = jget(g, "access"), *ga = NULL;
 
