@@ -115,6 +115,24 @@ static void test_examples_golden(void **state)
 	assert_true(n >= 6);
 }
 
+/* @text planned for a QEMU 7.2 with q35; the plan owns its spec. */
+static struct tiervm_plan *plan_text(const char *text, size_t len)
+{
+	static const struct tiervm_qemu_caps caps = {
+		.binary = "qemu", .major = 7, .minor = 2, .machine_q35 = true
+	};
+	tiervm_error *err = NULL;
+	struct tiervm_spec *s =
+		tiervm_spec_parse_string("t.yaml", text, len, true, &err);
+	struct tiervm_plan *p;
+
+	assert_non_null(s);
+	p = tiervm_plan_build(s, &caps, NULL, &err);
+	assert_non_null(p);
+	p->own_spec = true;
+	return p;
+}
+
 /* The figures users get wrong by hand, checked by value. */
 static void test_computed(void **state)
 {
@@ -129,19 +147,10 @@ static void test_computed(void **state)
 		"nvdimms: [{id: nv0, node: 0, size: 1G, path: /nonexistent/nv.img}]\n"
 		"virtio-mem: [{id: vm0, node: 1, size: 2G, requested: 128M}]\n"
 		"cxl: [{id: c0, size: 512M}]\n";
-	struct tiervm_qemu_caps caps = {
-		.binary = "qemu", .major = 7, .minor = 2, .machine_q35 = true
-	};
-	tiervm_error *err = NULL;
-	struct tiervm_spec *s = tiervm_spec_parse_string(
-		"t.yaml", text, sizeof(text) - 1, true, &err);
-	struct tiervm_plan *p;
+	struct tiervm_plan *p = plan_text(text, sizeof(text) - 1);
 	bool slots = false, init = false, nv = false, fmw = false, lb = false;
 
 	(void)state;
-	assert_non_null(s);
-	p = tiervm_plan_build(s, &caps, NULL, &err);
-	assert_non_null(p);
 	for (size_t i = 0; i < p->argv.n; i++) {
 		const char *a = p->argv.v[i];
 
@@ -164,7 +173,6 @@ static void test_computed(void **state)
 	assert_string_equal(p->kernel_args.v[0],
 			    "memhp_default_state=online_movable");
 	tiervm_plan_free(p);
-	tiervm_spec_free(s);
 }
 
 /* The verdict on the count of online nodes for a made-up report. */
@@ -216,23 +224,13 @@ static void test_verify_exact_count(void **state)
 				   "nodes:\n"
 				   "  - {id: 0, cpus: 0, memory: 512M}\n"
 				   "  - {id: 1, memory: 512M}\n";
-	struct tiervm_qemu_caps caps = {
-		.binary = "qemu", .major = 7, .minor = 2, .machine_q35 = true
-	};
-	tiervm_error *err = NULL;
-	struct tiervm_spec *s = tiervm_spec_parse_string(
-		"t.yaml", text, sizeof(text) - 1, true, &err);
-	struct tiervm_plan *p;
+	struct tiervm_plan *p = plan_text(text, sizeof(text) - 1);
 
 	(void)state;
-	assert_non_null(s);
-	p = tiervm_plan_build(s, &caps, NULL, &err);
-	assert_non_null(p);
 	assert_string_equal(online_verdict(p, 2), "ok");
 	assert_string_equal(online_verdict(p, 1), "FAIL");
 	assert_string_equal(online_verdict(p, 3), "FAIL");
 	tiervm_plan_free(p);
-	tiervm_spec_free(s);
 }
 
 int main(int argc, char **argv)
