@@ -4,14 +4,15 @@
 # seconds (ACPI power button, then QEMU's quit), not the 30 s of waiting
 # on a probe that cannot answer; two `up`s of one name at one moment: one
 # runs, the other exits 2 naming it; `list` sweeps a dead guest's runtime
-# dir; QEMU's sockets are this user's alone.
+# dir; QEMU's sockets are this user's alone; an NVDIMM's link swapped after
+# tiervm checked it does not change what QEMU maps.
 # usage: faults.sh TIERVM SPEC
 set -u
 tiervm=$1 spec=$2
 . "$(dirname "$0")/common.sh"
 fail() {
 	echo "FAILED: $*"
-	for n in f1 f2 f3; do "$tiervm" down $n > /dev/null 2>&1; done
+	for n in f1 f2 f3 f4; do "$tiervm" down $n > /dev/null 2>&1; done
 	rm -rf "$work"
 	exit 1
 }
@@ -48,6 +49,29 @@ t1=$(date +%s)
 echo "down of a guest left booting: $((t1 - t0)) s"
 [ $((t1 - t0)) -lt 15 ] || fail "down took $((t1 - t0)) s: it waited on the probe"
 [ "$(qemus f2)" -eq 0 ] || fail "f2's QEMU is left after down"
+
+# an NVDIMM behind a symlink: QEMU maps the file tiervm checked and
+# locked (through the fd it inherits), whatever the link names afterwards
+mkdir "$work/nv"
+truncate -s $((16 * 1024 * 1024 + 128 * 1024)) "$work/nv/real.img"
+: > "$work/nv/other.img"
+ln -s real.img "$work/nv/link.img"
+cat > "$work/nv/spec.yaml" << 'EOS'
+name: f4
+machine: {cpus: 1}
+nodes:
+  - {id: 0, cpus: 0, memory: 512M}
+nvdimms:
+  - {id: nv0, size: 16M, path: link.img}
+EOS
+"$tiervm" up "$work/nv/spec.yaml" --accel tcg > "$work/f4.out" 2>&1 || { cat "$work/f4.out"; fail "up f4"; }
+ln -sf other.img "$work/nv/link.img"
+pid=$(cat "$XDG_RUNTIME_DIR/tiervm/f4/qemu.pid")
+tr '\0' '\n' < "/proc/$pid/cmdline" | grep -q "mem-path=/proc/self/fd/[0-9]*," ||
+	fail "QEMU got the NVDIMM's path, not the checked fd"
+grep -q " $(stat -c %i "$work/nv/real.img") " "/proc/$pid/maps" ||
+	fail "QEMU does not map the file the link named when tiervm checked it"
+"$tiervm" down f4 > /dev/null || fail "down f4"
 
 # the same name twice at one moment: one runs, the other says why
 "$tiervm" up "$spec" --accel tcg --name f3 > "$work/a.out" 2>&1 &
