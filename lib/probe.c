@@ -217,7 +217,7 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 			tiervm_error_setg(
 				errp,
 				"the guest did not report within %d s: the %s stage never arrived (see %s/console.log)",
-				timeout_ms / 1000,
+				(timeout_ms + 500) / 1000,
 				reached < ARRAY_SIZE(stages)
 					? stages[reached].stage
 					: "report",
