@@ -378,11 +378,11 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 	json_object *nv = jget(exp, "nvdimms"), *cxl = jget(exp, "cxl");
 	long long regions = 0, memdevs = 0;
 	json_object *nd = jget(guest, "nvdimm"), *gc = jget(guest, "cxl");
-	/* persistent CXL regions are nd regions too (cxl_pmem): "at least" */
-	bool cxl_pmem = false;
+	/* a persistent CXL region is an nd region too (cxl_pmem) */
+	long long cxl_pmem = 0;
 
 	for (size_t i = 0; cxl && i < json_object_array_length(cxl); i++)
-		cxl_pmem |= !strcmp(
+		cxl_pmem += !strcmp(
 			jstr(json_object_array_get_idx(cxl, i), "type", ""),
 			"persistent");
 
@@ -396,12 +396,11 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 			"memdev");
 	if (nv)
 		rowf(v,
-		     cxl_pmem ? regions >=
-					(long long)json_object_array_length(nv)
-			      : regions ==
-					(long long)json_object_array_length(nv),
+		     regions ==
+			     (long long)json_object_array_length(nv) + cxl_pmem,
 		     "NVDIMM regions", "%lld",
-		     (long long)json_object_array_length(nv), "%lld", regions);
+		     (long long)json_object_array_length(nv) + cxl_pmem, "%lld",
+		     regions);
 	for (size_t i = 0; nv && i < json_object_array_length(nv); i++) {
 		json_object *e = json_object_array_get_idx(nv, i);
 		json_object *g = find_id(jget(report, "nvdimms"), e);
