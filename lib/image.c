@@ -194,10 +194,19 @@ bool tiervm_image_get(const char *choice, struct tiervm_image *img,
 		drop_stale(base, dir);
 	}
 	{
-		char *rel = xasprintf("%s/kernel-release", dir);
+		char *rel = xasprintf("%s/kernel-release", dir),
+		     *vmlinux = xasprintf("%s/vmlinux", dir);
 
 		img->release = slurp_line(rel);
 		free(rel);
+		/* the builder made it only for a kernel with CONFIG_PVH */
+		if (access(vmlinux, R_OK) == 0) {
+			free(img->kernel);
+			img->kernel = vmlinux;
+			img->pvh = true;
+		} else {
+			free(vmlinux);
+		}
 	}
 	ok = true;
 out:

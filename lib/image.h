@@ -10,6 +10,9 @@
 struct tiervm_image {
 	char *kernel, *initrd, *release;
 	bool built; /* false when reused from the cache */
+	/* kernel is the uncompressed vmlinux, booted at its PVH entry: the
+	 * bzImage's decompressor takes seconds under TCG */
+	bool pvh;
 };
 
 /**

@@ -315,8 +315,9 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 			 plan->spec->guest.kernel);
 	if (!tiervm_image_get(plan->spec->guest.kernel, &img, errp))
 		goto out;
-	tiervm_progressf(o->progress, o->opaque, "image %s: Linux %s",
-			 img.built ? "built" : "cached", img.release);
+	tiervm_progressf(o->progress, o->opaque, "image %s: Linux %s%s",
+			 img.built ? "built" : "cached", img.release,
+			 img.pvh ? ", uncompressed for the PVH entry" : "");
 	launch.plan = plan;
 	launch.img = &img;
 	launch.die_with_caller = o->check || o->command;
