@@ -90,7 +90,7 @@ pvh_vmlinux() {
 		xz) tail -c +$((off + 1)) "$out/vmlinuz" | xz -dc --single-stream ;;
 		zstd) tail -c +$((off + 1)) "$out/vmlinuz" | zstd -dcq ;;
 		gzip) tail -c +$((off + 1)) "$out/vmlinuz" | gzip -dc ;;
-		esac > "$out/vmlinux.tmp" 2> /dev/null
+		esac > "$out/vmlinux.tmp" 2> /dev/null || true # trailing data is no error
 		if [ "$(head -c 4 "$out/vmlinux.tmp" | od -An -c | tr -d ' ')" = '177ELF' ]; then
 			mv "$out/vmlinux.tmp" "$out/vmlinux"
 			say "uncompressed the kernel (${fmt%%:*}) for the PVH entry"
