@@ -48,23 +48,23 @@ image=$(ls -d "${XDG_CACHE_HOME:-$HOME/.cache}"/tiervm/images/debian-stable-* | 
 bare_boot() {
 	serial=$1
 	shift
-	t0=$(now)
+	bt0=$(now)
 	"$@" -nodefaults -display none -no-reboot -kernel "$image/vmlinuz" \
 		-initrd "$image/initrd.img" -serial "$serial" \
 		-append "console=ttyS0 panic=-1 nokaslr rdinit=/bin/busybox -- poweroff -f" > /dev/null 2>&1 &
-	pid=$!
-	k= i= p=
-	while kill -0 $pid 2> /dev/null; do
-		t=$(now)
-		[ -n "$k" ] || ! grep -aq "Linux version" "$work/bare.log" 2> /dev/null || k=$t
-		[ -n "$i" ] || ! grep -aq "as init process" "$work/bare.log" 2> /dev/null || i=$t
-		[ -n "$p" ] || ! grep -aq "reboot: Power down" "$work/bare.log" 2> /dev/null || p=$t
+	bpid=$!
+	bk= bi= bp=
+	while kill -0 $bpid 2> /dev/null; do
+		bt=$(now)
+		[ -n "$bk" ] || ! grep -aq "Linux version" "$work/bare.log" 2> /dev/null || bk=$bt
+		[ -n "$bi" ] || ! grep -aq "as init process" "$work/bare.log" 2> /dev/null || bi=$bt
+		[ -n "$bp" ] || ! grep -aq "reboot: Power down" "$work/bare.log" 2> /dev/null || bp=$bt
 		sleep 0.02
 	done
-	wait $pid
-	t1=$(now)
-	bare=$(ms "$t0" "$t1")
-	bare_stages="firmware+decompression $(ms "$t0" "${k:-$t1}"), kernel to init $(ms "${k:-$t1}" "${i:-$t1}"), init to power-off $(ms "${i:-$t1}" "${p:-$t1}"), power-off $(ms "${p:-$t1}" "$t1")"
+	wait $bpid
+	bt1=$(now)
+	bare=$(ms "$bt0" "$bt1")
+	bare_stages="firmware+decompression $(ms "$bt0" "${bk:-$bt1}"), kernel to init $(ms "${bk:-$bt1}" "${bi:-$bt1}"), init to power-off $(ms "${bi:-$bt1}" "${bp:-$bt1}"), power-off $(ms "${bp:-$bt1}" "$bt1")"
 	rm -f "$work/bare.log"
 }
 # up_stages OUT: tiervm's own stage stamps (seconds since its start)
