@@ -214,19 +214,9 @@ static void node_args(struct plan_ctx *c)
 		json_object_object_add(
 			e, "kind",
 			json_object_new_string(tiervm_kind_name(n->kind)));
-		{
-			/* a kind the spec states, not the default */
-			char *k = xasprintf("nodes[%u].kind",
-					    (unsigned)(n - c->s->nodes));
-
-			json_object_object_add(
-				e, "kind_given",
-				json_object_new_boolean(
-					c->s->lines &&
-					json_object_object_get_ex(c->s->lines,
-								  k, NULL)));
-			free(k);
-		}
+		/* a kind the spec states, not the default */
+		json_object_object_add(e, "kind_given",
+				       json_object_new_boolean(n->kind_given));
 		{
 			char *list = n->has_cpus
 					     ? tiervm_format_cpulist(&n->cpus)
@@ -660,10 +650,8 @@ struct tiervm_plan *tiervm_plan_build(const struct tiervm_spec *s,
 				      const struct tiervm_host *host,
 				      tiervm_error **errp)
 {
-	struct tiervm_diags d = { .file = s->file,
-				  .lines = json_object_get(s->lines) },
-			    warn = { .file = s->file,
-				     .lines = json_object_get(s->lines) };
+	struct tiervm_diags d = { .file = s->file, .lines = s->lines },
+			    warn = { .file = s->file, .lines = s->lines };
 	struct tiervm_plan *p = xcalloc(1, sizeof(*p));
 	struct plan_ctx c = { .p = p, .s = s, .host = host, .d = &d };
 	struct tiervm_lb *host_home;
@@ -678,7 +666,6 @@ struct tiervm_plan *tiervm_plan_build(const struct tiervm_spec *s,
 		     line = strtok(NULL, "\n"))
 			strv_push(&p->warnings, xstrdup(line));
 	sbuf_free(&warn.text);
-	json_object_put(warn.lines);
 	free(host_home);
 	if (!p->r)
 		goto out;

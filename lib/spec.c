@@ -3,8 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
 #include "spec.h"
 
 const char *const tiervm_nv_mode_names[] = { "raw", "fsdax", "devdax", "kmem",
@@ -38,7 +36,7 @@ void tiervm_spec_free(struct tiervm_spec *s)
 	if (!s)
 		return;
 	free(s->text);
-	json_object_put(s->lines);
+	tiervm_lines_free(s->lines);
 	for (unsigned i = 0; i < s->n_nodes; i++)
 		free_mem(&s->nodes[i].mem);
 	for (unsigned i = 0; i < s->n_nvdimms; i++) {
@@ -73,4 +71,26 @@ const struct tiervm_node *tiervm_spec_node(const struct tiervm_spec *spec,
 		if (spec->nodes[i].id == id)
 			return &spec->nodes[i];
 	return NULL;
+}
+
+bool tiervm_lines_find(const struct tiervm_lines *l, const char *key, int *line)
+{
+	/* the latest first: an attached item is read after the spec */
+	for (size_t i = l ? l->n : 0; i-- > 0;)
+		if (!strcmp(l->key[i], key)) {
+			*line = l->line[i];
+			return true;
+		}
+	return false;
+}
+
+void tiervm_lines_free(struct tiervm_lines *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->key[i]);
+	free(l->key);
+	free(l->line);
+	free(l);
 }

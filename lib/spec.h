@@ -103,7 +103,8 @@ struct tiervm_node {
 	uint64_t memory;
 	int memory_line;
 	enum tiervm_kind kind;
-	int initiator; /* -1: not given */
+	bool kind_given; /* the spec says it; else the default, dram */
+	int initiator;	 /* -1: not given */
 	int initiator_line;
 	struct tiervm_mem mem;
 };
@@ -163,13 +164,29 @@ struct tiervm_cxl {
 	enum tiervm_cxl_mode mode;
 };
 
+/*
+ * Keys and their lines, in the order read: looked up only when something
+ * is wrong, so appending is all a large spec pays for.
+ */
+struct tiervm_lines {
+	char **key;
+	int *line;
+	size_t n, cap;
+};
+
+/** tiervm_lines_find - @key's line (0: it has none); false if not read. */
+bool tiervm_lines_find(const struct tiervm_lines *l, const char *key,
+		       int *line);
+/** tiervm_lines_free - free @l; NULL is fine. */
+void tiervm_lines_free(struct tiervm_lines *l);
+
 struct tiervm_spec {
 	char *file; /* as given by the user, for messages */
 	char *text; /* what it was parsed from: `up` keeps it for `attach` */
 	/* parsed without validation: only for showing what QEMU refuses */
 	bool unchecked;
 	/* the line of each key ("nodes[1].cpus"), for later diagnostics */
-	struct json_object *lines;
+	struct tiervm_lines *lines;
 	char *name;
 	struct {
 		bool pc; /* machine type pc instead of q35 */

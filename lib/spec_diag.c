@@ -3,35 +3,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
 #include "spec_diag.h"
 
 void diag_mark(struct tiervm_diags *d, const char *key, int line)
 {
-	if (!d->lines)
-		d->lines = json_object_new_object();
-	if (line > 0)
-		json_object_object_add(d->lines, key,
-				       json_object_new_int(line));
+	struct tiervm_lines *l = d->lines;
+
+	/* 0 too: a key from a command line has no line, nor its parent's */
+	if (!l)
+		return;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 256;
+		l->key = xrealloc(l->key, l->cap * sizeof(*l->key));
+		l->line = xrealloc(l->line, l->cap * sizeof(*l->line));
+	}
+	l->key[l->n] = xstrdup(key);
+	l->line[l->n++] = line > 0 ? line : 0;
 }
 
 static void add_va(struct tiervm_diags *d, int line, const char *key,
 		   const char *fmt, va_list ap)
 {
-	json_object *known;
 	char *msg = xvasprintf(fmt, ap);
+	int known;
 
-	if (d->lines && json_object_object_get_ex(d->lines, key, &known)) {
-		line = json_object_get_int(known);
-	} else if (d->lines && line <= 0) {
+	if (tiervm_lines_find(d->lines, key, &known)) {
+		line = known;
+	} else if (line <= 0) {
 		/* a key not written (a default) is told at its parent's line */
 		char *parent = xstrdup(key), *cut;
 
 		while (line <= 0 && (cut = strrchr(parent, '.'))) {
 			*cut = '\0';
-			if (json_object_object_get_ex(d->lines, parent, &known))
-				line = json_object_get_int(known);
+			if (tiervm_lines_find(d->lines, parent, &known))
+				line = known;
 		}
 		free(parent);
 	}
@@ -82,7 +87,5 @@ bool diag_finish(struct tiervm_diags *d, tiervm_error **errp)
 		tiervm_error_set(errp, TIERVM_E_INPUT, "%s", d->text.s);
 	sbuf_free(&d->text);
 	d->count = 0;
-	json_object_put(d->lines);
-	d->lines = NULL;
 	return ok;
 }

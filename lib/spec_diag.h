@@ -3,6 +3,7 @@
 #define TIERVM_SPEC_DIAG_H
 
 #include "util_error.h"
+#include "spec.h"
 #include "util.h"
 
 /*
@@ -14,8 +15,9 @@ struct tiervm_diags {
 	const char *file;
 	struct sbuf text;
 	unsigned count;
-	/* the line of each key read ("nodes[1].cpus"), as the parser saw it */
-	struct json_object *lines;
+	/* the line of each key read ("nodes[1].cpus"), as the parser saw it;
+	 * borrowed: the spec owns it */
+	struct tiervm_lines *lines;
 };
 
 /* Remember @key's line; a diagnostic about @key is given that line. */

@@ -143,9 +143,11 @@ static void parse_node(struct ywalk *w, yaml_node_t *n, const char *path,
 		ywalk_size(w, v, p, &node->memory);
 		node->memory_line = yline(v);
 	});
-	WITH(n, path, "kind",
-	     if (ywalk_enum(w, v, p, kind_names, &e)) node->kind =
-		     (enum tiervm_kind)e);
+	WITH(
+		n, path, "kind", if (ywalk_enum(w, v, p, kind_names, &e)) {
+			node->kind = (enum tiervm_kind)e;
+			node->kind_given = true;
+		});
 	WITH(n, path, "initiator", {
 		unsigned i;
 
@@ -571,7 +573,8 @@ static struct tiervm_spec *parse_text(const char *file, const char *text,
 				      unsigned n_kv, const char *who,
 				      tiervm_error **errp)
 {
-	struct tiervm_diags d = { .file = file };
+	struct tiervm_diags d = { .file = file,
+				  .lines = xcalloc(1, sizeof(*d.lines)) };
 	struct tiervm_spec *s = xcalloc(1, sizeof(*s));
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -623,7 +626,7 @@ static struct tiervm_spec *parse_text(const char *file, const char *text,
 out:
 	free(dir);
 	/* kept for what planning finds wrong later, at the same lines */
-	s->lines = json_object_get(d.lines);
+	s->lines = d.lines;
 	if (!diag_finish(&d, errp)) {
 		tiervm_spec_free(s);
 		return NULL;

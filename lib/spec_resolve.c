@@ -320,37 +320,49 @@ static void check_agreement(const struct tiervm_spec *s,
 			    const struct tiervm_resolved *r,
 			    struct tiervm_diags *warn)
 {
-	for (unsigned t = 0; t < r->n; t++) {
-		const struct tiervm_hmat *h;
-		int best = hmat_initiator(s, t, &h);
-		const struct tiervm_distance *near = NULL;
+	unsigned n = r->n;
+	const struct tiervm_hmat **best = xcalloc(n, sizeof(*best));
+	const struct tiervm_distance **near = xcalloc(n, sizeof(*near));
+	bool *cpus = xcalloc(n, sizeof(*cpus));
+
+	/* one pass over each list: a 64-node spec has 4096 distances */
+	for (unsigned i = 0; i < s->n_nodes; i++)
+		cpus[s->nodes[i].id] = s->nodes[i].has_cpus;
+	for (unsigned t = 0; t < n; t++)
+		hmat_initiator(s, t, &best[t]);
+	for (unsigned k = 0; k < s->n_distances; k++) {
+		const struct tiervm_distance *x = &s->distances[k];
+
+		for (int side = 0; side < 2; side++) {
+			unsigned t = side ? x->to : x->from,
+				 other = side ? x->from : x->to;
+
+			if (!best[t] || other == t || !cpus[other] ||
+			    other == best[t]->initiator ||
+			    x->value >= r->dist[t * n + best[t]->initiator] ||
+			    (near[t] && x->value >= near[t]->value))
+				continue;
+			near[t] = x;
+		}
+	}
+	for (unsigned t = 0; t < n; t++) {
+		const struct tiervm_distance *x = near[t];
 		char key[48];
 
-		if (best < 0)
+		if (!x)
 			continue;
-		for (unsigned k = 0; k < s->n_distances; k++) {
-			const struct tiervm_distance *x = &s->distances[k];
-			unsigned other = x->from == t ? x->to : x->from;
-			const struct tiervm_node *o =
-				tiervm_spec_node(s, other);
-
-			if ((x->from == t || x->to == t) && other != t && o &&
-			    o->has_cpus && other != (unsigned)best &&
-			    x->value < r->dist[t * r->n + (unsigned)best] &&
-			    (!near || x->value < near->value))
-				near = x;
-		}
 		snprintf(key, sizeof(key), "hmat[%u].initiator",
-			 (unsigned)(h - s->hmat));
-		if (near)
-			diag_add(
-				warn, h->line, key,
-				"node %u's best figures are from node %d, but distances (line %d) make node %u nearer (%u < %u)",
-				t, best, near->line,
-				near->from == t ? near->to : near->from,
-				near->value,
-				r->dist[t * r->n + (unsigned)best]);
+			 (unsigned)(best[t] - s->hmat));
+		diag_add(
+			warn, best[t]->line, key,
+			"node %u's best figures are from node %u, but distances (line %d) make node %u nearer (%u < %u)",
+			t, best[t]->initiator, x->line,
+			x->from == t ? x->to : x->from, x->value,
+			r->dist[t * n + best[t]->initiator]);
 	}
+	free(best);
+	free(near);
+	free(cpus);
 }
 
 struct tiervm_resolved *tiervm_resolve(const struct tiervm_spec *s,

@@ -215,7 +215,6 @@ static void test_defaults_follow_spec(void **state)
 		warn.text.s,
 		"t:9: hmat[0].initiator: node 2's best figures are from node 0, but distances (line 7) make node 1 nearer"));
 	sbuf_free(&warn.text);
-	json_object_put(warn.lines);
 	tiervm_resolved_free(r);
 	tiervm_spec_free(s);
 }
