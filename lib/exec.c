@@ -9,8 +9,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -18,6 +16,7 @@
 #include "exec_frame.h"
 #include "util.h"
 #include "util_json.h"
+#include "util_sock.h"
 
 /* how long to wait for a free channel when every one is in use */
 #define BUSY_WAIT_MS 10000
@@ -27,24 +26,6 @@ static volatile sig_atomic_t winsize_changed;
 void tiervm_exec_winsize_changed(void)
 {
 	winsize_changed = 1;
-}
-
-static int connect_unix(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
 }
 
 /*
@@ -64,7 +45,7 @@ static int open_channel(struct tiervm_vm *vm, int *lock_fd, tiervm_error **errp)
 			    fd = -1;
 
 			if (l >= 0 && flock(l, LOCK_EX | LOCK_NB) == 0)
-				fd = connect_unix(sock);
+				fd = tiervm_unix_connect(sock, NULL);
 			free(lock);
 			free(sock);
 			if (fd >= 0) {

@@ -6,14 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "engine.h"
 #include "probe.h"
 #include "timeouts.h"
 #include "util.h"
+#include "util_sock.h"
 
 #define END "\nTIERVM-END\n"
 #define READY "TIERVM-READY\n"
@@ -37,30 +36,6 @@ static bool send_request(int fd, const char *request)
 	return write(fd, buf, padded) == (ssize_t)padded;
 }
 
-static int connect_unix(const char *path, tiervm_error **errp)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		tiervm_error_setg(errp, "%s: socket path too long", path);
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		tiervm_error_set_errno(errp, errno, "socket");
-		return -1;
-	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		tiervm_error_set_errno(errp, errno, "cannot connect to %s",
-				       path);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /*
  * QEMU drops what a client wrote but the guest had not yet read when the
  * client hangs up, so stay connected until the probe acknowledges.
@@ -71,7 +46,7 @@ bool tiervm_probe_send(struct tiervm_vm *vm, const char *request,
 	char *path = tiervm_vm_path(vm, "probe.sock");
 	long long end = tiervm_now_ms() + timeout_ms;
 	struct sbuf in = { 0 };
-	int fd = connect_unix(path, errp);
+	int fd = tiervm_unix_connect(path, errp);
 	bool ok = false;
 
 	free(path);
@@ -187,7 +162,7 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 	struct sbuf in = { 0 };
 	json_object *report = NULL;
 	size_t reached = 0;
-	int fd = connect_unix(path, errp);
+	int fd = tiervm_unix_connect(path, errp);
 
 	free(path);
 	if (fd < 0)

@@ -6,12 +6,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "qemu_qmp.h"
 #include "util.h"
-#include "util.h"
+#include "util_sock.h"
 
 /* QEMU's own replies are a few KiB; anything this large is not QMP. */
 #define MAX_MESSAGE (16 << 20)
@@ -342,24 +341,7 @@ fail:
 struct tiervm_qmp *tiervm_qmp_connect(const char *path, int timeout_ms,
 				      tiervm_error **errp)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	int fd = tiervm_unix_connect(path, errp);
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		tiervm_error_setg(errp, "%s: socket path too long", path);
-		return NULL;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		tiervm_error_set_errno(errp, errno, "socket");
-		return NULL;
-	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		tiervm_error_set_errno(errp, errno,
-				       "cannot connect to QMP at %s", path);
-		close(fd);
-		return NULL;
-	}
-	return tiervm_qmp_new_fd(fd, timeout_ms, errp);
+	return fd < 0 ? NULL : tiervm_qmp_new_fd(fd, timeout_ms, errp);
 }
