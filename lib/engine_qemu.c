@@ -93,19 +93,20 @@ static void exec_ports(struct tiervm_vm *vm, const struct tiervm_launch *l,
 	strv_pushf(argv, "virtio-serial-pci,id=tiervm-vser,bus=%s",
 		   root_bus(l));
 	for (unsigned i = 0; i < TIERVM_EXEC_PORTS; i++) {
-		char *dir = opt_value(vm->dir);
+		char *sock = tiervm_vm_exec_path(vm, i, "sock"),
+		     *path = opt_value(sock);
 
 		strv_pushf(argv, "-chardev");
-		strv_pushf(
-			argv,
-			"socket,id=tiervm-exec%u,path=%s/exec%u.sock,server=on,wait=off",
-			i, dir, i);
+		strv_pushf(argv,
+			   "socket,id=tiervm-exec%u,path=%s,server=on,wait=off",
+			   i, path);
 		strv_pushf(argv, "-device");
 		strv_pushf(
 			argv,
 			"virtserialport,bus=tiervm-vser.0,chardev=tiervm-exec%u,name=org.tiervm.exec.%u",
 			i, i);
-		free(dir);
+		free(sock);
+		free(path);
 	}
 }
 
@@ -228,17 +229,19 @@ out:
  */
 static void private_sockets(struct tiervm_vm *vm)
 {
-	static const char *const names[] = { "qmp.sock", "probe.sock" };
+	char *qmp = tiervm_vm_path(vm, "qmp.sock"),
+	     *probe = tiervm_vm_path(vm, "probe.sock");
 
-	for (size_t i = 0; i < ARRAY_SIZE(names) + TIERVM_EXEC_PORTS; i++) {
-		char *p = i < ARRAY_SIZE(names)
-				  ? tiervm_vm_path(vm, names[i])
-				  : xasprintf("%s/exec%zu.sock", vm->dir,
-					      i - ARRAY_SIZE(names));
+	chmod(qmp, 0600);
+	chmod(probe, 0600);
+	for (unsigned i = 0; i < TIERVM_EXEC_PORTS; i++) {
+		char *p = tiervm_vm_exec_path(vm, i, "sock");
 
 		chmod(p, 0600);
 		free(p);
 	}
+	free(qmp);
+	free(probe);
 }
 
 static bool qemu_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
@@ -288,9 +291,9 @@ static bool qemu_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
 	strv_pushf(&argv, "%s/qemu.log", vm->dir);
 	/*
 	 * QEMU inherits the NVDIMM lock fds (l->nv_locks, not close-on-exec)
-	 * and so holds the locks while it runs.
+	 * and so holds the locks while it runs.  Its files are this user's
+	 * alone (its -daemonize sets 027 itself: private_sockets() follows).
 	 */
-	/* QEMU's files: this user's alone (its -daemonize sets 027 itself) */
 	old_umask = umask(0177);
 	if (l->die_with_caller) {
 		if (!spawn_bound(vm, argv.v, errp))

@@ -39,8 +39,8 @@ static int open_channel(struct tiervm_vm *vm, int *lock_fd, tiervm_error **errp)
 
 	for (;;) {
 		for (unsigned i = 0; i < TIERVM_EXEC_PORTS; i++) {
-			char *lock = xasprintf("%s/exec%u.lock", vm->dir, i),
-			     *sock = xasprintf("%s/exec%u.sock", vm->dir, i);
+			char *lock = tiervm_vm_exec_path(vm, i, "lock"),
+			     *sock = tiervm_vm_exec_path(vm, i, "sock");
 			int l = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600),
 			    fd = -1;
 

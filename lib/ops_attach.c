@@ -150,11 +150,9 @@ static void remove_created(const struct tiervm_nvdimm *nv)
 static bool read_node(struct tiervm_vm *vm, struct tiervm_attach_result *res,
 		      tiervm_error **errp)
 {
-	/* the nodes alone: a whole report runs numactl and lstopo too */
-	json_object *rep = tiervm_probe_call(vm, "nodes",
-					     TIERVM_TIMEOUT_REPORT_MS, NULL,
-					     NULL, errp),
-		    *nodes = jget(jget(rep, "guest"), "nodes"), *mine = NULL;
+	json_object *rep = tiervm_probe_nodes(vm, errp),
+		    *nodes = jget(jget(rep, "guest"), "nodes"),
+		    *mine = jfind_id(nodes, res->node);
 
 	if (!rep)
 		return false;
@@ -162,8 +160,6 @@ static bool read_node(struct tiervm_vm *vm, struct tiervm_attach_result *res,
 	for (size_t i = 0; nodes && i < json_object_array_length(nodes); i++) {
 		json_object *n = json_object_array_get_idx(nodes, i);
 
-		if (jint(n, "id", -1) == res->node)
-			mine = n;
 		if (res->dram_tier < 0 && *jstr(n, "cpus", ""))
 			res->dram_tier = jint(n, "tier", -1);
 	}

@@ -19,7 +19,7 @@ int tiervm_exec(const char *name, const struct tiervm_exec_req *req,
 	if (!vm)
 		return -1;
 	/* a guest another tool (or an older tiervm) started has no agent */
-	sock = tiervm_vm_path(vm, "exec0.sock");
+	sock = tiervm_vm_exec_path(vm, 0, "sock");
 	if (access(sock, F_OK) < 0)
 		tiervm_error_set(
 			errp, TIERVM_E_INPUT,

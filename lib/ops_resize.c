@@ -50,25 +50,13 @@ static json_object *planned_device(struct tiervm_vm *vm, const char *id,
 static long long node_memory(struct tiervm_vm *vm, long long node,
 			     tiervm_error **errp)
 {
-	/* the nodes alone: a whole report runs numactl and lstopo too */
-	json_object *rep = tiervm_probe_call(vm, "nodes",
-					     TIERVM_TIMEOUT_REPORT_MS, NULL,
-					     NULL, errp),
-		    *nodes;
-	long long mem = -1;
+	json_object *rep = tiervm_probe_nodes(vm, errp);
+	long long mem = jint(jfind_id(jget(jget(rep, "guest"), "nodes"), node),
+			     "memory", 0);
 
-	if (!rep)
-		return -1;
-	nodes = jget(jget(rep, "guest"), "nodes");
-	for (size_t i = 0; nodes && i < json_object_array_length(nodes); i++) {
-		json_object *n = json_object_array_get_idx(nodes, i);
-
-		if (jint(n, "id", -1) == node)
-			mem = jint(n, "memory", -1);
-	}
 	json_object_put(rep);
 	/* a node left without memory goes offline and leaves the list */
-	return mem < 0 ? 0 : mem;
+	return rep ? mem : -1;
 }
 
 static long long device_size(struct tiervm_monitor *m, const char *id,

@@ -26,8 +26,7 @@ bool tiervm_status(const char *name, struct tiervm_status *st,
 	st->memory_devices = m->engine->memory_devices(m, errp);
 	if (!st->memory_devices)
 		goto out;
-	rep = tiervm_probe_call(vm, "nodes", TIERVM_TIMEOUT_REPORT_MS, NULL,
-				NULL, errp);
+	rep = tiervm_probe_nodes(vm, errp);
 	if (!rep)
 		goto out;
 	st->nodes = json_object_get(jget(jget(rep, "guest"), "nodes"));

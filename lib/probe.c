@@ -145,6 +145,12 @@ out:
 	return found;
 }
 
+json_object *tiervm_probe_nodes(struct tiervm_vm *vm, tiervm_error **errp)
+{
+	return tiervm_probe_call(vm, "nodes", TIERVM_TIMEOUT_REPORT_MS, NULL,
+				 NULL, errp);
+}
+
 json_object *tiervm_probe_report(struct tiervm_vm *vm, int timeout_ms,
 				 tiervm_progress_fn *progress, void *opaque,
 				 tiervm_error **errp)

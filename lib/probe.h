@@ -43,6 +43,12 @@ json_object *tiervm_probe_report(struct tiervm_vm *vm, int timeout_ms,
 				 tiervm_progress_fn *progress, void *opaque,
 				 tiervm_error **errp);
 
+/**
+ * tiervm_probe_nodes - the guest's nodes now ("nodes": its discovery
+ * alone; a whole report runs numactl and lstopo too).
+ */
+json_object *tiervm_probe_nodes(struct tiervm_vm *vm, tiervm_error **errp);
+
 /** tiervm_probe_send - send @request, wait only for its acknowledgement. */
 bool tiervm_probe_send(struct tiervm_vm *vm, const char *request,
 		       int timeout_ms, tiervm_error **errp);

@@ -17,4 +17,7 @@ long long jint(json_object *o, const char *key, long long dflt);
 /* @o's member @key as a string; @dflt when missing or null. */
 const char *jstr(json_object *o, const char *key, const char *dflt);
 
+/* The element of @array (may be NULL) whose "id" is @id, or NULL. */
+json_object *jfind_id(json_object *array, long long id);
+
 #endif

@@ -33,17 +33,6 @@ static void rowf(struct tiervm_verdict *v, bool ok, const char *what,
 	verify_row(v, ok ? "ok" : "FAIL", what, e, g);
 }
 
-static json_object *find_node(json_object *nodes, long long id)
-{
-	for (size_t i = 0; nodes && i < json_object_array_length(nodes); i++) {
-		json_object *n = json_object_array_get_idx(nodes, i);
-
-		if (jint(n, "id", -1) == id)
-			return n;
-	}
-	return NULL;
-}
-
 /* "6.1.0-56-amd64" -> 601 */
 static int kernel_version(const char *release)
 {
@@ -447,7 +436,7 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 		if (strcmp(mode, "kmem") || !g)
 			continue;
 		/* the kernel picks the node: the window's own, after the SRAT's */
-		gn = find_node(jget(guest, "nodes"), jint(g, "node", -1));
+		gn = jfind_id(jget(guest, "nodes"), jint(g, "node", -1));
 		snprintf(what, sizeof(what), "cxl %s node %lld memory (MiB)",
 			 jstr(e, "id", ""), jint(g, "node", -1));
 		snprintf(gs, sizeof(gs), "%lld", jint(gn, "memory", 0) >> 20);
@@ -509,7 +498,7 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 	}
 	for (size_t i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(exp_nodes, i);
-		json_object *g = find_node(gnodes, jint(e, "id", -1));
+		json_object *g = jfind_id(gnodes, jint(e, "id", -1));
 		/* QEMU lays node memory out in id order from address 0 */
 		bool boot_node = jint(e, "memory", 0) > 0 && !boot_seen;
 		char what[64];

@@ -122,6 +122,12 @@ char *tiervm_vm_path(const struct tiervm_vm *vm, const char *file)
 	return xasprintf("%s/%s", vm->dir, file);
 }
 
+char *tiervm_vm_exec_path(const struct tiervm_vm *vm, unsigned port,
+			  const char *ext)
+{
+	return xasprintf("%s/exec%u.%s", vm->dir, port, ext);
+}
+
 bool tiervm_vm_exists(const struct tiervm_vm *vm)
 {
 	struct stat st;
@@ -145,8 +151,8 @@ void tiervm_vm_remove_dir(struct tiervm_vm *vm)
 		free(p);
 	}
 	for (unsigned i = 0; i < TIERVM_EXEC_PORTS; i++) {
-		char *sock = xasprintf("%s/exec%u.sock", vm->dir, i),
-		     *lock = xasprintf("%s/exec%u.lock", vm->dir, i);
+		char *sock = tiervm_vm_exec_path(vm, i, "sock"),
+		     *lock = tiervm_vm_exec_path(vm, i, "lock");
 
 		unlink(sock);
 		unlink(lock);

@@ -50,6 +50,11 @@ bool tiervm_vm_lock_name(struct tiervm_vm *vm, tiervm_error **errp);
 /** tiervm_vm_path - "RUNDIR/@file"; caller frees. */
 char *tiervm_vm_path(const struct tiervm_vm *vm, const char *file);
 
+/** tiervm_vm_exec_path - "RUNDIR/execN.@ext" ("sock", "lock"); freed by
+ * the caller. */
+char *tiervm_vm_exec_path(const struct tiervm_vm *vm, unsigned port,
+			  const char *ext);
+
 /** tiervm_vm_exists - the runtime dir is there (running or stale). */
 bool tiervm_vm_exists(const struct tiervm_vm *vm);
 
