@@ -71,35 +71,49 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'c')
+		switch (c) {
+		case 'c':
 			o->check = true;
-		else if (c == 'j')
+			break;
+		case 'j':
 			*json = true;
-		else if (c == 'k')
+			break;
+		case 'k':
 			o->kernel = optarg;
-		else if (c == 'C')
+			break;
+		case 'C':
 			o->capture = optarg;
-		else if (c == 'n')
+			break;
+		case 'n':
 			o->name = optarg;
-		else if (c == 'V')
+			break;
+		case 'V':
 			o->no_verify = true;
-		else if (c == 'S')
+			break;
+		case 'S':
 			o->strict = true;
-		else if (c == 's' &&
-			 !parse_share(optarg, &shares[o->n_shares++]))
-			return usage_error("--share: %s is not a directory",
-					   optarg);
-		else if (c == 'a' && strcmp(optarg, "kvm") &&
-			 strcmp(optarg, "tcg"))
-			return usage_error("--accel: '%s' is not kvm or tcg",
-					   optarg);
-		else if (c == 'a')
+			break;
+		case 's':
+			if (!parse_share(optarg, &shares[o->n_shares++]))
+				return usage_error(
+					"--share: %s is not a directory",
+					optarg);
+			break;
+		case 'a':
+			if (strcmp(optarg, "kvm") && strcmp(optarg, "tcg"))
+				return usage_error(
+					"--accel: '%s' is not kvm or tcg",
+					optarg);
 			o->accel = optarg[0] == 'k' ? TIERVM_ACCEL_KVM
 						    : TIERVM_ACCEL_TCG;
-		else if (c == 't' && opt_timeout(optarg, &o->timeout_ms))
-			return EXIT_USAGE;
-		else if (!strchr("cjkCnVSsat", c))
+			break;
+		case 't':
+			if (opt_timeout(optarg, &o->timeout_ms))
+				return EXIT_USAGE;
+			break;
+		default:
 			return usage("up");
+		}
 	}
 	if (optind != argc - 1)
 		return usage("up");
