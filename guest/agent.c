@@ -72,7 +72,7 @@ static char *unhex(const char *hex, size_t len)
 {
 	char *out = xcalloc(len / 2 + 1, 1);
 
-	for (size_t i = 0; i + 1 < len + 1 && i / 2 < len / 2; i += 2) {
+	for (size_t i = 0; i + 1 < len; i += 2) {
 		unsigned v;
 
 		if (sscanf(hex + i, "%2x", &v) != 1)
@@ -353,10 +353,7 @@ static bool from_host(struct session *s, json_object **open)
 
 	while ((r = tiervm_frames_next(&s->frames, &type, &data, &len)) > 0) {
 		if (type == TIERVM_FRAME_OPEN && !*open) {
-			char *text = xmemdup0(data, len);
-
-			*open = json_tokener_parse(text);
-			free(text);
+			*open = tiervm_frame_json(data, len);
 			/* started at once: stdin may follow in the same read */
 			if (!*open || !start(s, *open)) {
 				tiervm_frame_write(s->port, TIERVM_FRAME_FAIL,
@@ -370,12 +367,10 @@ static bool from_host(struct session *s, json_object **open)
 		} else if (type == TIERVM_FRAME_SIGNAL && len == 1 && s->pid) {
 			kill(-s->pid, data[0]);
 		} else if (type == TIERVM_FRAME_WINSIZE && s->tty) {
-			char *text = xmemdup0(data, len);
-			json_object *o = json_tokener_parse(text);
+			json_object *o = tiervm_frame_json(data, len);
 
 			set_winsize(s->out, o);
 			json_object_put(o);
-			free(text);
 		}
 	}
 	return r == 0;

@@ -210,14 +210,12 @@ static bool from_guest(struct run *r, tiervm_error **errp)
 		} else if (type == TIERVM_FRAME_STDERR) {
 			write_all(r->req->err_fd, data, len);
 		} else if (type == TIERVM_FRAME_EXIT) {
-			char *text = xmemdup0(data, len);
-			json_object *o = json_tokener_parse(text);
+			json_object *o = tiervm_frame_json(data, len);
 
 			r->status = jget(o, "signal")
 					    ? 128 + (int)jint(o, "signal", 0)
 					    : (int)jint(o, "status", 1);
 			json_object_put(o);
-			free(text);
 			return false;
 		} else if (type == TIERVM_FRAME_FAIL) {
 			tiervm_error_setg(errp,

@@ -95,3 +95,12 @@ bool tiervm_frame_write(int fd, uint8_t type, const void *data, uint32_t len)
 	}
 	return true;
 }
+
+json_object *tiervm_frame_json(const uint8_t *data, uint32_t len)
+{
+	char *text = xmemdup0(data, len);
+	json_object *o = json_tokener_parse(text);
+
+	free(text);
+	return o;
+}

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 /*
  * The exec channel's framing, spoken by the host (exec.c) and the guest's
  * agent (guest/agent.c) over a virtio-serial port: a type byte, three zero
@@ -64,5 +66,9 @@ void tiervm_frames_free(struct tiervm_frames *f);
  * for room); false with errno set when @fd fails.
  */
 bool tiervm_frame_write(int fd, uint8_t type, const void *data, uint32_t len);
+
+/** tiervm_frame_json - a frame's JSON payload (OPEN, WINSIZE, EXIT), or
+ * NULL when it is none. */
+json_object *tiervm_frame_json(const uint8_t *data, uint32_t len);
 
 #endif

@@ -498,7 +498,7 @@ static void soft_reserved(struct plan_ctx *c)
 	struct tiervm_layout l;
 	struct sbuf nodes = { 0 }, fake = { 0 };
 	char *why = NULL;
-	bool efi = false, legacy = false;
+	bool efi = false, e820 = false, legacy = false;
 
 	tiervm_layout_compute(c->s, &l);
 	for (unsigned id = 0; id < c->s->n_nodes; id++) {
@@ -511,8 +511,11 @@ static void soft_reserved(struct plan_ctx *c)
 
 		if (n->kind != TIERVM_KIND_SOFT_RESERVED || !n->memory)
 			continue;
-		if (!why)
+		/* the kernel's abilities, asked once for all such nodes */
+		if (!why) {
 			efi = kernel_fakes_efi(c, &why);
+			e820 = !efi && e820_soft_reserved(c);
+		}
 		if (efi) {
 			sbuf_addf(&fake, "%s%llu@0x%llx:0x40000",
 				  fake.len ? "," : "efi_fake_mem=",
@@ -521,7 +524,7 @@ static void soft_reserved(struct plan_ctx *c)
 				c,
 				"node %u: %s; its range 0x%llx-0x%llx is marked soft-reserved with efi_fake_mem= and onlined as a node with daxctl",
 				id, why, start, end);
-		} else if (e820_soft_reserved(c)) {
+		} else if (e820) {
 			/* E820_TYPE_SOFT_RESERVED is 0xefffffff (5.5+) */
 			strv_pushf(&c->p->kernel_args,
 				   "memmap=%llu%%0x%llx-1+0xefffffff",
