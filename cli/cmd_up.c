@@ -62,6 +62,7 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 		{ "accel", required_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "capture", required_argument, NULL, 'C' },
+		{ "picture", required_argument, NULL, 'P' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "share", required_argument, NULL, 's' },
 		{ "no-verify", no_argument, NULL, 'V' },
@@ -83,6 +84,9 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 			break;
 		case 'C':
 			o->capture = optarg;
+			break;
+		case 'P':
+			o->picture = optarg;
 			break;
 		case 'n':
 			o->name = optarg;

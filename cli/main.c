@@ -19,6 +19,23 @@ static const struct command {
 	  "the host's memory inventory: nodes, kinds, tiers, HMAT, devices",
 	  "  --root DIR      read /sys and /proc under DIR (a captured tree)\n"
 	  "  --json          as JSON (docs/json.md)\n" },
+	{ "spec", cmd_spec,
+	  "[--from-host | --from SRC] [--memory SIZE] [--cpus N]\n"
+	  "[--kernel K] [--name NAME] [--picture FILE.svg]",
+	  "a spec shaped like a real machine: this host or a capture",
+	  "  --from-host     this host (the default)\n"
+	  "  --from SRC      a captured tree (`host --root`), a tarball of\n"
+	  "                  one (hwloc-gather-topology, `up --capture`)\n"
+	  "                  or an hwloc 2 XML (`lstopo --of xml`)\n"
+	  "  --memory SIZE   the guest's total memory, shared in proportion\n"
+	  "                  (default: a quarter of what this host has\n"
+	  "                  available, 1G to 4G, at most the source's)\n"
+	  "  --cpus N        the guest's cpus, shared in proportion (default:\n"
+	  "                  4, or one per node with cpus if more)\n"
+	  "  --kernel K      guest.kernel to write in the spec\n"
+	  "  --name NAME     the spec's name (default: from the source)\n"
+	  "  --picture FILE.svg\n"
+	  "                  hwloc's drawing of the source (lstopo)\n" },
 	{ "plan", cmd_plan, "SPEC [--format F] [--host-root DIR] [--strict]",
 	  "the QEMU arguments, kernel arguments and guest view for SPEC",
 	  "  --format F      text (default), argv, sh (a runnable script)\n"
@@ -28,7 +45,8 @@ static const struct command {
 	  "  --strict        where the spec contradicts itself, refuse it\n" },
 	{ "up", cmd_up,
 	  "SPEC [--check] [--json] [--kernel K] [--accel A]\n"
-	  "[--timeout S] [--capture FILE] [--name NAME]\n"
+	  "[--timeout S] [--capture FILE] [--picture FILE.svg]\n"
+	  "[--name NAME]\n"
 	  "[--share DIR[:GUESTDIR][:ro]]... [--no-verify] [--strict]\n"
 	  "[-- CMD [ARG]...]",
 	  "boot SPEC, wait for the guest's probe, compare it with the spec",
@@ -47,7 +65,9 @@ static const struct command {
 	  "  --accel A       kvm or tcg (default: kvm when usable)\n"
 	  "  --timeout S     seconds to wait for the guest (default 300)\n"
 	  "  --capture FILE  save the guest's /sys and /proc as a tarball\n"
-	  "                  for `tiervm host --root`\n" },
+	  "                  for `tiervm host --root` and `tiervm spec`\n"
+	  "  --picture FILE.svg\n"
+	  "                  hwloc's drawing of the guest as it booted\n" },
 	{ "list", cmd_list, "", "running guests started by tiervm", NULL },
 	{ "status", cmd_status, "NAME [--json | --watch]",
 	  "a guest's memory devices; per node memory, tier, pages demoted",

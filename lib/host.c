@@ -103,6 +103,24 @@ static void read_cpus(struct disc *d, struct tiervm_host_node *n)
 	n->has_cpus = cpuset_count(&n->cpus) > 0;
 }
 
+static void read_packages(struct disc *d, struct tiervm_host_node *n)
+{
+	for (unsigned c = 0; c < TIERVM_MAX_CPUS; c++) {
+		char *path;
+		uint64_t pkg;
+
+		if (!cpuset_test(&n->cpus, c))
+			continue;
+		path = xasprintf(
+			"/sys/devices/system/cpu/cpu%u/topology/physical_package_id",
+			c);
+		pkg = host_readu(d, path);
+		free(path);
+		if (pkg < TIERVM_MAX_CPUS)
+			cpuset_set(&n->packages, (unsigned)pkg);
+	}
+}
+
 static void read_memory(struct disc *d, struct tiervm_host_node *n)
 {
 	char *s = host_readf(d, NODE_DIR "/node%u/meminfo", n->id);
@@ -302,6 +320,7 @@ struct tiervm_host *tiervm_host_discover(const char *root, tiervm_error **errp)
 		struct tiervm_host_node *n = &h->nodes[i];
 
 		read_cpus(&d, n);
+		read_packages(&d, n);
 		read_memory(&d, n);
 		{
 			/* per node from 6.9; before, /proc/vmstat only */

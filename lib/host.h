@@ -40,6 +40,8 @@ struct tiervm_host_node {
 	unsigned id;
 	bool has_cpus;
 	struct tiervm_cpuset cpus;
+	/* the physical packages (sockets) its cpus are in; empty unknown */
+	struct tiervm_cpuset packages;
 	uint64_t memory; /* bytes, from nodeN/meminfo MemTotal */
 	bool memory_known;
 	/* UINT64_MAX where unknown: MemFree, and pages moved between tiers */
@@ -108,6 +110,14 @@ struct tiervm_host {
  */
 struct tiervm_host *tiervm_host_discover(const char *root, tiervm_error **errp);
 void tiervm_host_free(struct tiervm_host *host);
+
+/**
+ * tiervm_host_from_xml - the inventory an hwloc 2.x XML (`lstopo --of
+ * xml`) describes: nodes, kinds by hwloc's subtypes, distances, latency
+ * and bandwidth attributes, memory-side caches, packages.  What the XML
+ * cannot tell (tiers, devices) is said in notes.
+ */
+struct tiervm_host *tiervm_host_from_xml(const char *path, tiervm_error **errp);
 
 const char *tiervm_host_kind_name(enum tiervm_host_kind kind);
 const struct tiervm_host_node *tiervm_host_node(const struct tiervm_host *h,

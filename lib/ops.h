@@ -38,6 +38,23 @@ struct tiervm_plan_opts {
 struct tiervm_plan *tiervm_plan_file(const struct tiervm_plan_opts *o,
 				     tiervm_error **errp);
 
+struct tiervm_spec_from_opts {
+	const char *from;    /* a tree, tarball or hwloc XML; NULL: this host */
+	uint64_t memory;     /* the guest's total; 0: what fits this host */
+	unsigned cpus;	     /* 0: tiervm's default */
+	const char *kernel;  /* guest.kernel to write; NULL: none */
+	const char *name;    /* NULL: from the source */
+	const char *picture; /* NULL, or a new SVG of the source */
+};
+
+/**
+ * tiervm_spec_from - the text of a spec reproducing @o->from's memory
+ * topology (spec_generate.h says what is kept and what scaled), checked
+ * by tiervm's parser; with @o->picture, hwloc's drawing of the source.
+ */
+char *tiervm_spec_from(const struct tiervm_spec_from_opts *o,
+		       tiervm_error **errp);
+
 struct tiervm_up_opts {
 	const char *spec; /* the spec file */
 	/* NULL: the spec's name, with the pid added for --check or a command */
@@ -47,6 +64,7 @@ struct tiervm_up_opts {
 	int timeout_ms;		 /* 0: TIERVM_TIMEOUT_BOOT_MS */
 	bool check;		 /* power off once verified */
 	const char *capture;	 /* NULL, or a new file for the capture */
+	const char *picture;	 /* NULL, or a new SVG of the guest */
 	const struct tiervm_share *shares; /* more directories to share */
 	unsigned n_shares;
 	/* run once verified, then power off; its status in the result */

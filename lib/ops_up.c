@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "exec.h"
 #include "image.h"
+#include "host_source.h"
 #include "ops.h"
 #include "plan.h"
 #include "timeouts.h"
@@ -255,6 +256,14 @@ static bool after_verify(const struct tiervm_up_opts *o, struct tiervm_vm *vm,
 {
 	if (o->capture && !save_capture(o, vm, errp))
 		return false;
+	if (o->picture) {
+		if (!tiervm_picture_xml(jstr(res->report, "lstopo_xml", ""),
+					o->picture, errp))
+			return false;
+		tiervm_progressf(o->progress, o->opaque,
+				 "drew the guest as hwloc sees it in %s",
+				 o->picture);
+	}
 	if (!o->command)
 		return true;
 	if (res->verdict.failed && !o->no_verify) {
@@ -285,10 +294,13 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	struct tiervm_vm *vm = NULL;
 	char *name = NULL, *cwd = NULL;
 	/* --check wants nothing after the report, unless more follows */
-	bool last = o->check && !o->capture && !o->command, ok = false;
+	bool last = o->check && !o->capture && !o->picture && !o->command,
+	     ok = false;
 
 	memset(res, 0, sizeof(*res));
 	res->command_status = -1;
+	if (o->picture && !tiervm_picture_new(o->picture, errp))
+		goto out;
 	if (o->capture && access(o->capture, F_OK) == 0) {
 		tiervm_error_set(
 			errp, TIERVM_E_INPUT,

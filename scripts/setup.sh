@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 packages="gcc libc6-dev pkg-config meson ninja-build
-	libyaml-dev libjson-c-dev libxml2-dev libcmocka-dev
+	libyaml-dev libjson-c-dev libxml2-dev libarchive-dev libcmocka-dev
 	qemu-system-x86 ovmf busybox-static hwloc-nox numactl ndctl daxctl
 	kmod cpio gzip xz-utils zstd file bzip2 bc clang-format git
 	clang libclang-rt-14-dev bsdutils procps"
