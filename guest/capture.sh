@@ -32,6 +32,10 @@ copy_tree() {
 for f in /proc/iomem /proc/meminfo /proc/cmdline; do copy_file "$f"; done
 copy_tree /sys/devices/system/node 4
 copy_tree /sys/devices/virtual/memory_tiering 2
+# which socket each cpu is in, for `tiervm spec --from` a capture
+for f in /sys/devices/system/cpu/cpu[0-9]*/topology/physical_package_id; do
+	[ -f "$f" ] && copy_file "$f"
+done
 for bus in dax nd cxl; do
 	copy_tree "/sys/bus/$bus/devices" 1
 	# the devices the bus links point at, with their attributes

@@ -30,6 +30,7 @@ struct tiervm_source {
 	char *root;   /* a tree to read as /, or NULL */
 	char *xml;    /* an hwloc XML, or NULL */
 	char *tmpdir; /* what tiervm unpacked, removed on close */
+	char *label;  /* the machine's name, as the capture names it */
 };
 
 static int rm_one(const char *path, const struct stat *st, int flag,
@@ -130,10 +131,10 @@ static bool unpack(const char *tarball, const char *dir, tiervm_error **errp)
 	archive_read_support_filter_all(in);
 	archive_read_support_format_tar(in);
 	archive_read_support_format_gnutar(in);
-	archive_write_disk_set_options(
-		out, ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-			     ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-			     ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+	/* entries are put under @dir by tiervm, so absolute names are
+	 * refused below, before the rewrite, not by libarchive */
+	archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+						    ARCHIVE_EXTRACT_SECURE_SYMLINKS);
 	if (archive_read_open_filename(in, tarball, 65536) != ARCHIVE_OK) {
 		tiervm_error_set(errp, TIERVM_E_INPUT, "%s: %s", tarball,
 				 archive_error_string(in));
@@ -156,6 +157,12 @@ static bool unpack(const char *tarball, const char *dir, tiervm_error **errp)
 		     type != AE_IFLNK) ||
 		    archive_entry_hardlink(e))
 			continue;
+		if (archive_entry_pathname(e)[0] == '/') {
+			tiervm_error_set(errp, TIERVM_E_INPUT,
+					 "%s: %s: an absolute path; a capture's are relative",
+					 tarball, archive_entry_pathname(e));
+			goto out;
+		}
 		path = xasprintf("%s/%s", dir, archive_entry_pathname(e));
 		archive_entry_set_pathname(e, path);
 		free(path);
@@ -213,6 +220,19 @@ static int sniff(const char *path, tiervm_error **errp)
 	return -1;
 }
 
+/* hwloc-gather-topology names its directory for the machine; a tarball
+ * without one (a guest's capture) is named for itself. */
+static void set_label(struct tiervm_source *s)
+{
+	const char *base = s->root && strcmp(s->root, "/") &&
+					   (!s->tmpdir || strcmp(s->root, s->tmpdir))
+				   ? s->root
+				   : s->name;
+	const char *slash = strrchr(base, '/');
+
+	s->label = xstrdup(slash && slash[1] ? slash + 1 : base);
+}
+
 struct tiervm_source *tiervm_source_open(const char *from, tiervm_error **errp)
 {
 	struct tiervm_source *s = xcalloc(1, sizeof(*s));
@@ -220,18 +240,25 @@ struct tiervm_source *tiervm_source_open(const char *from, tiervm_error **errp)
 	int what;
 
 	if (!from) {
+		char host[256] = "host";
+
+		gethostname(host, sizeof(host) - 1);
 		s->name = xstrdup("this host");
 		s->root = xstrdup("/");
+		s->label = xstrdup(host);
 		return s;
 	}
 	s->name = xstrdup(from);
 	if (stat(from, &st)) {
-		tiervm_error_set_errno(errp, errno, "%s", from);
+		/* a source that is not there is the user's input, not a fault */
+		tiervm_error_set(errp, TIERVM_E_INPUT, "--from: %s: %s", from,
+				 strerror(errno));
 		goto fail;
 	}
 	if (S_ISDIR(st.st_mode)) {
 		if (!(s->root = find_root(from, errp)))
 			goto fail;
+		set_label(s);
 		return s;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -243,6 +270,7 @@ struct tiervm_source *tiervm_source_open(const char *from, tiervm_error **errp)
 		goto fail;
 	if (what == 'x') {
 		s->xml = xstrdup(from);
+		set_label(s);
 		return s;
 	}
 	s->tmpdir = xasprintf("%s/tiervm-source.XXXXXX",
@@ -255,8 +283,10 @@ struct tiervm_source *tiervm_source_open(const char *from, tiervm_error **errp)
 		goto fail;
 	}
 	if (unpack(from, s->tmpdir, errp) &&
-	    (s->root = find_root(s->tmpdir, errp)))
+	    (s->root = find_root(s->tmpdir, errp))) {
+		set_label(s);
 		return s;
+	}
 fail:
 	tiervm_source_close(s);
 	return NULL;
@@ -289,6 +319,12 @@ const char *tiervm_source_name(const struct tiervm_source *src)
 {
 	return src->name;
 }
+
+const char *tiervm_source_label(const struct tiervm_source *src)
+{
+	return src->label;
+}
+
 
 bool tiervm_picture_new(const char *svg, tiervm_error **errp)
 {
@@ -375,6 +411,7 @@ void tiervm_source_close(struct tiervm_source *src)
 	if (src->tmpdir)
 		remove_tree(src->tmpdir);
 	free(src->tmpdir);
+	free(src->label);
 	free(src->name);
 	free(src->root);
 	free(src->xml);

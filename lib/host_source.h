@@ -31,6 +31,9 @@ const char *tiervm_source_name(const struct tiervm_source *src);
 /** tiervm_picture_new - @svg does not exist yet (pictures never overwrite). */
 bool tiervm_picture_new(const char *svg, tiervm_error **errp);
 
+/** tiervm_source_label - the machine's name, as the source gives it. */
+const char *tiervm_source_label(const struct tiervm_source *src);
+
 /**
  * tiervm_source_picture - hwloc's drawing of @src (lstopo's native SVG)
  * in the new file @svg; an existing file is never overwritten.

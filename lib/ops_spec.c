@@ -38,6 +38,7 @@ char *tiervm_spec_from(const struct tiervm_spec_from_opts *o,
 	if (src && (h = tiervm_source_inventory(src, errp))) {
 		struct tiervm_generate_opts g = {
 			.source = tiervm_source_name(src),
+			.label = tiervm_source_label(src),
 			.memory = o->memory,
 			.cpus = o->cpus,
 			.kernel = o->kernel,

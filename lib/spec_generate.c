@@ -343,10 +343,10 @@ static bool scale_cpus(struct gen *g)
 		why = "the cpus do not split evenly over them (QEMU needs sockets x cores = cpus)";
 	} else if (!src_sockets && seen) {
 		why = "a node spans sockets in the source";
-	} else if (!src_sockets) {
-		why = "the source does not say";
 	}
-	if (why)
+	if (!src_sockets && !seen)
+		note(g, "machine.sockets: 1; the source does not say which socket each cpu is in");
+	else if (why)
 		note(g, "machine.sockets: 1, not the source's %u: %s",
 		     src_sockets ? src_sockets : seen, why);
 	return place_cpus(g, 1, &why);
@@ -397,8 +397,9 @@ static void emit_nodes(struct gen *g, struct sbuf *b)
 		if (s->has_cpus) {
 			char *c = tiervm_format_cpulist(&n->cpus);
 
-			sbuf_addf(b, "    cpus: %-14s # source: %u cpus\n", c,
-				  cpuset_count(&s->cpus));
+			sbuf_addf(b, "    cpus: %-14s # source: %u cpu%s\n", c,
+				  cpuset_count(&s->cpus),
+				  cpuset_count(&s->cpus) == 1 ? "" : "s");
 			free(c);
 		}
 		sbuf_addf(b, "    memory: %-12s # source: %s\n", mem, src_mem);
@@ -608,7 +609,8 @@ char *tiervm_spec_generate(const struct tiervm_host *src,
 
 	if (!pick_nodes(&g) || !scale_memory(&g) || !scale_cpus(&g))
 		goto fail;
-	name = o->name ? xstrdup(o->name) : guest_name(o->source);
+	name = o->name ? xstrdup(o->name)
+		       : guest_name(o->label ? o->label : o->source);
 	sbuf_addf(&body, "name: %s\n", name);
 	sbuf_addf(&body, "machine: {cpus: %u, sockets: %u}\n", g.cpus,
 		  g.sockets);

@@ -12,7 +12,8 @@ struct tiervm_generate_opts {
 	uint64_t memory;    /* the guest's total; 0: what fits this host */
 	unsigned cpus;	    /* 0: few enough for TCG, one per cpu node */
 	const char *kernel; /* guest.kernel; NULL: auto */
-	const char *name;   /* NULL: from the source's name */
+	const char *name;   /* NULL: from @label */
+	const char *label;  /* the source's name for the machine */
 	/* this host's available memory, for the default total; 0 unknown */
 	uint64_t host_available;
 };
