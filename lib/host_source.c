@@ -133,8 +133,9 @@ static bool unpack(const char *tarball, const char *dir, tiervm_error **errp)
 	archive_read_support_format_gnutar(in);
 	/* entries are put under @dir by tiervm, so absolute names are
 	 * refused below, before the rewrite, not by libarchive */
-	archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-						    ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+	archive_write_disk_set_options(out,
+				       ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+					       ARCHIVE_EXTRACT_SECURE_SYMLINKS);
 	if (archive_read_open_filename(in, tarball, 65536) != ARCHIVE_OK) {
 		tiervm_error_set(errp, TIERVM_E_INPUT, "%s: %s", tarball,
 				 archive_error_string(in));
@@ -158,9 +159,10 @@ static bool unpack(const char *tarball, const char *dir, tiervm_error **errp)
 		    archive_entry_hardlink(e))
 			continue;
 		if (archive_entry_pathname(e)[0] == '/') {
-			tiervm_error_set(errp, TIERVM_E_INPUT,
-					 "%s: %s: an absolute path; a capture's are relative",
-					 tarball, archive_entry_pathname(e));
+			tiervm_error_set(
+				errp, TIERVM_E_INPUT,
+				"%s: %s: an absolute path; a capture's are relative",
+				tarball, archive_entry_pathname(e));
 			goto out;
 		}
 		path = xasprintf("%s/%s", dir, archive_entry_pathname(e));
@@ -224,10 +226,11 @@ static int sniff(const char *path, tiervm_error **errp)
  * without one (a guest's capture) is named for itself. */
 static void set_label(struct tiervm_source *s)
 {
-	const char *base = s->root && strcmp(s->root, "/") &&
-					   (!s->tmpdir || strcmp(s->root, s->tmpdir))
-				   ? s->root
-				   : s->name;
+	const char *base =
+		s->root && strcmp(s->root, "/") &&
+				(!s->tmpdir || strcmp(s->root, s->tmpdir))
+			? s->root
+			: s->name;
 	const char *slash = strrchr(base, '/');
 
 	s->label = xstrdup(slash && slash[1] ? slash + 1 : base);
@@ -282,10 +285,15 @@ struct tiervm_source *tiervm_source_open(const char *from, tiervm_error **errp)
 		s->tmpdir = NULL;
 		goto fail;
 	}
-	if (unpack(from, s->tmpdir, errp) &&
-	    (s->root = find_root(s->tmpdir, errp))) {
-		set_label(s);
-		return s;
+	if (unpack(from, s->tmpdir, errp)) {
+		if ((s->root = find_root(s->tmpdir, NULL))) {
+			set_label(s);
+			return s;
+		}
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"%s holds no captured /sys (no sys/ at its top or in its only directory)",
+			from);
 	}
 fail:
 	tiervm_source_close(s);
@@ -324,7 +332,6 @@ const char *tiervm_source_label(const struct tiervm_source *src)
 {
 	return src->label;
 }
-
 
 bool tiervm_picture_new(const char *svg, tiervm_error **errp)
 {

@@ -222,38 +222,49 @@ static bool scale_memory(struct gen *g)
 }
 
 /*
- * The source's sockets, renumbered 0..k-1 into each node's package; 0
- * when unknown or when a node spans sockets (then *@seen_count says how
- * many the source has).
+ * The source's sockets, numbered 0..k-1 as the nodes first reach them,
+ * into each node's package.  0 when unknown, when a node spans sockets,
+ * or when the node ids interleave the sockets (*@why says which; *@count
+ * how many the source has): a guest kernel numbers its nodes in the order
+ * of the cpus' APIC ids, socket by socket (the SRAT QEMU builds), so a
+ * guest whose sockets interleave its node ids would renumber its nodes.
  */
-static unsigned source_sockets(struct gen *g, unsigned *seen_count)
+static unsigned source_sockets(struct gen *g, unsigned *count, const char **why)
 {
-	struct tiervm_cpuset seen = { 0 };
 	int *map = xcalloc(TIERVM_MAX_CPUS, sizeof(*map));
 	unsigned k = 0;
+	int last = -1;
 
-	for (unsigned i = 0; i < g->n; i++)
-		for (unsigned w = 0; w < TIERVM_MAX_CPUS / 64; w++)
-			seen.bits[w] |= g->nodes[i].src->packages.bits[w];
+	*why = NULL;
 	for (unsigned p = 0; p < TIERVM_MAX_CPUS; p++)
-		map[p] = cpuset_test(&seen, p) ? (int)k++ : -1;
-	*seen_count = k;
+		map[p] = -1;
 	for (unsigned i = 0; i < g->n; i++) {
 		const struct tiervm_host_node *s = g->nodes[i].src;
+		int pkg = cpuset_first(&s->packages);
 
 		g->nodes[i].package = -1;
 		if (!s->has_cpus)
 			continue;
-		if (cpuset_count(&s->packages) != 1) {
-			k = 0; /* unknown, or a node across sockets */
+		if (pkg < 0 || cpuset_count(&s->packages) != 1) {
+			if (!*why)
+				*why = pkg < 0 ? "the source does not say which socket each cpu is in"
+					       : "a node spans sockets in the source";
+			for (int p = 0; p < TIERVM_MAX_CPUS; p++)
+				if (cpuset_test(&s->packages, (unsigned)p) &&
+				    map[p] < 0)
+					map[p] = (int)k++;
 			continue;
 		}
-		for (unsigned p = 0; p < TIERVM_MAX_CPUS; p++)
-			if (cpuset_test(&s->packages, p))
-				g->nodes[i].package = map[p];
+		if (map[pkg] < 0)
+			map[pkg] = (int)k++;
+		if (map[pkg] < last && !*why)
+			*why = "the source's node ids interleave its sockets, and a guest kernel numbers nodes socket by socket";
+		last = map[pkg];
+		g->nodes[i].package = map[pkg];
 	}
 	free(map);
-	return k;
+	*count = k;
+	return *why ? 0 : k;
 }
 
 /*
@@ -300,7 +311,7 @@ static bool place_cpus(struct gen *g, unsigned sockets, const char **why)
 static bool scale_cpus(struct gen *g)
 {
 	unsigned cpu_nodes = 0, total = 0, src_sockets, seen;
-	const char *why = NULL;
+	const char *why;
 
 	for (unsigned i = 0; i < g->n; i++) {
 		if (g->nodes[i].src->has_cpus) {
@@ -332,7 +343,7 @@ static bool scale_cpus(struct gen *g)
 				 g->cpus, TIERVM_MAX_CPUS);
 		return false;
 	}
-	src_sockets = source_sockets(g, &seen);
+	src_sockets = source_sockets(g, &seen, &why);
 	g->sockets = 1;
 	if (src_sockets > 1 && g->cpus % src_sockets == 0) {
 		if (place_cpus(g, src_sockets, &why)) {
@@ -341,14 +352,12 @@ static bool scale_cpus(struct gen *g)
 		}
 	} else if (src_sockets > 1) {
 		why = "the cpus do not split evenly over them (QEMU needs sockets x cores = cpus)";
-	} else if (!src_sockets && seen) {
-		why = "a node spans sockets in the source";
 	}
-	if (!src_sockets && !seen)
-		note(g, "machine.sockets: 1; the source does not say which socket each cpu is in");
+	if (why && seen)
+		note(g, "machine.sockets: 1, not the source's %u: %s", seen,
+		     why);
 	else if (why)
-		note(g, "machine.sockets: 1, not the source's %u: %s",
-		     src_sockets ? src_sockets : seen, why);
+		note(g, "machine.sockets: 1: %s", why);
 	return place_cpus(g, 1, &why);
 }
 
