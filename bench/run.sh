@@ -4,6 +4,8 @@
 #   plan:   a 64-node spec, full HMAT and distances  (target < 20 ms, < 10 MB)
 #   host:   tiervm host --json on the largest fixture and a synthetic
 #           128-node tree                              (target < 20 ms)
+#   spec:   tiervm spec --from the largest fixture tree, beside host's
+#           discovery of it                            (target < 20 ms)
 #   up:     tiervm up --check on the demo against a bare QEMU boot of the
 #           same bzImage and initramfs that powers off at once, each broken
 #           into stages (ratio <= 0.6: tiervm boots the kernel uncompressed)
@@ -35,6 +37,9 @@ echo "== host"
 tar -xjf tests/fixtures/hosts/128ia64-17n4s2c/128ia64-17n4s2c.tar.bz2 -C "$work"
 "$build/bench-host" "$work/128ia64-17n4s2c" 100
 "$build/bench-host" --synthetic "$work/synthetic128" 100
+
+echo "== spec"
+"$build/bench-spec" "$work/128ia64-17n4s2c" 100
 
 echo "== up"
 "$tiervm" up examples/demo.yaml --check --accel tcg > /dev/null 2>&1 # warm the image cache
