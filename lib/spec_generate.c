@@ -114,8 +114,9 @@ static bool pick_nodes(struct gen *g)
 /*
  * @units shared out in proportion to @weight, each positive weight
  * getting at least @min_each; @exact gives out the rest by largest
- * remainder (cpus), else what is left over stays unused so that equal
- * weights get equal shares (memory).  False when the floors alone exceed
+ * remainder (cpus), else each share is rounded to the nearest and what is
+ * left over stays unused, so that equal weights get equal shares
+ * (memory).  False when the floors alone exceed
  * @units.
  */
 static bool share(const uint64_t *weight, unsigned n, uint64_t units,
@@ -131,8 +132,12 @@ static bool share(const uint64_t *weight, unsigned n, uint64_t units,
 	if (needed > units)
 		return false;
 	for (unsigned i = 0; i < n; i++) {
-		out[i] =
-			weight[i] ? (uint64_t)(units * (weight[i] / total)) : 0;
+		long double fair = units * (weight[i] / total);
+
+		/* nearest for memory, so 3.99 blocks is 4 and not 3 */
+		out[i] = !weight[i] ? 0
+			 : exact    ? (uint64_t)fair
+				    : (uint64_t)(fair + 0.5L);
 		if (weight[i] && out[i] < min_each)
 			out[i] = min_each;
 		given += out[i];
