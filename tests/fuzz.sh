@@ -2,7 +2,8 @@
 # libFuzzer on the readers of untrusted input, each for a bounded time from
 # the checked-in seeds (tests/fuzz/corpus), under ASan and UBSan: the spec
 # parser and its rules, host discovery on trees made from the input, the
-# QMP reader, the probe's replies and the exec channel's frames.  A crash,
+# QMP reader, the probe's replies and the exec channel's frames, and
+# `tiervm spec --from` on hwloc XML and tarballs.  A crash,
 # a leak or a hang is a failure; the input that caused it is kept in the
 # build dir.  Builds with clang in a build dir of its own (-Dfuzz=true).
 # usage: fuzz.sh SOURCE_ROOT BUILD_ROOT [SECONDS]
@@ -14,7 +15,7 @@ if [ ! -d "$dir" ]; then
 	CC=clang meson setup "$dir" "$src" -Dfuzz=true -Dwerror=false > "$build/fuzz-setup.log" 2>&1 ||
 		{ cat "$build/fuzz-setup.log"; echo "FAILED: meson setup for fuzzing"; exit 1; }
 fi
-targets="spec qmp host probe"
+targets="spec qmp host probe source"
 # shellcheck disable=SC2046
 ninja -C "$dir" $(for t in $targets; do printf 'fuzz-%s ' "$t"; done) > "$build/fuzz-build.log" 2>&1 ||
 	{ tail -30 "$build/fuzz-build.log"; echo "FAILED: building the fuzzers"; exit 1; }
