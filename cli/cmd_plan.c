@@ -7,7 +7,8 @@
 #include "ops.h"
 #include "tiervm.h"
 
-static const char *const formats[] = { "text", "argv", "sh", "json" };
+static const char *const formats[] = { "text", "argv", "sh", "json",
+				       "libvirt" };
 
 static void print_plan(const struct tiervm_plan *plan, const char *format)
 {
@@ -62,13 +63,30 @@ int cmd_plan(int argc, char **argv)
 		known |= !strcmp(format, formats[i]);
 	if (!known)
 		return usage_error(
-			"--format: '%s' is not text, argv, sh or json", format);
+			"--format: '%s' is not text, argv, sh, json or libvirt",
+			format);
 	o.spec = argv[optind];
 	plan = tiervm_plan_file(&o, &err);
 	if (!plan)
 		return report(err);
 	for (size_t i = 0; i < plan->warnings.n; i++)
 		fprintf(stderr, "tiervm: warning: %s\n", plan->warnings.v[i]);
+	if (!strcmp(format, "libvirt")) {
+		char *xml = tiervm_plan_domain(plan, &err);
+
+		if (!xml) {
+			tiervm_plan_free(plan);
+			return report(err);
+		}
+		fputs(xml, stdout);
+		for (size_t i = 0; i < plan->notes.n; i++)
+			if (!strncmp(plan->notes.v[i], "libvirt", 7))
+				fprintf(stderr, "tiervm: note: %s\n",
+					plan->notes.v[i]);
+		free(xml);
+		tiervm_plan_free(plan);
+		return EXIT_OK;
+	}
 	print_plan(plan, format);
 	tiervm_plan_free(plan);
 	return EXIT_OK;

@@ -38,8 +38,8 @@ static const struct command {
 	  "                  hwloc's drawing of the source (lstopo)\n" },
 	{ "plan", cmd_plan, "SPEC [--format F] [--host-root DIR] [--strict]",
 	  "the QEMU arguments, kernel arguments and guest view for SPEC",
-	  "  --format F      text (default), argv, sh (a runnable script)\n"
-	  "                  or json (docs/json.md)\n"
+	  "  --format F      text (default), argv, sh (a runnable script),\n"
+	  "                  json (docs/json.md) or libvirt (domain XML)\n"
 	  "  --host-root DIR plan against the host tree under DIR\n"
 	  "  --unchecked     skip validation (to see QEMU refuse a spec)\n"
 	  "  --strict        where the spec contradicts itself, refuse it\n" },

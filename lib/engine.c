@@ -93,16 +93,41 @@ static void share_args(const struct tiervm_launch *l, struct sbuf *append)
 	}
 }
 
+char *tiervm_engine_cmdline(const struct tiervm_launch *l, const bool *fresh)
+{
+	const struct tiervm_plan *plan = l->plan;
+	const struct tiervm_spec *spec = plan->spec;
+	struct sbuf append = { 0 };
+
+	/*
+	 * nokaslr: a randomly placed kernel image (some 44M with its data)
+	 * lands on a random node below 4G and takes that much of its MemTotal;
+	 * at 16M it is always on the node at address 0, as the check expects.
+	 */
+	sbuf_addf(&append, "console=ttyS0 panic=-1 nokaslr");
+	/* The probe learns which NVDIMM files are new: only those may be
+	 * given a namespace. */
+	for (unsigned i = 0; i < spec->n_nvdimms; i++)
+		sbuf_addf(&append, "%s%s:%s:%s",
+			  i ? "," : " tiervm.nvdimm=", spec->nvdimms[i].id,
+			  tiervm_nv_mode_names[spec->nvdimms[i].mode],
+			  fresh && fresh[i] ? "new" : "old");
+	share_args(l, &append);
+	for (size_t i = 0; i < plan->kernel_args.n; i++)
+		sbuf_addf(&append, " %s", plan->kernel_args.v[i]);
+	return append.s;
+}
+
 bool tiervm_engine_start(const struct tiervm_engine *engine,
 			 struct tiervm_vm *vm,
 			 const struct tiervm_launch *request,
 			 tiervm_error **errp)
 {
-	const struct tiervm_plan *plan = request->plan;
-	const struct tiervm_spec *spec = plan->spec;
+	const struct tiervm_spec *spec = request->plan->spec;
 	int *locks = xcalloc(spec->n_nvdimms + 1, sizeof(*locks));
+	bool *fresh = xcalloc(spec->n_nvdimms + 1, sizeof(*fresh));
 	struct tiervm_launch launch = *request;
-	struct sbuf append = { 0 };
+	char *append = NULL;
 	bool ok = false;
 
 	for (unsigned i = 0; i < spec->n_nvdimms; i++)
@@ -111,34 +136,15 @@ bool tiervm_engine_start(const struct tiervm_engine *engine,
 	if (!tiervm_engine_not_running(vm, errp) ||
 	    !tiervm_vm_make_dir(vm, errp) || !record_engine(vm, errp))
 		goto out;
-
-	/*
-	 * nokaslr: a randomly placed kernel image (some 44M with its data)
-	 * lands on a random node below 4G and takes that much of its MemTotal;
-	 * at 16M it is always on the node at address 0, as the check expects.
-	 */
-	sbuf_addf(&append, "console=ttyS0 panic=-1 nokaslr");
-	/*
-	 * Each NVDIMM's backing file is created or checked, then locked by an
-	 * fd the engine hands to QEMU.  The probe learns which files are new:
-	 * only those may be given a namespace.
-	 */
+	/* each NVDIMM's backing file created or checked, then locked by an
+	 * fd the engine hands to QEMU */
 	for (unsigned i = 0; i < spec->n_nvdimms; i++) {
-		const struct tiervm_nvdimm *nv = &spec->nvdimms[i];
-		bool fresh = false;
-
-		locks[i] = tiervm_nvdimm_prepare(spec, nv, &fresh, errp);
+		locks[i] = tiervm_nvdimm_prepare(spec, &spec->nvdimms[i],
+						 &fresh[i], errp);
 		if (locks[i] < 0)
 			goto out_remove;
-		sbuf_addf(&append, "%s%s:%s:%s",
-			  i ? "," : " tiervm.nvdimm=", nv->id,
-			  tiervm_nv_mode_names[nv->mode],
-			  fresh ? "new" : "old");
 	}
-	share_args(&launch, &append);
-	for (size_t i = 0; i < plan->kernel_args.n; i++)
-		sbuf_addf(&append, " %s", plan->kernel_args.v[i]);
-	launch.append = append.s;
+	launch.append = append = tiervm_engine_cmdline(&launch, fresh);
 	launch.nv_locks = locks;
 	if (!engine->start(vm, &launch, errp))
 		goto out_remove;
@@ -151,7 +157,8 @@ out:
 		if (locks[i] >= 0)
 			close(locks[i]);
 	free(locks);
-	sbuf_free(&append);
+	free(fresh);
+	free(append);
 	return ok;
 }
 

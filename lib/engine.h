@@ -110,6 +110,13 @@ bool tiervm_engine_start(const struct tiervm_engine *engine,
 			 const struct tiervm_launch *launch,
 			 tiervm_error **errp);
 
+/**
+ * tiervm_engine_cmdline - the guest kernel's whole command line for
+ * @l: the console, the NVDIMMs (@fresh[i]: file i was just made; NULL:
+ * none was), the shares, then the plan's kernel arguments.
+ */
+char *tiervm_engine_cmdline(const struct tiervm_launch *l, const bool *fresh);
+
 /** tiervm_engine_not_running - an input error naming @vm if it runs. */
 bool tiervm_engine_not_running(struct tiervm_vm *vm, tiervm_error **errp);
 

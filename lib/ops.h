@@ -38,6 +38,14 @@ struct tiervm_plan_opts {
 struct tiervm_plan *tiervm_plan_file(const struct tiervm_plan_opts *o,
 				     tiervm_error **errp);
 
+/**
+ * tiervm_plan_domain - @plan as a libvirt domain (plan_libvirt.h) that
+ * boots the image `up` would boot (made now if not cached), its runtime
+ * files where `up --engine libvirt` puts them; NVDIMM files are given as
+ * they are, never namespaced.
+ */
+char *tiervm_plan_domain(struct tiervm_plan *plan, tiervm_error **errp);
+
 struct tiervm_spec_from_opts {
 	const char *from;    /* a tree, tarball or hwloc XML; NULL: this host */
 	uint64_t memory;     /* the guest's total; 0: what fits this host */

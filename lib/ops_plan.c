@@ -3,7 +3,10 @@
 #include <stdlib.h>
 
 #include "host.h"
+#include "image.h"
 #include "ops.h"
+#include "plan_libvirt.h"
+#include "vm.h"
 #include "util.h"
 
 struct tiervm_plan *tiervm_plan_file(const struct tiervm_plan_opts *o,
@@ -49,4 +52,34 @@ out:
 	tiervm_qemu_caps_clear(caps);
 	free(caps);
 	return NULL;
+}
+
+char *tiervm_plan_domain(struct tiervm_plan *plan, tiervm_error **errp)
+{
+	const struct tiervm_spec *s = plan->spec;
+	struct tiervm_image img = { 0 };
+	struct tiervm_launch l = { .plan = plan,
+				   .host_root = s->guest.share_host };
+	char *base = tiervm_runtime_base(), *dir, *append, *xml = NULL;
+
+	/* the image `up` would boot, made once and cached */
+	if (tiervm_image_get(s->guest.kernel, &img, errp)) {
+		struct tiervm_domain_env env = {
+			.name = s->name,
+			.kernel = img.kernel,
+			.initrd = img.initrd,
+			.host_root = l.host_root,
+		};
+
+		dir = xasprintf("%s/%s", base, s->name);
+		append = tiervm_engine_cmdline(&l, NULL);
+		env.dir = dir;
+		env.append = append;
+		xml = tiervm_plan_format_libvirt(plan, &env, errp);
+		free(append);
+		free(dir);
+	}
+	tiervm_image_clear(&img);
+	free(base);
+	return xml;
 }

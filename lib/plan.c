@@ -48,8 +48,9 @@ static json_object *exp_node(struct plan_ctx *c, unsigned id)
  * The host side of a backend: host-nodes= and policy= for explicit nodes,
  * or the host's nodes of a kind.  Returns the ",host-nodes=..." suffix.
  */
-static char *host_props(struct plan_ctx *c, const struct tiervm_host_bind *h,
-			int line, const char *key)
+static char *host_props(struct plan_ctx *c, const char *backend,
+			const struct tiervm_host_bind *h, int line,
+			const char *key)
 {
 	struct tiervm_cpuset nodes;
 	char *list, *out;
@@ -69,6 +70,13 @@ static char *host_props(struct plan_ctx *c, const struct tiervm_host_bind *h,
 	}
 	if (!h->has_kind)
 		nodes = h->nodes;
+	c->p->binds = xrealloc(c->p->binds,
+			       (c->p->n_binds + 1) * sizeof(*c->p->binds));
+	c->p->binds[c->p->n_binds++] = (struct tiervm_plan_bind){
+		.backend = xstrdup(backend),
+		.nodes = nodes,
+		.policy = h->policy,
+	};
 	/* QEMU's host-nodes takes one range per property instance. */
 	list = tiervm_format_cpulist(&nodes);
 	{
@@ -100,8 +108,8 @@ static const char *backend_type(const struct tiervm_mem *m)
 void plan_backend_arg(struct plan_ctx *c, const char *id, uint64_t size,
 		      const struct tiervm_mem *m, int line, const char *key)
 {
-	char *host = host_props(c, &m->host, m->host.line ? m->host.line : line,
-				key);
+	char *host = host_props(c, id, &m->host,
+				m->host.line ? m->host.line : line, key);
 	char *s = sz(size);
 	struct sbuf extra = { 0 };
 
@@ -700,6 +708,15 @@ out:
 	return p;
 }
 
+const struct tiervm_plan_bind *
+tiervm_plan_bind_of(const struct tiervm_plan *plan, const char *backend)
+{
+	for (unsigned i = 0; i < plan->n_binds; i++)
+		if (!strcmp(plan->binds[i].backend, backend))
+			return &plan->binds[i];
+	return NULL;
+}
+
 void tiervm_plan_free(struct tiervm_plan *p)
 {
 	if (!p)
@@ -710,6 +727,9 @@ void tiervm_plan_free(struct tiervm_plan *p)
 	strv_free(&p->notes);
 	strv_free(&p->warnings);
 	json_object_put(p->expected);
+	for (unsigned i = 0; i < p->n_binds; i++)
+		free(p->binds[i].backend);
+	free(p->binds);
 	if (p->own_spec)
 		tiervm_spec_free((struct tiervm_spec *)p->spec);
 	if (p->own_caps) {

@@ -11,6 +11,13 @@
 
 struct tiervm_host;
 
+/* The host nodes a memory backend was bound to, kinds resolved. */
+struct tiervm_plan_bind {
+	char *backend; /* "tiervm-node2", "tiervm-vm-vm0" */
+	struct tiervm_cpuset nodes;
+	enum tiervm_policy policy;
+};
+
 /*
  * Everything tiervm decided for one spec on one host: the QEMU arguments,
  * the kernel arguments, and what the guest must show.  The runtime parts
@@ -28,7 +35,9 @@ struct tiervm_plan {
 	struct strv notes;	 /* plain statements for the user */
 	/* where the spec contradicts itself: "FILE:LINE: KEY: what" each */
 	struct strv warnings;
-	json_object *expected; /* the guest view, see docs/json.md */
+	json_object *expected;		/* the guest view, see docs/json.md */
+	struct tiervm_plan_bind *binds; /* for other engines' own syntax */
+	unsigned n_binds;
 	/* tiervm_plan_free() frees spec and caps too (tiervm_plan_file()) */
 	bool own_spec, own_caps;
 };
@@ -45,6 +54,10 @@ struct tiervm_plan *tiervm_plan_build(const struct tiervm_spec *spec,
 				      tiervm_error **errp);
 
 void tiervm_plan_free(struct tiervm_plan *plan);
+
+/** tiervm_plan_bind_of - @backend's host binding, or NULL when unbound. */
+const struct tiervm_plan_bind *
+tiervm_plan_bind_of(const struct tiervm_plan *plan, const char *backend);
 
 /** tiervm_plan_to_json - the whole plan as a new JSON object. */
 json_object *tiervm_plan_to_json(const struct tiervm_plan *plan);

@@ -8,7 +8,8 @@ packages="gcc libc6-dev pkg-config meson ninja-build
 	libyaml-dev libjson-c-dev libxml2-dev libarchive-dev libcmocka-dev
 	qemu-system-x86 ovmf busybox-static hwloc-nox numactl ndctl daxctl
 	kmod cpio gzip xz-utils zstd file bzip2 bc clang-format git
-	clang libclang-rt-14-dev bsdutils procps"
+	clang libclang-rt-14-dev bsdutils procps python3
+	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev"
 
 missing=
 for p in $packages; do
