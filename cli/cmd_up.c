@@ -63,6 +63,8 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 		{ "timeout", required_argument, NULL, 't' },
 		{ "capture", required_argument, NULL, 'C' },
 		{ "picture", required_argument, NULL, 'P' },
+		{ "engine", required_argument, NULL, 'E' },
+		{ "connect", required_argument, NULL, 'U' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "share", required_argument, NULL, 's' },
 		{ "no-verify", no_argument, NULL, 'V' },
@@ -87,6 +89,16 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 			break;
 		case 'P':
 			o->picture = optarg;
+			break;
+		case 'E':
+			if (strcmp(optarg, "qemu") && strcmp(optarg, "libvirt"))
+				return usage_error(
+					"--engine: '%s' is not qemu or libvirt",
+					optarg);
+			o->engine = optarg;
+			break;
+		case 'U':
+			o->connect = optarg;
 			break;
 		case 'n':
 			o->name = optarg;

@@ -46,11 +46,14 @@ static const struct command {
 	{ "up", cmd_up,
 	  "SPEC [--check] [--json] [--kernel K] [--accel A]\n"
 	  "[--timeout S] [--capture FILE] [--picture FILE.svg]\n"
-	  "[--name NAME]\n"
+	  "[--name NAME] [--engine qemu|libvirt] [--connect URI]\n"
 	  "[--share DIR[:GUESTDIR][:ro]]... [--no-verify] [--strict]\n"
 	  "[-- CMD [ARG]...]",
 	  "boot SPEC, wait for the guest's probe, compare it with the spec",
 	  "  --check         power the guest off once verified\n"
+	  "  --engine E      qemu (default: tiervm runs QEMU) or libvirt\n"
+	  "                  (a transient domain, docs/choices.md)\n"
+	  "  --connect URI   libvirt's connection (default qemu:///system)\n"
 	  "  -- CMD [ARG]... then run CMD in the guest, power off, exit\n"
 	  "                  with its status (128+N for signal N)\n"
 	  "  --no-verify     run CMD even when the guest does not match\n"

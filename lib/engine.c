@@ -11,6 +11,7 @@
 
 static const struct tiervm_engine *const engines[] = {
 	&tiervm_engine_qemu,
+	&tiervm_engine_libvirt,
 };
 
 const struct tiervm_engine *tiervm_engine_find(const char *name,
@@ -19,8 +20,8 @@ const struct tiervm_engine *tiervm_engine_find(const char *name,
 	for (size_t i = 0; i < ARRAY_SIZE(engines); i++)
 		if (!strcmp(engines[i]->name, name))
 			return engines[i];
-	tiervm_error_set(errp, TIERVM_E_INPUT, "no engine named '%s' (qemu)",
-			 name);
+	tiervm_error_set(errp, TIERVM_E_INPUT,
+			 "no engine named '%s' (qemu or libvirt)", name);
 	return NULL;
 }
 

@@ -40,6 +40,7 @@ struct tiervm_launch {
 	bool die_with_caller;
 	const struct tiervm_share *shares;
 	unsigned n_shares;
+	const char *connect; /* libvirt's connection URI; NULL: its default */
 	/* filled by tiervm_engine_start() */
 	const char *append;  /* the whole kernel command line */
 	const int *nv_locks; /* [plan->spec->n_nvdimms]: locked backing files */
@@ -87,8 +88,9 @@ struct tiervm_engine {
 };
 
 extern const struct tiervm_engine tiervm_engine_qemu;
+extern const struct tiervm_engine tiervm_engine_libvirt;
 
-/** tiervm_engine_find - the engine called @name ("qemu"). */
+/** tiervm_engine_find - the engine called @name ("qemu", "libvirt"). */
 const struct tiervm_engine *tiervm_engine_find(const char *name,
 					       tiervm_error **errp);
 

@@ -78,6 +78,8 @@ struct tiervm_up_opts {
 	/* run once verified, then power off; its status in the result */
 	const struct tiervm_exec_req *command;
 	bool no_verify; /* run it even when the guest does not match */
+	const char *engine;  /* "qemu" (NULL) or "libvirt" */
+	const char *connect; /* libvirt's connection URI; NULL: qemu:///system */
 	bool strict;	/* the plan's warnings are errors */
 	tiervm_progress_fn *progress; /* boot stages and notes; may be NULL */
 	void *opaque;

@@ -75,7 +75,8 @@ char *tiervm_plan_domain(struct tiervm_plan *plan, tiervm_error **errp)
 		append = tiervm_engine_cmdline(&l, NULL);
 		env.dir = dir;
 		env.append = append;
-		xml = tiervm_plan_format_libvirt(plan, &env, errp);
+		xml = tiervm_plan_format_libvirt(plan, &env, &plan->notes,
+						 errp);
 		free(append);
 		free(dir);
 	}

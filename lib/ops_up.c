@@ -289,6 +289,7 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	struct tiervm_share *shares = xcalloc(o->n_shares + 1, sizeof(*shares));
 	struct tiervm_launch launch = { 0 };
 	const struct tiervm_qemu_caps *caps;
+	const struct tiervm_engine *engine;
 	struct tiervm_image img = { 0 };
 	struct tiervm_plan *plan = NULL;
 	struct tiervm_vm *vm = NULL;
@@ -316,6 +317,14 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	for (size_t i = 0; i < plan->warnings.n; i++)
 		tiervm_progressf(o->progress, o->opaque, "warning: %s",
 				 plan->warnings.v[i]);
+	if (!(engine = tiervm_engine_find(o->engine ? o->engine : "qemu",
+					  errp)))
+		goto out;
+	if (o->connect && engine != &tiervm_engine_libvirt) {
+		tiervm_error_set(errp, TIERVM_E_INPUT,
+				 "--connect names a libvirt URI: it needs --engine libvirt");
+		goto out;
+	}
 	name = guest_name(o, plan->spec);
 	tiervm_sweep_stale();
 	vm = tiervm_engine_open(name, false, errp);
@@ -333,12 +342,16 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	launch.plan = plan;
 	launch.img = &img;
 	launch.die_with_caller = o->check || o->command;
-	if (!tiervm_engine_start(&tiervm_engine_qemu, vm, &launch, errp))
+	launch.connect = o->connect;
+	if (!tiervm_engine_start(engine, vm, &launch, errp))
 		goto out;
 	tiervm_progressf(
 		o->progress, o->opaque,
-		"firmware: QEMU %u.%u.%u pid %ld, %s%s; guest '%s'",
-		caps->major, caps->minor, caps->micro, (long)vm->pid,
+		"firmware: QEMU %u.%u.%u %s %ld, %s%s; guest '%s'",
+		caps->major, caps->minor, caps->micro,
+		engine == &tiervm_engine_libvirt ? "through libvirt, pid"
+						 : "pid",
+		(long)vm->pid,
 		!strcmp(plan->accel, "kvm") ? "KVM"
 					    : "TCG (software emulation)",
 		!strcmp(plan->accel, "tcg") && caps->kvm_usable ? " by request"

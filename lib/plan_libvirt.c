@@ -21,7 +21,8 @@
 #define QEMU_NS "http://libvirt.org/schemas/domain/qemu/1.0"
 
 struct dom {
-	struct tiervm_plan *plan;
+	const struct tiervm_plan *plan;
+	struct strv *notes;
 	const struct tiervm_spec *s;
 	const struct tiervm_domain_env *env;
 	xmlNs *qemu_ns;
@@ -319,11 +320,34 @@ static const char *nv_backend(const struct tiervm_plan *plan, const char *id)
 	return found;
 }
 
+static void nvdimm_device(xmlNode *devs, const struct tiervm_nvdimm *nv,
+			  bool align_2m, bool pmem)
+{
+	xmlNode *m = add(devs, "memory", NULL), *src, *tgt;
+
+	prop(m, "model", "nvdimm");
+	prop(m, "access", nv->readonly ? "private" : "shared");
+	src = add(m, "source", NULL);
+	add(src, "path", "%s", nv->path);
+	if (align_2m)
+		kib(src, "alignsize", 2 * MiB);
+	if (pmem)
+		add(src, "pmem", NULL);
+	tgt = add(m, "target", NULL);
+	/* libvirt's size is the whole file: the label area in it */
+	kib(tgt, "size", tiervm_nvdimm_backing_size(nv));
+	add(tgt, "node", "%u", nv->has_node ? nv->node : 0);
+	if (nv->label_size)
+		kib(add(tgt, "label", NULL), "size", nv->label_size);
+	if (nv->readonly)
+		add(tgt, "readonly", NULL);
+	alias(m, nv->id);
+}
+
 static void nvdimms(struct dom *x, xmlNode *devs)
 {
 	for (unsigned i = 0; i < x->s->n_nvdimms; i++) {
 		const struct tiervm_nvdimm *nv = &x->s->nvdimms[i];
-		xmlNode *m = add(devs, "memory", NULL), *src, *tgt;
 		const char *backend = nv_backend(x->plan, nv->id);
 		char *key = xasprintf("nvdimms[%u]", i);
 
@@ -333,25 +357,35 @@ static void nvdimms(struct dom *x, xmlNode *devs)
 				&x->d, nv->line, key, "label-size",
 				"libvirt rounds an NVDIMM's size + label-size up to 2M, and QEMU would grow the backing file to match: make size + label-size a multiple of 2M (label-size: 2M, or 0)");
 		free(key);
-
-		prop(m, "model", "nvdimm");
-		prop(m, "access", nv->readonly ? "private" : "shared");
-		src = add(m, "source", NULL);
-		add(src, "path", "%s", nv->path);
-		if (strstr(backend, ",align=2M"))
-			kib(src, "alignsize", 2 * MiB);
-		if (strstr(backend, ",pmem=on"))
-			add(src, "pmem", NULL);
-		tgt = add(m, "target", NULL);
-		/* libvirt's size is the whole file: the label area in it */
-		kib(tgt, "size", tiervm_nvdimm_backing_size(nv));
-		add(tgt, "node", "%u", nv->has_node ? nv->node : 0);
-		if (nv->label_size)
-			kib(add(tgt, "label", NULL), "size", nv->label_size);
-		if (nv->readonly)
-			add(tgt, "readonly", NULL);
-		alias(m, nv->id);
+		nvdimm_device(devs, nv, strstr(backend, ",align=2M"),
+			      strstr(backend, ",pmem=on"));
 	}
+}
+
+char *tiervm_libvirt_nvdimm_xml(const struct tiervm_nvdimm *nv, bool on_dax,
+				tiervm_error **errp)
+{
+	xmlDoc *doc;
+	xmlNode *root;
+	xmlBuffer *buf;
+	char *out;
+
+	if (tiervm_nvdimm_backing_size(nv) % (2 * MiB)) {
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"label-size: libvirt rounds an NVDIMM's size + label-size up to 2M, and QEMU would grow the backing file to match: make size + label-size a multiple of 2M");
+		return NULL;
+	}
+	doc = xmlNewDoc((const xmlChar *)"1.0");
+	root = xmlNewNode(NULL, (const xmlChar *)"devices");
+	xmlDocSetRootElement(doc, root);
+	nvdimm_device(root, nv, on_dax, on_dax && nv->pmem != TIERVM_OFF);
+	buf = xmlBufferCreate();
+	xmlNodeDump(buf, doc, root->children, 0, 1);
+	out = xstrdup((const char *)xmlBufferContent(buf));
+	xmlBufferFree(buf);
+	xmlFreeDoc(doc);
+	return out;
 }
 
 static void vmems(struct dom *x, xmlNode *devs)
@@ -519,9 +553,10 @@ static void cxl_commandline(struct dom *x, xmlNode *domain)
 			free(j);
 		}
 	}
-	strv_pushf(
-		&x->plan->notes,
-		"libvirt: CXL host bridges, ports, devices and windows are QEMU's own arguments (<qemu:commandline>): libvirt marks such a domain tainted and does not manage them");
+	if (x->notes)
+		strv_pushf(
+			x->notes,
+			"libvirt: CXL host bridges, ports, devices and windows are QEMU's own arguments (<qemu:commandline>): libvirt marks such a domain tainted and does not manage them");
 }
 
 /* libvirt wants the emulator's absolute path; QEMU's argv[0] is searched. */
@@ -546,11 +581,13 @@ static char *emulator(const char *bin)
 	return found ? found : xstrdup(bin);
 }
 
-char *tiervm_plan_format_libvirt(struct tiervm_plan *plan,
+char *tiervm_plan_format_libvirt(const struct tiervm_plan *plan,
 				 const struct tiervm_domain_env *env,
-				 tiervm_error **errp)
+				 struct strv *notes, tiervm_error **errp)
 {
-	struct dom x = { .plan = plan, .s = plan->spec, .env = env };
+	struct dom x = {
+		.plan = plan, .notes = notes, .s = plan->spec, .env = env
+	};
 	xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
 	xmlNode *domain = xmlNewNode(NULL, (const xmlChar *)"domain"), *n,
 		*devs;

@@ -31,10 +31,18 @@ struct tiervm_domain_env {
  * tiervm_plan_format_libvirt - the domain XML.  What libvirt cannot say
  * (opposite HMAT links with different figures, a node's own backing file)
  * is an input error naming the spec's key; what only QEMU's own arguments
- * can say (CXL) goes into <qemu:commandline>, with a note in @plan.
+ * can say (CXL) goes into <qemu:commandline>, with a note in @notes
+ * (may be NULL).
  */
-char *tiervm_plan_format_libvirt(struct tiervm_plan *plan,
+char *tiervm_plan_format_libvirt(const struct tiervm_plan *plan,
 				 const struct tiervm_domain_env *env,
-				 tiervm_error **errp);
+				 struct strv *notes, tiervm_error **errp);
+
+/**
+ * tiervm_libvirt_nvdimm_xml - @nv as a <memory model='nvdimm'> device for
+ * hot-plug; @on_dax: its backing file is a device-dax device.
+ */
+char *tiervm_libvirt_nvdimm_xml(const struct tiervm_nvdimm *nv, bool on_dax,
+				tiervm_error **errp);
 
 #endif

@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The libvirt engine: the plan as a transient libvirt domain
+ * (plan_libvirt.c), created and driven through the libvirt C API on the
+ * connection the user names (qemu:///system unless told).  libvirt owns
+ * the QEMU process; tiervm keeps its runtime dir with the same sockets the
+ * QEMU engine gives, so nothing above the seam can tell them apart.
+ */
+#include <errno.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "plan_libvirt.h"
+#include "timeouts.h"
+#include "util.h"
+
+#define DOMAIN_PREFIX "tiervm-"
+#define DEFAULT_URI "qemu:///system"
+
+struct lv_monitor {
+	struct tiervm_monitor base;
+	virConnectPtr conn;
+	virDomainPtr dom;
+	json_object *seen; /* virtio-mem id -> the size last reported */
+};
+
+/*
+ * A one-shot guest is created with VIR_DOMAIN_START_AUTODESTROY: libvirt
+ * destroys it when this connection closes, which the kernel does for us
+ * when tiervm dies, however it dies.  The connection lives as long as the
+ * process.
+ */
+static virConnectPtr autodestroy_conn;
+
+/* libvirt prints every error to stderr unless told otherwise. */
+static void quiet(void *opaque, virErrorPtr e) {}
+
+static void lv_error(tiervm_error **errp, int code, const char *what)
+{
+	const char *msg = virGetLastErrorMessage();
+
+	tiervm_error_set(errp, code, "libvirt: %s: %.*s", what,
+			 (int)strcspn(msg, "\n"), msg);
+}
+
+static char *read_uri(struct tiervm_vm *vm)
+{
+	char *path = tiervm_vm_path(vm, "libvirt.uri"), line[1024] = "";
+	FILE *f = fopen(path, "re");
+
+	free(path);
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	line[strcspn(line, "\n")] = '\0';
+	return xstrdup(*line ? line : DEFAULT_URI);
+}
+
+static virConnectPtr lv_connect(const char *uri, tiervm_error **errp)
+{
+	virConnectPtr c;
+
+	virSetErrorFunc(NULL, quiet);
+	c = virConnectOpen(uri);
+	if (!c) {
+		const char *msg = virGetLastErrorMessage();
+
+		tiervm_error_set(
+			errp, TIERVM_E_FAIL,
+			"libvirt at %s: %.*s (is libvirtd running? `libvirtd -d` starts it)",
+			uri, (int)strcspn(msg, "\n"), msg);
+	}
+	return c;
+}
+
+static char *dom_name(const struct tiervm_vm *vm)
+{
+	return xasprintf(DOMAIN_PREFIX "%s", vm->name);
+}
+
+/* The guest's domain on the connection its runtime dir names. */
+static virDomainPtr lookup(struct tiervm_vm *vm, virConnectPtr *connp,
+			   tiervm_error **errp)
+{
+	char *uri = read_uri(vm), *name = dom_name(vm);
+	virConnectPtr c = lv_connect(uri, errp);
+	virDomainPtr d = NULL;
+
+	if (c && !(d = virDomainLookupByName(c, name))) {
+		lv_error(errp, TIERVM_E_INPUT, name);
+		virConnectClose(c);
+		c = NULL;
+	}
+	*connp = c;
+	free(uri);
+	free(name);
+	return d;
+}
+
+/* QEMU's pid, where libvirt keeps it on this host (system URI only). */
+static long qemu_pid(const struct tiervm_vm *vm)
+{
+	char *path = xasprintf("/run/libvirt/qemu/" DOMAIN_PREFIX "%s.pid",
+			       vm->name);
+	FILE *f = fopen(path, "re");
+	long pid = 0;
+
+	free(path);
+	if (f) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return pid;
+}
+
+static bool lv_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
+		     tiervm_error **errp)
+{
+	const char *uri = l->connect ? l->connect : DEFAULT_URI;
+	char *name = dom_name(vm), *xml = NULL,
+	     *uri_path = tiervm_vm_path(vm, "libvirt.uri");
+	struct tiervm_domain_env env = {
+		.name = name,
+		.dir = vm->dir,
+		.kernel = l->img->kernel,
+		.initrd = l->img->initrd,
+		.append = l->append,
+		.host_root = l->host_root,
+		.shares = l->shares,
+		.n_shares = l->n_shares,
+	};
+	virConnectPtr c = NULL;
+	virDomainPtr d = NULL;
+	FILE *f;
+	bool ok = false;
+
+	xml = tiervm_plan_format_libvirt(l->plan, &env, NULL, errp);
+	if (!xml || !(c = lv_connect(uri, errp)))
+		goto out;
+	f = fopen(uri_path, "wxe");
+	if (!f || fprintf(f, "%s\n", uri) < 0 || fclose(f) != 0) {
+		tiervm_error_setg(errp, "cannot write %s", uri_path);
+		goto out;
+	}
+	d = virDomainCreateXML(c, xml,
+			       l->die_with_caller ? VIR_DOMAIN_START_AUTODESTROY
+						  : 0);
+	if (!d) {
+		lv_error(errp, TIERVM_E_FAIL, "the domain did not start");
+		goto out;
+	}
+	vm->pid = qemu_pid(vm);
+	ok = true;
+out:
+	if (d)
+		virDomainFree(d);
+	if (c && ok && l->die_with_caller && !autodestroy_conn)
+		autodestroy_conn = c;
+	else if (c)
+		virConnectClose(c);
+	free(uri_path);
+	free(name);
+	free(xml);
+	return ok;
+}
+
+static bool lv_running(struct tiervm_vm *vm)
+{
+	virConnectPtr c;
+	virDomainPtr d;
+	bool up;
+
+	if (!tiervm_vm_exists(vm))
+		return false;
+	d = lookup(vm, &c, NULL);
+	if (!d)
+		return false;
+	up = virDomainIsActive(d) == 1;
+	vm->pid = up ? qemu_pid(vm) : 0;
+	if (up && !vm->pid)
+		vm->pid = 1; /* running, its pid not ours to see */
+	virDomainFree(d);
+	virConnectClose(c);
+	return up;
+}
+
+static bool lv_wait_exit(struct tiervm_vm *vm, int timeout_ms)
+{
+	for (long long end = tiervm_now_ms() + timeout_ms;;) {
+		if (!lv_running(vm))
+			return true;
+		if (tiervm_now_ms() > end)
+			return false;
+		usleep(50 * 1000);
+	}
+}
+
+static void lv_kill(struct tiervm_vm *vm, int grace_ms)
+{
+	virConnectPtr c;
+	virDomainPtr d = lookup(vm, &c, NULL);
+
+	if (!d)
+		return;
+	virDomainShutdownFlags(d, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
+	virDomainFree(d);
+	virConnectClose(c);
+	if (!lv_wait_exit(vm, grace_ms) && (d = lookup(vm, &c, NULL))) {
+		virDomainDestroy(d);
+		virDomainFree(d);
+		virConnectClose(c);
+	}
+}
+
+/* ---- the monitor: the domain's live XML, and libvirt's calls ---------- */
+
+static struct lv_monitor *lv(struct tiervm_monitor *m)
+{
+	return (struct lv_monitor *)m;
+}
+
+/* @name's number under @n (its @sub's); a size in bytes when @bytes. */
+static long long child_ll(xmlNode *n, const char *name, const char *sub,
+			  bool bytes)
+{
+	for (xmlNode *c = n ? n->children : NULL; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE ||
+		    xmlStrcmp(c->name, (const xmlChar *)name))
+			continue;
+		if (sub)
+			return child_ll(c, sub, NULL, bytes);
+		{
+			xmlChar *t = xmlNodeGetContent(c);
+			xmlChar *unit = xmlGetProp(c, (const xmlChar *)"unit");
+			long long v = strtoll((const char *)t, NULL, 10);
+
+			/* libvirt reports sizes in KiB unless it says */
+			if (bytes && (!unit || !xmlStrcmp(unit, (const xmlChar *)"KiB")))
+				v *= 1024;
+			xmlFree(t);
+			xmlFree(unit);
+			return v;
+		}
+	}
+	return -1;
+}
+
+static xmlNode *child(xmlNode *n, const char *name)
+{
+	for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE &&
+		    !xmlStrcmp(c->name, (const xmlChar *)name))
+			return c;
+	return NULL;
+}
+
+static char *alias_id(xmlNode *mem)
+{
+	xmlNode *a = child(mem, "alias");
+	xmlChar *name = a ? xmlGetProp(a, (const xmlChar *)"name") : NULL;
+	const char *s = (const char *)name;
+	char *id;
+
+	if (s && !strncmp(s, TIERVM_LIBVIRT_ALIAS, strlen(TIERVM_LIBVIRT_ALIAS)))
+		s += strlen(TIERVM_LIBVIRT_ALIAS);
+	id = xstrdup(s ? s : "");
+	xmlFree(name);
+	return id;
+}
+
+/*
+ * The memory devices in the shape of QMP's query-memory-devices, read
+ * from the domain's live XML (libvirt updates <current> from QEMU's size
+ * change events).
+ */
+static json_object *lv_memory_devices(struct tiervm_monitor *m,
+				      tiervm_error **errp)
+{
+	char *xml = virDomainGetXMLDesc(lv(m)->dom, 0);
+	json_object *list;
+	xmlDoc *doc;
+	xmlNode *devs;
+
+	if (!xml) {
+		lv_error(errp, TIERVM_E_FAIL, "the domain's XML");
+		return NULL;
+	}
+	doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+			    XML_PARSE_NONET);
+	free(xml);
+	list = json_object_new_array();
+	devs = doc ? child(xmlDocGetRootElement(doc), "devices") : NULL;
+	for (xmlNode *d = devs ? devs->children : NULL; d; d = d->next) {
+		xmlChar *model;
+		json_object *e, *data;
+		xmlNode *t;
+		char *id;
+
+		if (d->type != XML_ELEMENT_NODE ||
+		    xmlStrcmp(d->name, (const xmlChar *)"memory"))
+			continue;
+		model = xmlGetProp(d, (const xmlChar *)"model");
+		t = child(d, "target");
+		id = alias_id(d);
+		e = json_object_new_object();
+		data = json_object_new_object();
+		json_object_object_add(data, "id", json_object_new_string(id));
+		json_object_object_add(
+			data, "node",
+			json_object_new_int64(child_ll(t, "node", NULL, false)));
+		if (model && !xmlStrcmp(model, (const xmlChar *)"virtio-mem")) {
+			long long cur = child_ll(t, "current", NULL, true);
+
+			json_object_object_add(e, "type",
+					       json_object_new_string("virtio-mem"));
+			json_object_object_add(data, "size",
+					       json_object_new_int64(cur < 0 ? 0 : cur));
+			json_object_object_add(
+				data, "max-size",
+				json_object_new_int64(child_ll(t, "size", NULL, true)));
+			json_object_object_add(
+				data, "requested-size",
+				json_object_new_int64(child_ll(t, "requested", NULL, true)));
+			json_object_object_add(
+				data, "block-size",
+				json_object_new_int64(child_ll(t, "block", NULL, true)));
+		} else {
+			json_object_object_add(
+				e, "type",
+				json_object_new_string(model ? (const char *)model : "dimm"));
+			json_object_object_add(
+				data, "size",
+				json_object_new_int64(child_ll(t, "size", NULL, true) -
+						      (child_ll(t, "label", "size", true) > 0
+							       ? child_ll(t, "label", "size", true)
+							       : 0)));
+		}
+		json_object_object_add(e, "data", data);
+		json_object_array_add(list, e);
+		xmlFree(model);
+		free(id);
+	}
+	xmlFreeDoc(doc);
+	return list;
+}
+
+static struct tiervm_monitor *lv_monitor_open(struct tiervm_vm *vm,
+					      tiervm_error **errp)
+{
+	struct lv_monitor *m = xcalloc(1, sizeof(*m));
+	json_object *devs;
+
+	m->base.engine = &tiervm_engine_libvirt;
+	m->dom = lookup(vm, &m->conn, errp);
+	if (!m->dom) {
+		free(m);
+		return NULL;
+	}
+	/* what the devices are now: size_event() reports what changes */
+	m->seen = json_object_new_object();
+	devs = lv_memory_devices(&m->base, NULL);
+	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
+		json_object *data = json_object_object_get(
+			json_object_array_get_idx(devs, i), "data");
+
+		json_object_object_add(
+			m->seen,
+			json_object_get_string(json_object_object_get(data, "id")),
+			json_object_get(json_object_object_get(data, "size")));
+	}
+	json_object_put(devs);
+	return &m->base;
+}
+
+static void lv_monitor_close(struct tiervm_monitor *base)
+{
+	struct lv_monitor *m = lv(base);
+
+	virDomainFree(m->dom);
+	virConnectClose(m->conn);
+	json_object_put(m->seen);
+	free(m);
+}
+
+/*
+ * virsh update-memory-device's way: the device as the domain has it, with
+ * the new requested size, given back to libvirt for the live guest.
+ */
+static bool lv_vmem_request(struct tiervm_monitor *m, const char *id,
+			    uint64_t size, tiervm_error **errp)
+{
+	json_object *devs = lv_memory_devices(m, errp), *dev = NULL;
+	char *xml;
+	bool ok;
+
+	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
+		json_object *data = json_object_object_get(
+			json_object_array_get_idx(devs, i), "data");
+
+		if (!strcmp(json_object_get_string(json_object_object_get(data, "id")),
+			    id))
+			dev = data;
+	}
+	if (!dev) {
+		tiervm_error_set(errp, TIERVM_E_INPUT,
+				 "the domain has no virtio-mem device '%s'", id);
+		json_object_put(devs);
+		return false;
+	}
+	xml = xasprintf(
+		"<memory model='virtio-mem'><target>"
+		"<size unit='KiB'>%lld</size><node>%lld</node>"
+		"<block unit='KiB'>%lld</block>"
+		"<requested unit='KiB'>%llu</requested></target>"
+		"<alias name='" TIERVM_LIBVIRT_ALIAS "%s'/></memory>",
+		(long long)json_object_get_int64(json_object_object_get(dev, "max-size")) / 1024,
+		(long long)json_object_get_int64(json_object_object_get(dev, "node")),
+		(long long)json_object_get_int64(json_object_object_get(dev, "block-size")) / 1024,
+		(unsigned long long)(size / 1024), id);
+	ok = virDomainUpdateDeviceFlags(lv(m)->dom, xml,
+					VIR_DOMAIN_AFFECT_LIVE) == 0;
+	if (!ok)
+		lv_error(errp, TIERVM_E_FAIL, "the virtio-mem update");
+	free(xml);
+	json_object_put(devs);
+	return ok;
+}
+
+/*
+ * libvirt turns QEMU's MEMORY_DEVICE_SIZE_CHANGE into the domain's
+ * <current>; a change seen there is the event, stamped when seen.
+ */
+static json_object *lv_size_event(struct tiervm_monitor *m, int timeout_ms,
+				  tiervm_error **errp)
+{
+	for (long long end = tiervm_now_ms() + timeout_ms;;) {
+		json_object *devs = lv_memory_devices(m, errp);
+
+		if (!devs)
+			return NULL;
+		for (size_t i = 0; i < json_object_array_length(devs); i++) {
+			json_object *data = json_object_object_get(
+					    json_object_array_get_idx(devs, i), "data"),
+				    *size = json_object_object_get(data, "size"),
+				    *was;
+			const char *id = json_object_get_string(
+				json_object_object_get(data, "id"));
+			long long us;
+
+			if (json_object_object_get_ex(lv(m)->seen, id, &was) &&
+			    json_object_get_int64(was) == json_object_get_int64(size))
+				continue;
+			json_object_object_add(lv(m)->seen, id, json_object_get(size));
+			us = tiervm_now_us();
+			{
+				json_object *ev = json_object_new_object(),
+					    *ts = json_object_new_object(),
+					    *d = json_object_new_object();
+
+				json_object_object_add(d, "id", json_object_new_string(id));
+				json_object_object_add(d, "size", json_object_get(size));
+				json_object_object_add(ts, "seconds",
+						       json_object_new_int64(us / 1000000));
+				json_object_object_add(ts, "microseconds",
+						       json_object_new_int64(us % 1000000));
+				json_object_object_add(ev, "data", d);
+				json_object_object_add(ev, "timestamp", ts);
+				json_object_put(devs);
+				return ev;
+			}
+		}
+		json_object_put(devs);
+		if (tiervm_interrupted || tiervm_now_ms() > end)
+			return NULL;
+		usleep(20 * 1000);
+	}
+}
+
+/*
+ * libvirt's QEMU opens the backing file by its path: the lock tiervm
+ * holds covers the check and the plug, not the guest's life after.
+ */
+static bool lv_nvdimm_plug(struct tiervm_monitor *m,
+			   const struct tiervm_nvdimm *nv, bool on_dax,
+			   int lock_fd, tiervm_error **errp)
+{
+	char *xml = tiervm_libvirt_nvdimm_xml(nv, on_dax, errp);
+	bool ok;
+
+	if (!xml)
+		return false;
+	ok = virDomainAttachDeviceFlags(lv(m)->dom, xml,
+					VIR_DOMAIN_AFFECT_LIVE) == 0;
+	if (!ok)
+		lv_error(errp, TIERVM_E_FAIL, "the NVDIMM hot-plug");
+	free(xml);
+	return ok;
+}
+
+static bool lv_powerdown(struct tiervm_monitor *m, tiervm_error **errp)
+{
+	if (virDomainShutdownFlags(lv(m)->dom,
+				   VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) == 0)
+		return true;
+	lv_error(errp, TIERVM_E_FAIL, "the ACPI power button");
+	return false;
+}
+
+static bool lv_quit(struct tiervm_monitor *m, tiervm_error **errp)
+{
+	if (virDomainDestroy(lv(m)->dom) == 0)
+		return true;
+	lv_error(errp, TIERVM_E_FAIL, "destroying the domain");
+	return false;
+}
+
+const struct tiervm_engine tiervm_engine_libvirt = {
+	.name = "libvirt",
+	.start = lv_start,
+	.running = lv_running,
+	.wait_exit = lv_wait_exit,
+	.kill = lv_kill,
+	.monitor_open = lv_monitor_open,
+	.monitor_close = lv_monitor_close,
+	.memory_devices = lv_memory_devices,
+	.vmem_request = lv_vmem_request,
+	.size_event = lv_size_event,
+	.nvdimm_plug = lv_nvdimm_plug,
+	.powerdown = lv_powerdown,
+	.quit = lv_quit,
+};
