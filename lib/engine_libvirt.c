@@ -40,7 +40,9 @@ struct lv_monitor {
 static virConnectPtr autodestroy_conn;
 
 /* libvirt prints every error to stderr unless told otherwise. */
-static void quiet(void *opaque, virErrorPtr e) {}
+static void quiet(void *opaque, virErrorPtr e)
+{
+}
 
 static void lv_error(tiervm_error **errp, int code, const char *what)
 {
@@ -152,9 +154,8 @@ static bool lv_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
 		tiervm_error_setg(errp, "cannot write %s", uri_path);
 		goto out;
 	}
-	d = virDomainCreateXML(c, xml,
-			       l->die_with_caller ? VIR_DOMAIN_START_AUTODESTROY
-						  : 0);
+	d = virDomainCreateXML(
+		c, xml, l->die_with_caller ? VIR_DOMAIN_START_AUTODESTROY : 0);
 	if (!d) {
 		lv_error(errp, TIERVM_E_FAIL, "the domain did not start");
 		goto out;
@@ -245,7 +246,8 @@ static long long child_ll(xmlNode *n, const char *name, const char *sub,
 			long long v = strtoll((const char *)t, NULL, 10);
 
 			/* libvirt reports sizes in KiB unless it says */
-			if (bytes && (!unit || !xmlStrcmp(unit, (const xmlChar *)"KiB")))
+			if (bytes &&
+			    (!unit || !xmlStrcmp(unit, (const xmlChar *)"KiB")))
 				v *= 1024;
 			xmlFree(t);
 			xmlFree(unit);
@@ -271,7 +273,8 @@ static char *alias_id(xmlNode *mem)
 	const char *s = (const char *)name;
 	char *id;
 
-	if (s && !strncmp(s, TIERVM_LIBVIRT_ALIAS, strlen(TIERVM_LIBVIRT_ALIAS)))
+	if (s &&
+	    !strncmp(s, TIERVM_LIBVIRT_ALIAS, strlen(TIERVM_LIBVIRT_ALIAS)))
 		s += strlen(TIERVM_LIBVIRT_ALIAS);
 	id = xstrdup(s ? s : "");
 	xmlFree(name);
@@ -315,35 +318,42 @@ static json_object *lv_memory_devices(struct tiervm_monitor *m,
 		e = json_object_new_object();
 		data = json_object_new_object();
 		json_object_object_add(data, "id", json_object_new_string(id));
-		json_object_object_add(
-			data, "node",
-			json_object_new_int64(child_ll(t, "node", NULL, false)));
+		json_object_object_add(data, "node",
+				       json_object_new_int64(child_ll(
+					       t, "node", NULL, false)));
 		if (model && !xmlStrcmp(model, (const xmlChar *)"virtio-mem")) {
 			long long cur = child_ll(t, "current", NULL, true);
 
-			json_object_object_add(e, "type",
-					       json_object_new_string("virtio-mem"));
-			json_object_object_add(data, "size",
-					       json_object_new_int64(cur < 0 ? 0 : cur));
 			json_object_object_add(
-				data, "max-size",
-				json_object_new_int64(child_ll(t, "size", NULL, true)));
+				e, "type",
+				json_object_new_string("virtio-mem"));
+			json_object_object_add(
+				data, "size",
+				json_object_new_int64(cur < 0 ? 0 : cur));
+			json_object_object_add(data, "max-size",
+					       json_object_new_int64(child_ll(
+						       t, "size", NULL, true)));
 			json_object_object_add(
 				data, "requested-size",
-				json_object_new_int64(child_ll(t, "requested", NULL, true)));
+				json_object_new_int64(
+					child_ll(t, "requested", NULL, true)));
 			json_object_object_add(
 				data, "block-size",
-				json_object_new_int64(child_ll(t, "block", NULL, true)));
+				json_object_new_int64(
+					child_ll(t, "block", NULL, true)));
 		} else {
 			json_object_object_add(
 				e, "type",
-				json_object_new_string(model ? (const char *)model : "dimm"));
+				json_object_new_string(
+					model ? (const char *)model : "dimm"));
 			json_object_object_add(
 				data, "size",
-				json_object_new_int64(child_ll(t, "size", NULL, true) -
-						      (child_ll(t, "label", "size", true) > 0
-							       ? child_ll(t, "label", "size", true)
-							       : 0)));
+				json_object_new_int64(
+					child_ll(t, "size", NULL, true) -
+					(child_ll(t, "label", "size", true) > 0
+						 ? child_ll(t, "label", "size",
+							    true)
+						 : 0)));
 		}
 		json_object_object_add(e, "data", data);
 		json_object_array_add(list, e);
@@ -375,7 +385,8 @@ static struct tiervm_monitor *lv_monitor_open(struct tiervm_vm *vm,
 
 		json_object_object_add(
 			m->seen,
-			json_object_get_string(json_object_object_get(data, "id")),
+			json_object_get_string(
+				json_object_object_get(data, "id")),
 			json_object_get(json_object_object_get(data, "size")));
 	}
 	json_object_put(devs);
@@ -393,46 +404,64 @@ static void lv_monitor_close(struct tiervm_monitor *base)
 }
 
 /*
- * virsh update-memory-device's way: the device as the domain has it, with
- * the new requested size, given back to libvirt for the live guest.
+ * virsh update-memory-device's way: the device as the live domain has it
+ * (libvirt finds it by its alias and address), with the new requested
+ * size, given back for the live guest.
  */
 static bool lv_vmem_request(struct tiervm_monitor *m, const char *id,
 			    uint64_t size, tiervm_error **errp)
 {
-	json_object *devs = lv_memory_devices(m, errp), *dev = NULL;
-	char *xml;
-	bool ok;
+	char *xml = virDomainGetXMLDesc(lv(m)->dom, 0), *text = NULL;
+	xmlNode *devs, *found = NULL;
+	xmlDoc *doc;
+	bool ok = false;
 
-	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
-		json_object *data = json_object_object_get(
-			json_object_array_get_idx(devs, i), "data");
-
-		if (!strcmp(json_object_get_string(json_object_object_get(data, "id")),
-			    id))
-			dev = data;
-	}
-	if (!dev) {
-		tiervm_error_set(errp, TIERVM_E_INPUT,
-				 "the domain has no virtio-mem device '%s'", id);
-		json_object_put(devs);
+	if (!xml) {
+		lv_error(errp, TIERVM_E_FAIL, "the domain's XML");
 		return false;
 	}
-	xml = xasprintf(
-		"<memory model='virtio-mem'><target>"
-		"<size unit='KiB'>%lld</size><node>%lld</node>"
-		"<block unit='KiB'>%lld</block>"
-		"<requested unit='KiB'>%llu</requested></target>"
-		"<alias name='" TIERVM_LIBVIRT_ALIAS "%s'/></memory>",
-		(long long)json_object_get_int64(json_object_object_get(dev, "max-size")) / 1024,
-		(long long)json_object_get_int64(json_object_object_get(dev, "node")),
-		(long long)json_object_get_int64(json_object_object_get(dev, "block-size")) / 1024,
-		(unsigned long long)(size / 1024), id);
-	ok = virDomainUpdateDeviceFlags(lv(m)->dom, xml,
+	doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+			    XML_PARSE_NONET);
+	free(xml);
+	devs = doc ? child(xmlDocGetRootElement(doc), "devices") : NULL;
+	for (xmlNode *d = devs ? devs->children : NULL; d && !found;
+	     d = d->next) {
+		char *a;
+
+		if (d->type != XML_ELEMENT_NODE ||
+		    xmlStrcmp(d->name, (const xmlChar *)"memory"))
+			continue;
+		a = alias_id(d);
+		if (!strcmp(a, id))
+			found = d;
+		free(a);
+	}
+	if (found && child(child(found, "target"), "requested")) {
+		xmlNode *req = child(child(found, "target"), "requested");
+		xmlBuffer *buf = xmlBufferCreate();
+		char *kib =
+			xasprintf("%llu", (unsigned long long)(size / 1024));
+
+		xmlNodeSetContent(req, (const xmlChar *)kib);
+		xmlSetProp(req, (const xmlChar *)"unit",
+			   (const xmlChar *)"KiB");
+		xmlNodeDump(buf, doc, found, 0, 0);
+		text = xstrdup((const char *)xmlBufferContent(buf));
+		xmlBufferFree(buf);
+		free(kib);
+	}
+	xmlFreeDoc(doc);
+	if (!text) {
+		tiervm_error_set(errp, TIERVM_E_INPUT,
+				 "the domain has no virtio-mem device '%s'",
+				 id);
+		return false;
+	}
+	ok = virDomainUpdateDeviceFlags(lv(m)->dom, text,
 					VIR_DOMAIN_AFFECT_LIVE) == 0;
 	if (!ok)
 		lv_error(errp, TIERVM_E_FAIL, "the virtio-mem update");
-	free(xml);
-	json_object_put(devs);
+	free(text);
 	return ok;
 }
 
@@ -450,29 +479,37 @@ static json_object *lv_size_event(struct tiervm_monitor *m, int timeout_ms,
 			return NULL;
 		for (size_t i = 0; i < json_object_array_length(devs); i++) {
 			json_object *data = json_object_object_get(
-					    json_object_array_get_idx(devs, i), "data"),
-				    *size = json_object_object_get(data, "size"),
+					    json_object_array_get_idx(devs, i),
+					    "data"),
+				    *size = json_object_object_get(data,
+								   "size"),
 				    *was;
 			const char *id = json_object_get_string(
 				json_object_object_get(data, "id"));
 			long long us;
 
 			if (json_object_object_get_ex(lv(m)->seen, id, &was) &&
-			    json_object_get_int64(was) == json_object_get_int64(size))
+			    json_object_get_int64(was) ==
+				    json_object_get_int64(size))
 				continue;
-			json_object_object_add(lv(m)->seen, id, json_object_get(size));
+			json_object_object_add(lv(m)->seen, id,
+					       json_object_get(size));
 			us = tiervm_now_us();
 			{
 				json_object *ev = json_object_new_object(),
 					    *ts = json_object_new_object(),
 					    *d = json_object_new_object();
 
-				json_object_object_add(d, "id", json_object_new_string(id));
-				json_object_object_add(d, "size", json_object_get(size));
-				json_object_object_add(ts, "seconds",
-						       json_object_new_int64(us / 1000000));
-				json_object_object_add(ts, "microseconds",
-						       json_object_new_int64(us % 1000000));
+				json_object_object_add(
+					d, "id", json_object_new_string(id));
+				json_object_object_add(d, "size",
+						       json_object_get(size));
+				json_object_object_add(
+					ts, "seconds",
+					json_object_new_int64(us / 1000000));
+				json_object_object_add(
+					ts, "microseconds",
+					json_object_new_int64(us % 1000000));
 				json_object_object_add(ev, "data", d);
 				json_object_object_add(ev, "timestamp", ts);
 				json_object_put(devs);

@@ -317,12 +317,13 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	for (size_t i = 0; i < plan->warnings.n; i++)
 		tiervm_progressf(o->progress, o->opaque, "warning: %s",
 				 plan->warnings.v[i]);
-	if (!(engine = tiervm_engine_find(o->engine ? o->engine : "qemu",
-					  errp)))
+	if (!(engine =
+		      tiervm_engine_find(o->engine ? o->engine : "qemu", errp)))
 		goto out;
 	if (o->connect && engine != &tiervm_engine_libvirt) {
-		tiervm_error_set(errp, TIERVM_E_INPUT,
-				 "--connect names a libvirt URI: it needs --engine libvirt");
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"--connect names a libvirt URI: it needs --engine libvirt");
 		goto out;
 	}
 	name = guest_name(o, plan->spec);
@@ -347,8 +348,8 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 		goto out;
 	tiervm_progressf(
 		o->progress, o->opaque,
-		"firmware: QEMU %u.%u.%u %s %ld, %s%s; guest '%s'",
-		caps->major, caps->minor, caps->micro,
+		"firmware: QEMU %u.%u.%u %s %ld, %s%s; guest '%s'", caps->major,
+		caps->minor, caps->micro,
 		engine == &tiervm_engine_libvirt ? "through libvirt, pid"
 						 : "pid",
 		(long)vm->pid,

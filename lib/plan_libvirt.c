@@ -248,6 +248,12 @@ static void memory_backing(struct dom *x, xmlNode *domain)
 		char *key = xasprintf("nodes[%u]", i);
 
 		if (!n->memory) {
+			/* QEMU: "property 'size' of memory-backend-ram doesn't
+			 * take value '0'" */
+			diag_add_in(
+				&x->d, n->memory_line ? n->memory_line : n->line,
+				key, "memory",
+				"libvirt 9.0 gives every NUMA cell a memory backend, and QEMU refuses one of size 0: give the node memory, or use tiervm's own engine for a device-only node");
 			free(key);
 			continue;
 		}

@@ -21,8 +21,9 @@
  * it is tiervm's child).
  */
 static const char *const runtime_files[] = {
-	"engine",      "probe.sock", "console.log", "plan.json", "spec.json",
-	"report.json", "qemu.pid",   "qmp.sock",    "qemu.log",	 "qemu.err",
+	"engine",    "probe.sock",  "console.log", "plan.json",
+	"spec.json", "report.json", "qemu.pid",	   "qmp.sock",
+	"qemu.log",  "qemu.err",    "libvirt.uri",
 };
 
 char *tiervm_runtime_base(void)
