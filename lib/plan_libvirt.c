@@ -251,8 +251,9 @@ static void memory_backing(struct dom *x, xmlNode *domain)
 			/* QEMU: "property 'size' of memory-backend-ram doesn't
 			 * take value '0'" */
 			diag_add_in(
-				&x->d, n->memory_line ? n->memory_line : n->line,
-				key, "memory",
+				&x->d,
+				n->memory_line ? n->memory_line : n->line, key,
+				"memory",
 				"libvirt 9.0 gives every NUMA cell a memory backend, and QEMU refuses one of size 0: give the node memory, or use tiervm's own engine for a device-only node");
 			free(key);
 			continue;
@@ -334,7 +335,15 @@ static void nvdimm_device(xmlNode *devs, const struct tiervm_nvdimm *nv,
 	prop(m, "model", "nvdimm");
 	prop(m, "access", nv->readonly ? "private" : "shared");
 	src = add(m, "source", NULL);
-	add(src, "path", "%s", nv->path);
+	/* libvirt's QEMU has another working directory */
+	if (nv->path[0] == '/') {
+		add(src, "path", "%s", nv->path);
+	} else {
+		char *cwd = getcwd(NULL, 0);
+
+		add(src, "path", "%s/%s", cwd ? cwd : ".", nv->path);
+		free(cwd);
+	}
 	if (align_2m)
 		kib(src, "alignsize", 2 * MiB);
 	if (pmem)

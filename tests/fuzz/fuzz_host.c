@@ -53,8 +53,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tiervm_host *h;
 	unsigned files = 0;
 
-	if (root[strlen(root) - 1] == 'X' && !mkdtemp(root))
+	if (root[strlen(root) - 1] == 'X' && !mkdtemp(root)) {
+		perror(root); /* the machine's fault, not the input's */
 		abort();
+	}
 	for (char *line = strtok_r(text, "\n", &save); line && files < 64;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *arrow = strstr(line, "->"), *eq = strchr(line, '='),
