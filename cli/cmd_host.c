@@ -12,9 +12,10 @@ int cmd_host(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "connect", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *root = "/";
+	const char *root = "/", *uri = NULL;
 	bool json = false;
 	struct tiervm_host *h;
 	tiervm_error *err = NULL;
@@ -25,12 +26,15 @@ int cmd_host(int argc, char **argv)
 			root = optarg;
 		else if (c == 'j')
 			json = true;
+		else if (c == 'c')
+			uri = optarg;
 		else
 			return usage("host");
 	}
 	if (optind != argc)
 		return usage("host");
-	h = tiervm_host_discover(root, &err);
+	h = uri ? tiervm_host_from_libvirt(uri, &err)
+		: tiervm_host_discover(root, &err);
 	if (!h)
 		return report(err);
 	if (json) {

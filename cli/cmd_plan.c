@@ -34,6 +34,7 @@ int cmd_plan(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "host-root", required_argument, NULL, 'r' },
+		{ "connect", required_argument, NULL, 'c' },
 		{ "unchecked", no_argument, NULL, 'u' },
 		{ "strict", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
@@ -50,6 +51,8 @@ int cmd_plan(int argc, char **argv)
 			format = optarg;
 		else if (c == 'r')
 			o.host_root = optarg;
+		else if (c == 'c')
+			o.host_connect = optarg;
 		else if (c == 'u')
 			o.unchecked = true;
 		else if (c == 's')

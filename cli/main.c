@@ -15,9 +15,11 @@ static const struct command {
 	const char *summary; /* one line */
 	const char *options; /* lines of "  OPTION  what", or NULL */
 } commands[] = {
-	{ "host", cmd_host, "[--root DIR] [--json]",
+	{ "host", cmd_host, "[--root DIR | --connect URI] [--json]",
 	  "the host's memory inventory: nodes, kinds, tiers, HMAT, devices",
 	  "  --root DIR      read /sys and /proc under DIR (a captured tree)\n"
+	  "  --connect URI   the host libvirt's URI runs guests on, from its\n"
+	  "                  capabilities (no tiers or devices that way)\n"
 	  "  --json          as JSON (docs/json.md)\n" },
 	{ "spec", cmd_spec,
 	  "[--from-host | --from SRC] [--memory SIZE] [--cpus N]\n"
@@ -36,11 +38,15 @@ static const struct command {
 	  "  --name NAME     the spec's name (default: from the source)\n"
 	  "  --picture FILE.svg\n"
 	  "                  hwloc's drawing of the source (lstopo)\n" },
-	{ "plan", cmd_plan, "SPEC [--format F] [--host-root DIR] [--strict]",
+	{ "plan", cmd_plan,
+	  "SPEC [--format F] [--host-root DIR | --connect URI]\n"
+	  "[--strict]",
 	  "the QEMU arguments, kernel arguments and guest view for SPEC",
 	  "  --format F      text (default), argv, sh (a runnable script),\n"
 	  "                  json (docs/json.md) or libvirt (domain XML)\n"
 	  "  --host-root DIR plan against the host tree under DIR\n"
+	  "  --connect URI   plan against the host libvirt's URI runs\n"
+	  "                  guests on (its capabilities)\n"
 	  "  --unchecked     skip validation (to see QEMU refuse a spec)\n"
 	  "  --strict        where the spec contradicts itself, refuse it\n" },
 	{ "up", cmd_up,

@@ -119,6 +119,15 @@ void tiervm_host_free(struct tiervm_host *host);
  */
 struct tiervm_host *tiervm_host_from_xml(const char *path, tiervm_error **errp);
 
+/**
+ * tiervm_host_from_libvirt - the inventory of the host libvirt's @uri
+ * runs guests on, from its capabilities: cells, cpus and sockets,
+ * distances, memory-side caches, interconnects.  What they cannot tell
+ * (tiers, devices) is said in notes.
+ */
+struct tiervm_host *tiervm_host_from_libvirt(const char *uri,
+					     tiervm_error **errp);
+
 const char *tiervm_host_kind_name(enum tiervm_host_kind kind);
 const struct tiervm_host_node *tiervm_host_node(const struct tiervm_host *h,
 						unsigned id);

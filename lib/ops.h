@@ -24,6 +24,9 @@
 struct tiervm_plan_opts {
 	const char *spec;	 /* the spec file */
 	const char *host_root;	 /* NULL: "/", this host */
+	/* plan against the host libvirt's URI runs guests on (its
+	 * capabilities) instead of /sys: a host tiervm cannot read */
+	const char *host_connect;
 	const char *kernel;	 /* NULL: the spec's guest.kernel */
 	enum tiervm_accel accel; /* AUTO: the spec's machine.accel */
 	/* plan what validation would refuse, to show QEMU refuses it too */

@@ -27,7 +27,10 @@ struct tiervm_plan *tiervm_plan_file(const struct tiervm_plan_opts *o,
 	}
 	if (o->accel != TIERVM_ACCEL_AUTO)
 		spec->machine.accel = o->accel;
-	host = tiervm_host_discover(o->host_root ? o->host_root : "/", errp);
+	host = o->host_connect
+		       ? tiervm_host_from_libvirt(o->host_connect, errp)
+		       : tiervm_host_discover(o->host_root ? o->host_root : "/",
+					      errp);
 	if (host && tiervm_qemu_probe(caps, errp))
 		plan = tiervm_plan_build(spec, caps, host, errp);
 out:

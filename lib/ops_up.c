@@ -279,6 +279,14 @@ static bool after_verify(const struct tiervm_up_opts *o, struct tiervm_vm *vm,
 	return res->command_status >= 0;
 }
 
+/* "qemu+ssh://host/system" names a host; "qemu:///system" this one. */
+static bool remote_uri(const char *uri)
+{
+	const char *p = strstr(uri, "://");
+
+	return p && p[3] && p[3] != '/';
+}
+
 bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	       tiervm_error **errp)
 {
@@ -309,6 +317,9 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 			o->capture);
 		goto out;
 	}
+	/* a guest on another host is planned for that host's memory */
+	if (o->connect && remote_uri(o->connect))
+		po.host_connect = o->connect;
 	plan = tiervm_plan_file(&po, errp);
 	if (!plan ||
 	    !collect_shares(o, plan->spec, &launch, shares, &cwd, errp))

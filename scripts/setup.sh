@@ -26,3 +26,5 @@ if [ -n "$missing" ]; then
 fi
 [ -d build ] || meson setup build
 ninja -C build
+# the libvirt engine's daemon, started without systemd (idempotent)
+sh scripts/libvirtd.sh start
