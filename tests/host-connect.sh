@@ -5,7 +5,7 @@
 # of /sys on nodes, cpus and memory; `plan --connect` binds by that view.
 # usage: host-connect.sh TIERVM SPEC_BOUND_TO_HOST_NODE_1
 set -u
-tiervm=$1 bound=$2
+tiervm=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") bound=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
