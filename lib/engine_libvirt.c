@@ -7,6 +7,7 @@
  * QEMU engine gives, so nothing above the seam can tell them apart.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <libxml/parser.h>
@@ -67,12 +68,51 @@ static char *read_uri(struct tiervm_vm *vm)
 	return xstrdup(*line ? line : DEFAULT_URI);
 }
 
+/* The embedded driver's events need a loop of the program's own. */
+static void *event_loop(void *unused)
+{
+	for (;;)
+		virEventRunDefaultImpl();
+	return NULL;
+}
+
+static bool embedded(const char *uri)
+{
+	return !strncmp(uri, "qemu:///embed", 13);
+}
+
+/*
+ * One connection per URI for the process: the embedded driver runs in
+ * the process and takes its root once; a daemon's connection is cheap to
+ * keep.  Callers close what they get; the cache keeps its own reference.
+ */
 static virConnectPtr lv_connect(const char *uri, tiervm_error **errp)
 {
+	static char *cached_uri;
+	static virConnectPtr cached;
 	virConnectPtr c;
 
 	virSetErrorFunc(NULL, quiet);
+	if (cached && !strcmp(cached_uri, uri)) {
+		virConnectRef(cached);
+		return cached;
+	}
+	if (embedded(uri)) {
+		static bool loop;
+		pthread_t t;
+
+		if (!loop && virEventRegisterDefaultImpl() == 0 &&
+		    pthread_create(&t, NULL, event_loop, NULL) == 0) {
+			pthread_detach(t);
+			loop = true;
+		}
+	}
 	c = virConnectOpen(uri);
+	if (c && !cached) {
+		cached = c;
+		cached_uri = xstrdup(uri);
+		virConnectRef(c);
+	}
 	if (!c) {
 		const char *msg = virGetLastErrorMessage();
 
@@ -146,6 +186,13 @@ static bool lv_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
 	FILE *f;
 	bool ok = false;
 
+	if (embedded(uri) && !l->die_with_caller) {
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"--connect %s: the embedded driver runs guests inside tiervm's own process, so only with --check or -- CMD",
+			uri);
+		goto out;
+	}
 	xml = tiervm_plan_format_libvirt(l->plan, &env, NULL, errp);
 	if (!xml || !(c = lv_connect(uri, errp)))
 		goto out;
@@ -154,8 +201,12 @@ static bool lv_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
 		tiervm_error_setg(errp, "cannot write %s", uri_path);
 		goto out;
 	}
-	d = virDomainCreateXML(
-		c, xml, l->die_with_caller ? VIR_DOMAIN_START_AUTODESTROY : 0);
+	/* the embedded driver has no autodestroy (9.0); its guests are this
+	 * process's to stop, which the one-shot flow does */
+	d = virDomainCreateXML(c, xml,
+			       l->die_with_caller && !embedded(uri)
+				       ? VIR_DOMAIN_START_AUTODESTROY
+				       : 0);
 	if (!d) {
 		lv_error(errp, TIERVM_E_FAIL, "the domain did not start");
 		goto out;

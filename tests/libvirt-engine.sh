@@ -27,6 +27,15 @@ cat "$work/out"
 "$tiervm" up "$demo" --check --connect qemu:///system > "$work/out" 2>&1
 [ $? -eq 2 ] || fail "--connect without --engine libvirt is not refused"
 
+# libvirt without a daemon: the embedded driver, in tiervm's own process
+mkdir -p "$work/embed/etc"
+printf 'user = "root"\ngroup = "root"\nstdio_handler = "file"\n' > "$work/embed/etc/qemu.conf"
+"$tiervm" up "$demo" --check --engine libvirt --connect "qemu:///embed?root=$work/embed" \
+	> "$work/out" 2>&1 || { cat "$work/out"; fail "the demo on the embedded driver"; }
+grep -q "^MATCH" "$work/out" || fail "the demo on the embedded driver does not match"
+"$tiervm" up "$demo" --engine libvirt --connect "qemu:///embed?root=$work/embed" > "$work/out" 2>&1
+[ $? -eq 2 ] || fail "a lasting guest on the embedded driver is not refused"
+
 # the demo verifies, and its one-shot domain is gone afterwards
 "$tiervm" up "$demo" --check --engine libvirt > "$work/out" 2>&1 || { cat "$work/out"; fail "demo"; }
 grep -q "^MATCH" "$work/out" || fail "the demo does not match"
@@ -60,4 +69,4 @@ out=$("$tiervm" exec lvt -- sh -c 'cat /sys/devices/system/node/online; exit 3')
 [ "$out" = "0-3" ] || fail "exec saw nodes '$out'"
 "$tiervm" down lvt > /dev/null 2>&1 || fail "down"
 [ "$(domains lvt)" -eq 0 ] || fail "the domain outlived down"
-echo "libvirt engine: demo and NVDIMM kmem verified, attach, resize, exec, down"
+echo "libvirt engine: demo (daemon and embedded) and NVDIMM kmem verified, attach, resize, exec, down"
