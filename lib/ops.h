@@ -22,8 +22,8 @@
  */
 
 struct tiervm_plan_opts {
-	const char *spec;	 /* the spec file */
-	const char *host_root;	 /* NULL: "/", this host */
+	const char *spec;      /* the spec file */
+	const char *host_root; /* NULL: "/", this host */
 	/* plan against the host libvirt's URI runs guests on (its
 	 * capabilities) instead of /sys: a host tiervm cannot read */
 	const char *host_connect;
@@ -80,10 +80,11 @@ struct tiervm_up_opts {
 	unsigned n_shares;
 	/* run once verified, then power off; its status in the result */
 	const struct tiervm_exec_req *command;
-	bool no_verify; /* run it even when the guest does not match */
-	const char *engine;  /* "qemu" (NULL) or "libvirt" */
-	const char *connect; /* libvirt's connection URI; NULL: qemu:///system */
-	bool strict;	/* the plan's warnings are errors */
+	bool no_verify;	    /* run it even when the guest does not match */
+	const char *engine; /* "qemu" (NULL) or "libvirt" */
+	const char
+		*connect; /* libvirt's connection URI; NULL: qemu:///system */
+	bool strict;	  /* the plan's warnings are errors */
 	tiervm_progress_fn *progress; /* boot stages and notes; may be NULL */
 	void *opaque;
 };

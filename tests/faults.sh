@@ -37,6 +37,9 @@ job=$!
 until [ -e "$XDG_RUNTIME_DIR/tiervm/f2/qemu.pid" ]; do sleep 0.2; done
 kill -KILL $job
 wait $job 2> /dev/null
+# -daemonize: QEMU's first process writes nothing, its child the pid file,
+# and the first one exits a moment later; count once it has
+sleep 1
 [ "$(qemus f2)" -eq 1 ] || fail "a persistent guest should outlive its up"
 for s in qmp probe exec0; do
 	mode=$(stat -c %a "$XDG_RUNTIME_DIR/tiervm/f2/$s.sock")
