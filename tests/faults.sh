@@ -31,15 +31,14 @@ sleep 1
 "$tiervm" list > /dev/null
 [ -d "$XDG_RUNTIME_DIR/tiervm/f1" ] && fail "list left f1's dead runtime dir"
 
-# a guest left booting by a killed up: down in seconds
+# a guest left booting by a killed up: down in seconds.  Killed once up
+# has started it (its "firmware" line: QEMU is set up and its sockets made
+# private), while the guest boots.
 "$tiervm" up "$spec" --accel tcg --name f2 > "$work/f2.out" 2>&1 &
 job=$!
-until [ -e "$XDG_RUNTIME_DIR/tiervm/f2/qemu.pid" ]; do sleep 0.2; done
+until grep -q "firmware:" "$work/f2.out"; do sleep 0.05; done
 kill -KILL $job
 wait $job 2> /dev/null
-# -daemonize: QEMU's first process writes nothing, its child the pid file,
-# and the first one exits a moment later; count once it has
-sleep 1
 [ "$(qemus f2)" -eq 1 ] || fail "a persistent guest should outlive its up"
 for s in qmp probe exec0; do
 	mode=$(stat -c %a "$XDG_RUNTIME_DIR/tiervm/f2/$s.sock")
