@@ -157,7 +157,9 @@ modules_for() { # GROUP MODULE...
 		echo "$name" >> "$stage/etc/modules.$group"
 	done
 }
-modules_for virtio virtio_pci virtio_mem virtio_console
+# virtio_rng seeds the kernel's random pool at once: without it the first
+# ndctl, daxctl or cxl waits about a second for it under TCG
+modules_for virtio virtio_pci virtio_mem virtio_console virtio_rng
 modules_for nvdimm nfit nd_pmem nd_btt dax_pmem device_dax kmem nd_e820
 modules_for cxl cxl_acpi cxl_pci cxl_port cxl_mem cxl_pmem dax_cxl nd_pmem \
 	dax_pmem device_dax kmem

@@ -655,6 +655,13 @@ char *tiervm_plan_format_libvirt(const struct tiervm_plan *plan,
 	xmlSetProp(xmlGetLastChild(devs), (const xmlChar *)"model",
 		   (const xmlChar *)"none");
 	prop(add(devs, "memballoon", NULL), "model", "none");
+	{
+		/* as the QEMU engine: the guest's random pool seeded at once */
+		xmlNode *rng = add(devs, "rng", NULL);
+
+		prop(rng, "model", "virtio");
+		prop(add(rng, "backend", "/dev/urandom"), "model", "random");
+	}
 	cxl_commandline(&x, domain);
 	if (diag_finish(&x.d, errp)) {
 		xmlDocDumpFormatMemoryEnc(doc, &text, &len, "UTF-8", 1);
