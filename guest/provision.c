@@ -74,7 +74,8 @@ char *prov_run(const char *cmd, int *status)
 	out = prov_finish(popen(cmd, "r"), cmd, status);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	if ((k = fopen("/dev/kmsg", "we"))) {
-		fprintf(k, "tiervm: %.*s: %lld ms\n", (int)strcspn(cmd, "2>"), cmd,
+		fprintf(k, "tiervm: %.*s: %lld ms\n", (int)strcspn(cmd, "2>"),
+			cmd,
 			(long long)(b.tv_sec - a.tv_sec) * 1000 +
 				(b.tv_nsec - a.tv_nsec) / 1000000);
 		fclose(k);

@@ -250,11 +250,16 @@ void plan_cxls(struct plan_ctx *c)
 			"memory-backend-ram,id=tiervm-cxlmem-%s,size=%s,share=on",
 			x->id, size);
 		if (!vol) {
-			/* the label storage area; 256M is what QEMU's docs use */
+			/*
+			 * The label storage area.  QEMU's docs use 256M, which
+			 * the guest's nvdimm driver reads through the mailbox
+			 * at every boot: 0.68 s of a TCG boot, against 1.3 ms
+			 * for 1M, room for thousands of labels.
+			 */
 			plan_arg(c, "-object");
 			plan_arg(
 				c,
-				"memory-backend-ram,id=tiervm-cxllsa-%s,size=256M,share=on",
+				"memory-backend-ram,id=tiervm-cxllsa-%s,size=1M,share=on",
 				x->id);
 		}
 		plan_arg(c, "-device");
