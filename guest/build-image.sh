@@ -196,6 +196,8 @@ exec /bin/tiervm-probe
 INIT
 chmod 755 "$stage/init"
 
-(cd "$stage" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out/initrd.img.tmp"
+# Uncompressed: under TCG the kernel's inflate of it took 0.2-0.35 s of
+# every boot, for 9M of disk saved once
+(cd "$stage" && find . | cpio -o -H newc --quiet) > "$out/initrd.img.tmp"
 mv "$out/initrd.img.tmp" "$out/initrd.img"
 say "built $out (kernel $kver)"
