@@ -10,7 +10,7 @@
 #           same bzImage and initramfs that powers off at once, each broken
 #           into stages (ratio <= 0.6: tiervm boots the kernel uncompressed)
 #   nvdimm, cxl: up --check of an NVDIMM kmem and a CXL machine, each
-#           against its own bare boot            (ratio <= 0.6)
+#           against its own bare boot, best of three (ratio <= 0.6)
 #   resize: virtio-mem resize as tiervm reports it against QEMU's own event
 #           time stamps: tiervm's added delay      (target < 100 ms)
 #   exec:   tiervm exec NAME -- true round trip, median of 21 (target < 50 ms),
@@ -105,9 +105,13 @@ ratio() {
 	while IFS= read -r a; do set -- "$@" "$a"; done <<EOT
 $("$tiervm" plan "$spec" --format argv)
 EOT
-	for run in 1 2; do
+	for run in 1 2 3; do
+		# a new backing file each run: an NVDIMM file seen before is
+		# left as found, which would skip the provisioning measured
+		rm -rf "$work/r" && mkdir "$work/r" && cp "$spec" "$work/r/spec.yaml"
 		u0=$(now)
-		"$tiervm" up "$spec" --check --accel tcg > "$work/r.out" 2>&1 || cat "$work/r.out"
+		(cd "$work/r" && "$tiervm" up spec.yaml --check --accel tcg) > "$work/r.out" 2>&1 ||
+			cat "$work/r.out"
 		u1=$(now)
 		bare_boot none "$@"
 		u=$(ms "$u0" "$u1")
@@ -115,9 +119,9 @@ EOT
 		[ -z "$best_b" ] || [ "$(echo "$bare < $best_b" | bc)" = 1 ] && best_b=$bare
 	done
 	echo "  $label: up --check ${best_u} ms, bare ${best_b} ms, ratio $(echo "scale=2; $best_u / $best_b" | bc) (target <= 0.6)"
+	echo "    tiervm stages: $(up_stages "$work/r.out")"
 }
-cp tests/specs/nvdimm/kmem.yaml "$work/kmem.yaml"
-ratio "$work/kmem.yaml" "1G NVDIMM kmem node"
+ratio tests/specs/nvdimm/kmem.yaml "1G NVDIMM kmem node"
 ratio examples/cxl-type3.yaml "CXL type-3 kmem region"
 
 echo "== resize"
