@@ -97,13 +97,15 @@ bare_boot "file:$work/bare.log" "$@"
 echo "  bare boot with its console to a file, ${bare} ms: $bare_stages (ms)"
 
 echo "== nvdimm, cxl: each against its own bare boot"
-# ratio SPEC LABEL: best of two paired runs of up --check and the bare boot
-# of the same machine (its plan's QEMU arguments, the bzImage)
+# ratio SPEC LABEL: best of three paired runs of up --check and the bare
+# boot of the same machine (its plan's QEMU arguments, the bzImage), both
+# with their backing files in the bench's own directory
 ratio() {
 	spec=$1 label=$2 best_u= best_b=
+	mkdir -p "$work/bare" && cp "$spec" "$work/bare/spec.yaml"
 	set --
 	while IFS= read -r a; do set -- "$@" "$a"; done <<EOT
-$("$tiervm" plan "$spec" --format argv)
+$("$tiervm" plan "$work/bare/spec.yaml" --format argv)
 EOT
 	for run in 1 2 3; do
 		# a new backing file each run: an NVDIMM file seen before is
