@@ -21,8 +21,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build}
-tiervm=$build/tiervm
-top=$(pwd)
+tiervm=$(cd "$build" && pwd)/tiervm
 work=$(mktemp -d)
 XDG_RUNTIME_DIR=$work/run
 mkdir -m 700 "$XDG_RUNTIME_DIR"
@@ -113,7 +112,7 @@ EOT
 		# left as found, which would skip the provisioning measured
 		rm -rf "$work/r" && mkdir "$work/r" && cp "$spec" "$work/r/spec.yaml"
 		u0=$(now)
-		(cd "$work/r" && "$top/$tiervm" up spec.yaml --check --accel tcg) > "$work/r.out" 2>&1 ||
+		(cd "$work/r" && "$tiervm" up spec.yaml --check --accel tcg) > "$work/r.out" 2>&1 ||
 			cat "$work/r.out"
 		u1=$(now)
 		bare_boot none "$@"

@@ -231,6 +231,23 @@ json_object *prov_find_namespace(const char *region)
 	return found;
 }
 
+/*
+ * What `ndctl create-namespace` printed is the namespace as `ndctl list
+ * -N -X` shows it: read, not asked for again (each ndctl is some 90 ms
+ * of a TCG boot).  Anything else, and the region is listed.
+ */
+json_object *prov_created_namespace(const char *out, const char *region)
+{
+	json_object *ns = json_tokener_parse(out), *v;
+
+	if (ns && json_object_is_type(ns, json_type_object) &&
+	    json_object_object_get_ex(ns, "dev", &v) &&
+	    json_object_object_get_ex(ns, "mode", &v))
+		return ns;
+	json_object_put(ns);
+	return prov_find_namespace(region);
+}
+
 const char *prov_str(json_object *o, const char *k)
 {
 	json_object *v;
@@ -286,9 +303,9 @@ static json_object *provision_one(const char *id, const char *mode, bool fresh,
 		out = prov_run(cmd, &st);
 		sbuf_addf(&log, "$ %s\n%s", cmd, out);
 		free(cmd);
-		free(out);
 		json_object_put(ns);
-		ns = prov_find_namespace(region);
+		ns = prov_created_namespace(out, region);
+		free(out);
 	}
 	if (!ns) {
 		status = "no namespace";
@@ -509,9 +526,9 @@ json_object *provision_soft_reserved(const char *cmdline)
 		out = prov_run(cmd, &st);
 		sbuf_addf(&log, "$ %s\n%s", cmd, out);
 		free(cmd);
-		free(out);
 		json_object_put(ns);
-		ns = prov_find_namespace(region);
+		ns = prov_created_namespace(out, region);
+		free(out);
 		if (!ns || !prov_chardev(ns)) {
 			status = "no devdax namespace";
 			goto next;

@@ -18,25 +18,30 @@
 
 #define CXL_DEVICES "/sys/bus/cxl/devices"
 
-/* The nd region a CXL pmem region became: the newest pmem region listed. */
+/*
+ * The nd region a CXL pmem region became: the newest, the one numbered
+ * highest in /sys/bus/nd/devices (what `ndctl list -R` lists last, read
+ * without its 90 ms under TCG).
+ */
 static char *newest_nd_region(void)
 {
-	int st;
-	char *out = prov_run("ndctl list -R 2>/dev/null", &st);
-	json_object *all = json_tokener_parse(out), *last = NULL;
-	char *name = NULL;
+	DIR *d = opendir("/sys/bus/nd/devices");
+	struct dirent *e;
+	long best = -1;
 
-	free(out);
-	if (all && json_object_is_type(all, json_type_object))
-		last = all;
-	else if (all && json_object_is_type(all, json_type_array) &&
-		 json_object_array_length(all))
-		last = json_object_array_get_idx(
-			all, json_object_array_length(all) - 1);
-	if (last && prov_str(last, "dev"))
-		name = xstrdup(prov_str(last, "dev"));
-	json_object_put(all);
-	return name;
+	while (d && (e = readdir(d))) {
+		char *end;
+		long n;
+
+		if (strncmp(e->d_name, "region", 6))
+			continue;
+		n = strtol(e->d_name + 6, &end, 10);
+		if (end != e->d_name + 6 && !*end && n > best)
+			best = n;
+	}
+	if (d)
+		closedir(d);
+	return best < 0 ? NULL : xasprintf("region%ld", best);
 }
 
 /*
@@ -76,8 +81,8 @@ static const char *provision_pmem(json_object *r, const char *mode,
 	out = prov_run(cmd, &st);
 	sbuf_addf(log, "$ %s\n%s", cmd, out);
 	free(cmd);
+	ns = prov_created_namespace(out, region);
 	free(out);
-	ns = prov_find_namespace(region);
 	free(region);
 	if (!ns || !prov_chardev(ns)) {
 		json_object_put(ns);

@@ -23,6 +23,8 @@ char *prov_run(const char *cmd, int *status);
 char *prov_read_small(const char *path);
 /* The first namespace with a size in @region, from `ndctl list`. */
 json_object *prov_find_namespace(const char *region);
+/* The namespace `ndctl create-namespace` printed in @out, else listed. */
+json_object *prov_created_namespace(const char *out, const char *region);
 /* @o's string member @k, or NULL. */
 const char *prov_str(json_object *o, const char *k);
 /* A devdax namespace's first dax device ("ndctl list -X" nests it). */
