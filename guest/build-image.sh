@@ -160,7 +160,10 @@ modules_for() { # GROUP MODULE...
 # virtio_rng seeds the kernel's random pool at once: without it the first
 # ndctl, daxctl or cxl waits about a second for it under TCG
 modules_for virtio virtio_pci virtio_mem virtio_console virtio_rng
-modules_for nvdimm nfit nd_pmem nd_btt dax_pmem device_dax kmem nd_e820
+# (no nd_btt: tiervm makes no sector-mode namespaces; nd_e820 only for
+# the legacy pmem memmap=! makes)
+modules_for nvdimm nfit nd_pmem dax_pmem device_dax kmem
+modules_for legacy nd_e820 nd_pmem dax_pmem device_dax kmem
 modules_for cxl cxl_acpi cxl_pci cxl_port cxl_mem cxl_pmem dax_cxl nd_pmem \
 	dax_pmem device_dax kmem
 modules_for hmem dax_hmem device_dax kmem
@@ -183,8 +186,8 @@ grep -qsx '0x1009\|0x1049' /sys/bus/pci/devices/*/device && groups="$groups 9p"
 for d in /sys/firmware/acpi/tables/NFIT /sys/bus/acpi/devices/ACPI0012:*; do
 	[ -e "$d" ] && nvdimm=1
 done
-{ [ -n "${nvdimm:-}" ] ||
-	grep -q 'Persistent Memory (legacy)' /proc/iomem; } && groups="$groups nvdimm"
+[ -n "${nvdimm:-}" ] && groups="$groups nvdimm"
+grep -q 'Persistent Memory (legacy)' /proc/iomem && groups="$groups legacy"
 [ -e /sys/firmware/acpi/tables/CEDT ] && groups="$groups cxl"
 grep -q 'Soft Reserved' /proc/iomem && groups="$groups hmem"
 for g in $groups; do cat "/etc/modules.$g"; done | awk '!seen[$0]++' |

@@ -276,6 +276,40 @@ const char *prov_chardev(json_object *ns)
 		       : prov_str(prov_dax_device(ns), "chardev");
 }
 
+/*
+ * @region's first namespace with a size, as {"dev", "mode": "raw"}: what
+ * the kernel shows of a fresh (label-less, or labels zeroed) NVDIMM.
+ */
+static json_object *first_namespace(const char *region)
+{
+	char *dir = xasprintf(ND_DEVICES "/%s", region);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	json_object *ns = NULL;
+
+	while (d && !ns && (e = readdir(d))) {
+		char *path, *size;
+
+		if (strncmp(e->d_name, "namespace", 9))
+			continue;
+		path = xasprintf("%s/%s/size", dir, e->d_name);
+		size = prov_read_small(path);
+		if (atoll(size) > 0) {
+			ns = json_object_new_object();
+			json_object_object_add(
+				ns, "dev", json_object_new_string(e->d_name));
+			json_object_object_add(ns, "mode",
+					       json_object_new_string("raw"));
+		}
+		free(size);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return ns;
+}
+
 static json_object *provision_one(const char *id, const char *mode, bool fresh,
 				  const char *region)
 {
@@ -289,7 +323,10 @@ static json_object *provision_one(const char *id, const char *mode, bool fresh,
 	json_object_object_add(r, "id", json_object_new_string(id));
 	json_object_object_add(r, "region", json_object_new_string(region));
 	json_object_object_add(r, "wanted", json_object_new_string(mode));
-	ns = prov_find_namespace(region);
+	/* a fresh file holds no data: its region's first namespace (from
+	 * sysfs, without an ndctl run) is what create-namespace reshapes */
+	ns = fresh && strcmp(want, "raw") ? first_namespace(region)
+					  : prov_find_namespace(region);
 	if (!ns || (fresh && strcmp(prov_str(ns, "mode"), want))) {
 		/* a label-less region shows its raw namespace: convert it (fresh only) */
 		if (ns)
