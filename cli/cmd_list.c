@@ -17,11 +17,12 @@ int cmd_list(int argc, char **argv)
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		json_object *g = json_object_array_get_idx(list, i),
 			    *nodes = jget(g, "nodes");
-		char up[32];
+		char up[32], pid[24] = "-";
 
 		snprintf(up, sizeof(up), "%llds", jint(g, "uptime_s", 0));
-		printf("%-20s %-8lld %-8s", jstr(g, "name", ""),
-		       jint(g, "pid", 0), up);
+		if (jint(g, "pid", 0) > 0)
+			snprintf(pid, sizeof(pid), "%lld", jint(g, "pid", 0));
+		printf("%-20s %-8s %-8s", jstr(g, "name", ""), pid, up);
 		for (size_t j = 0; j < json_object_array_length(nodes); j++) {
 			json_object *n = json_object_array_get_idx(nodes, j);
 

@@ -65,7 +65,10 @@ static const char *count(json_object *n, const char *key, char *buf, size_t len)
 
 static void print_text(const struct tiervm_status *st)
 {
-	printf("guest %s, QEMU pid %ld\n\n", st->name, st->pid);
+	if (st->pid > 0)
+		printf("guest %s, QEMU pid %ld\n\n", st->name, st->pid);
+	else
+		printf("guest %s\n\n", st->name);
 	printf("%-10s %-12s %-5s %-10s %-10s %-10s %s\n", "device", "type",
 	       "node", "size", "requested", "max", "block");
 	for (size_t i = 0; i < json_object_array_length(st->memory_devices);

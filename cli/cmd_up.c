@@ -170,10 +170,14 @@ int cmd_up(int argc, char **argv)
 	     : res.verdict.failed && res.command_status < 0 ? EXIT_FAIL
 	     : res.command_status >= 0			    ? res.command_status
 							    : EXIT_OK;
-	if (res.running)
+	if (res.running && res.pid > 0)
 		fprintf(stderr,
 			"tiervm: guest '%s' keeps running (QEMU pid %ld, %s); `tiervm status %s`, `tiervm down %s`\n",
 			res.name, res.pid, res.dir, res.name, res.name);
+	else if (res.running)
+		fprintf(stderr,
+			"tiervm: guest '%s' keeps running (%s); `tiervm status %s`, `tiervm down %s`\n",
+			res.name, res.dir, res.name, res.name);
 out:
 	tiervm_up_result_clear(&res);
 	for (unsigned i = 0; i < o.n_shares; i++) {

@@ -238,9 +238,8 @@ static bool lv_running(struct tiervm_vm *vm)
 	if (!d)
 		return false;
 	up = virDomainIsActive(d) == 1;
+	/* 0 where libvirt's QEMU is not on this host to see */
 	vm->pid = up ? qemu_pid(vm) : 0;
-	if (up && !vm->pid)
-		vm->pid = 1; /* running, its pid not ours to see */
 	virDomainFree(d);
 	virConnectClose(c);
 	return up;
