@@ -7,7 +7,6 @@
  * QEMU engine gives, so nothing above the seam can tell them apart.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <libxml/parser.h>
@@ -21,6 +20,8 @@
 #include "plan_libvirt.h"
 #include "timeouts.h"
 #include "util.h"
+#include "util_libvirt.h"
+#include "util_xml.h"
 
 #define DOMAIN_PREFIX "tiervm-"
 #define DEFAULT_URI "qemu:///system"
@@ -39,11 +40,6 @@ struct lv_monitor {
  * process.
  */
 static virConnectPtr autodestroy_conn;
-
-/* libvirt prints every error to stderr unless told otherwise. */
-static void quiet(void *opaque, virErrorPtr e)
-{
-}
 
 static void lv_error(tiervm_error **errp, int code, const char *what)
 {
@@ -68,62 +64,6 @@ static char *read_uri(struct tiervm_vm *vm)
 	return xstrdup(*line ? line : DEFAULT_URI);
 }
 
-/* The embedded driver's events need a loop of the program's own. */
-static void *event_loop(void *unused)
-{
-	for (;;)
-		virEventRunDefaultImpl();
-	return NULL;
-}
-
-static bool embedded(const char *uri)
-{
-	return !strncmp(uri, "qemu:///embed", 13);
-}
-
-/*
- * One connection per URI for the process: the embedded driver runs in
- * the process and takes its root once; a daemon's connection is cheap to
- * keep.  Callers close what they get; the cache keeps its own reference.
- */
-static virConnectPtr lv_connect(const char *uri, tiervm_error **errp)
-{
-	static char *cached_uri;
-	static virConnectPtr cached;
-	virConnectPtr c;
-
-	virSetErrorFunc(NULL, quiet);
-	if (cached && !strcmp(cached_uri, uri)) {
-		virConnectRef(cached);
-		return cached;
-	}
-	if (embedded(uri)) {
-		static bool loop;
-		pthread_t t;
-
-		if (!loop && virEventRegisterDefaultImpl() == 0 &&
-		    pthread_create(&t, NULL, event_loop, NULL) == 0) {
-			pthread_detach(t);
-			loop = true;
-		}
-	}
-	c = virConnectOpen(uri);
-	if (c && !cached) {
-		cached = c;
-		cached_uri = xstrdup(uri);
-		virConnectRef(c);
-	}
-	if (!c) {
-		const char *msg = virGetLastErrorMessage();
-
-		tiervm_error_set(
-			errp, TIERVM_E_FAIL,
-			"libvirt at %s: %.*s (is libvirtd running? `libvirtd -d` starts it)",
-			uri, (int)strcspn(msg, "\n"), msg);
-	}
-	return c;
-}
-
 static char *dom_name(const struct tiervm_vm *vm)
 {
 	return xasprintf(DOMAIN_PREFIX "%s", vm->name);
@@ -134,7 +74,7 @@ static virDomainPtr lookup(struct tiervm_vm *vm, virConnectPtr *connp,
 			   tiervm_error **errp)
 {
 	char *uri = read_uri(vm), *name = dom_name(vm);
-	virConnectPtr c = lv_connect(uri, errp);
+	virConnectPtr c = tiervm_libvirt_connect(uri, errp);
 	virDomainPtr d = NULL;
 
 	if (c && !(d = virDomainLookupByName(c, name))) {
@@ -186,7 +126,7 @@ static bool lv_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
 	FILE *f;
 	bool ok = false;
 
-	if (embedded(uri) && !l->die_with_caller) {
+	if (tiervm_libvirt_embedded(uri) && !l->die_with_caller) {
 		tiervm_error_set(
 			errp, TIERVM_E_INPUT,
 			"--connect %s: the embedded driver runs guests inside tiervm's own process, so only with --check or -- CMD",
@@ -194,7 +134,7 @@ static bool lv_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
 		goto out;
 	}
 	xml = tiervm_plan_format_libvirt(l->plan, &env, NULL, errp);
-	if (!xml || !(c = lv_connect(uri, errp)))
+	if (!xml || !(c = tiervm_libvirt_connect(uri, errp)))
 		goto out;
 	f = fopen(uri_path, "wxe");
 	if (!f || fprintf(f, "%s\n", uri) < 0 || fclose(f) != 0) {
@@ -204,7 +144,8 @@ static bool lv_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
 	/* the embedded driver has no autodestroy (9.0); its guests are this
 	 * process's to stop, which the one-shot flow does */
 	d = virDomainCreateXML(c, xml,
-			       l->die_with_caller && !embedded(uri)
+			       l->die_with_caller &&
+					       !tiervm_libvirt_embedded(uri)
 				       ? VIR_DOMAIN_START_AUTODESTROY
 				       : 0);
 	if (!d) {
@@ -285,8 +226,7 @@ static long long child_ll(xmlNode *n, const char *name, const char *sub,
 			  bool bytes)
 {
 	for (xmlNode *c = n ? n->children : NULL; c; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE ||
-		    xmlStrcmp(c->name, (const xmlChar *)name))
+		if (!xml_is(c, name))
 			continue;
 		if (sub)
 			return child_ll(c, sub, NULL, bytes);
@@ -307,18 +247,9 @@ static long long child_ll(xmlNode *n, const char *name, const char *sub,
 	return -1;
 }
 
-static xmlNode *child(xmlNode *n, const char *name)
-{
-	for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
-		if (c->type == XML_ELEMENT_NODE &&
-		    !xmlStrcmp(c->name, (const xmlChar *)name))
-			return c;
-	return NULL;
-}
-
 static char *alias_id(xmlNode *mem)
 {
-	xmlNode *a = child(mem, "alias");
+	xmlNode *a = xml_child(mem, "alias");
 	xmlChar *name = a ? xmlGetProp(a, (const xmlChar *)"name") : NULL;
 	const char *s = (const char *)name;
 	char *id;
@@ -332,6 +263,30 @@ static char *alias_id(xmlNode *mem)
 }
 
 /*
+ * The domain's live XML, parsed into *@doc, and its <devices> (either may
+ * be NULL when libvirt's text does not parse: no devices).  False only
+ * when libvirt gives no XML.
+ */
+static bool live_xml(struct tiervm_monitor *m, xmlDoc **doc, xmlNode **devs,
+		     tiervm_error **errp)
+{
+	char *xml = virDomainGetXMLDesc(lv(m)->dom, 0);
+
+	*doc = NULL;
+	*devs = NULL;
+	if (!xml) {
+		lv_error(errp, TIERVM_E_FAIL, "the domain's XML");
+		return false;
+	}
+	*doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+			     XML_PARSE_NONET);
+	free(xml);
+	if (*doc)
+		*devs = xml_child(xmlDocGetRootElement(*doc), "devices");
+	return true;
+}
+
+/*
  * The memory devices in the shape of QMP's query-memory-devices, read
  * from the domain's live XML (libvirt updates <current> from QEMU's size
  * change events).
@@ -339,31 +294,23 @@ static char *alias_id(xmlNode *mem)
 static json_object *lv_memory_devices(struct tiervm_monitor *m,
 				      tiervm_error **errp)
 {
-	char *xml = virDomainGetXMLDesc(lv(m)->dom, 0);
 	json_object *list;
-	xmlDoc *doc;
 	xmlNode *devs;
+	xmlDoc *doc;
 
-	if (!xml) {
-		lv_error(errp, TIERVM_E_FAIL, "the domain's XML");
+	if (!live_xml(m, &doc, &devs, errp))
 		return NULL;
-	}
-	doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
-			    XML_PARSE_NONET);
-	free(xml);
 	list = json_object_new_array();
-	devs = doc ? child(xmlDocGetRootElement(doc), "devices") : NULL;
 	for (xmlNode *d = devs ? devs->children : NULL; d; d = d->next) {
 		xmlChar *model;
 		json_object *e, *data;
 		xmlNode *t;
 		char *id;
 
-		if (d->type != XML_ELEMENT_NODE ||
-		    xmlStrcmp(d->name, (const xmlChar *)"memory"))
+		if (!xml_is(d, "memory"))
 			continue;
 		model = xmlGetProp(d, (const xmlChar *)"model");
-		t = child(d, "target");
+		t = xml_child(d, "target");
 		id = alias_id(d);
 		e = json_object_new_object();
 		data = json_object_new_object();
@@ -461,33 +408,27 @@ static void lv_monitor_close(struct tiervm_monitor *base)
 static bool lv_vmem_request(struct tiervm_monitor *m, const char *id,
 			    uint64_t size, tiervm_error **errp)
 {
-	char *xml = virDomainGetXMLDesc(lv(m)->dom, 0), *text = NULL;
 	xmlNode *devs, *found = NULL;
-	xmlDoc *doc;
+	char *text = NULL;
 	bool ok = false;
+	xmlDoc *doc;
 
-	if (!xml) {
-		lv_error(errp, TIERVM_E_FAIL, "the domain's XML");
+	if (!live_xml(m, &doc, &devs, errp))
 		return false;
-	}
-	doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
-			    XML_PARSE_NONET);
-	free(xml);
-	devs = doc ? child(xmlDocGetRootElement(doc), "devices") : NULL;
 	for (xmlNode *d = devs ? devs->children : NULL; d && !found;
 	     d = d->next) {
 		char *a;
 
-		if (d->type != XML_ELEMENT_NODE ||
-		    xmlStrcmp(d->name, (const xmlChar *)"memory"))
+		if (!xml_is(d, "memory"))
 			continue;
 		a = alias_id(d);
 		if (!strcmp(a, id))
 			found = d;
 		free(a);
 	}
-	if (found && child(child(found, "target"), "requested")) {
-		xmlNode *req = child(child(found, "target"), "requested");
+	if (found && xml_child(xml_child(found, "target"), "requested")) {
+		xmlNode *req =
+			xml_child(xml_child(found, "target"), "requested");
 		xmlBuffer *buf = xmlBufferCreate();
 		char *kib =
 			xasprintf("%llu", (unsigned long long)(size / 1024));

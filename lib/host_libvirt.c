@@ -7,46 +7,19 @@
  * Kinds come from the same rules as for /sys, with less to go on: no dax,
  * NVDIMM or CXL devices and no memory tiers reach the capabilities.
  */
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "host_internal.h"
-
-static void quiet(void *opaque, virErrorPtr e)
-{
-}
-
-static bool is(xmlNode *n, const char *name)
-{
-	return n && n->type == XML_ELEMENT_NODE &&
-	       !xmlStrcmp(n->name, (const xmlChar *)name);
-}
-
-static xmlNode *child(xmlNode *n, const char *name)
-{
-	for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
-		if (is(c, name))
-			return c;
-	return NULL;
-}
+#include "util_libvirt.h"
+#include "util_xml.h"
 
 static long long attr(xmlNode *n, const char *name, long long dflt)
 {
 	xmlChar *v = n ? xmlGetProp(n, (const xmlChar *)name) : NULL;
 	long long r = v ? strtoll((const char *)v, NULL, 10) : dflt;
-
-	xmlFree(v);
-	return r;
-}
-
-static bool attr_is(xmlNode *n, const char *name, const char *want)
-{
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-	bool r = v && !strcmp((const char *)v, want);
 
 	xmlFree(v);
 	return r;
@@ -80,15 +53,15 @@ static void read_cell(struct disc *d, xmlNode *cell, struct tiervm_host_node *n)
 	n->tier = -1;
 	n->kind = TIERVM_HOST_UNKNOWN;
 	n->memory_free = n->demoted = n->promoted = UINT64_MAX;
-	if ((x = child(cell, "memory"))) {
+	if ((x = xml_child(cell, "memory"))) {
 		n->memory = scaled(x, true);
 		n->memory_known = true;
 	}
-	for (x = child(child(cell, "cpus"), "cpu"); x; x = x->next) {
+	for (x = xml_child(xml_child(cell, "cpus"), "cpu"); x; x = x->next) {
 		long long id = attr(x, "id", -1),
 			  sock = attr(x, "socket_id", -1);
 
-		if (!is(x, "cpu") || id < 0 || id >= TIERVM_MAX_CPUS)
+		if (!xml_is(x, "cpu") || id < 0 || id >= TIERVM_MAX_CPUS)
 			continue;
 		cpuset_set(&n->cpus, (unsigned)id);
 		if (sock >= 0 && sock < TIERVM_MAX_CPUS)
@@ -99,24 +72,27 @@ static void read_cell(struct disc *d, xmlNode *cell, struct tiervm_host_node *n)
 		long long level = attr(x, "level", 0);
 		struct tiervm_host_cache *c;
 
-		if (!is(x, "cache") || level < 1 || level > 3)
+		if (!xml_is(x, "cache") || level < 1 || level > 3)
 			continue;
 		c = &n->caches[level];
 		c->present = true;
-		c->size =
-			child(x, "size") ? scaled(child(x, "size"), false) : 0;
-		c->line_size =
-			child(x, "line") ? scaled(child(x, "line"), false) : 64;
+		c->size = xml_child(x, "size")
+				  ? scaled(xml_child(x, "size"), false)
+				  : 0;
+		c->line_size = xml_child(x, "line")
+				       ? scaled(xml_child(x, "line"), false)
+				       : 64;
 		/* libvirt's line is in bytes: undo the KiB default */
-		if (child(x, "line") &&
-		    !xmlHasProp(child(x, "line"), (const xmlChar *)"unit"))
+		if (xml_child(x, "line") &&
+		    !xmlHasProp(xml_child(x, "line"), (const xmlChar *)"unit"))
 			c->line_size >>= 10;
-		c->indexing = attr_is(x, "associativity", "direct") ? 0
-			      : attr_is(x, "associativity", "full") ? 1
-								    : 2;
-		c->write_policy = attr_is(x, "policy", "writeback")	 ? 0
-				  : attr_is(x, "policy", "writethrough") ? 1
-									 : 2;
+		c->indexing = xml_prop_is(x, "associativity", "direct") ? 0
+			      : xml_prop_is(x, "associativity", "full") ? 1
+									: 2;
+		c->write_policy = xml_prop_is(x, "policy", "writeback") ? 0
+				  : xml_prop_is(x, "policy", "writethrough")
+					  ? 1
+					  : 2;
 	}
 	(void)d;
 }
@@ -136,9 +112,10 @@ static void read_distances(struct disc *d, xmlNode *cell,
 	unsigned found = 0;
 
 	n->distance = xcalloc(h->n_nodes, sizeof(*n->distance));
-	for (xmlNode *s = child(child(cell, "distances"), "sibling"); s;
+	for (xmlNode *s = xml_child(xml_child(cell, "distances"), "sibling"); s;
 	     s = s->next) {
-		int i = is(s, "sibling") ? index_of(h, attr(s, "id", -1)) : -1;
+		int i = xml_is(s, "sibling") ? index_of(h, attr(s, "id", -1))
+					     : -1;
 
 		if (i >= 0) {
 			n->distance[i] = (unsigned)attr(s, "value", 0);
@@ -161,7 +138,7 @@ static void read_distances(struct disc *d, xmlNode *cell,
 static void read_interconnects(struct disc *d, xmlNode *ic)
 {
 	for (xmlNode *x = ic ? ic->children : NULL; x; x = x->next) {
-		bool lat = is(x, "latency"), bw = is(x, "bandwidth");
+		bool lat = xml_is(x, "latency"), bw = xml_is(x, "bandwidth");
 		int t = index_of(d->h, attr(x, "target", -1));
 		struct tiervm_host_access *a;
 		long long init = attr(x, "initiator", -1);
@@ -194,24 +171,18 @@ struct tiervm_host *tiervm_host_from_libvirt(const char *uri,
 	xmlDoc *doc;
 	xmlNode *topo, *cells;
 
-	virSetErrorFunc(NULL, quiet);
-	if (!(c = virConnectOpen(uri))) {
-		const char *msg = virGetLastErrorMessage();
-
-		tiervm_error_set(errp, TIERVM_E_FAIL,
-				 "libvirt at %s: %.*s (is libvirtd running?)",
-				 uri, (int)strcspn(msg, "\n"), msg);
+	if (!(c = tiervm_libvirt_connect(uri, errp)))
 		return NULL;
-	}
 	caps = virConnectGetCapabilities(c);
 	virConnectClose(c);
 	doc = caps ? xmlReadMemory(caps, (int)strlen(caps), "capabilities.xml",
 				   NULL, XML_PARSE_NONET)
 		   : NULL;
 	free(caps);
-	topo = doc ? child(child(xmlDocGetRootElement(doc), "host"), "topology")
+	topo = doc ? xml_child(xml_child(xmlDocGetRootElement(doc), "host"),
+			       "topology")
 		   : NULL;
-	cells = child(topo, "cells");
+	cells = xml_child(topo, "cells");
 	if (!cells) {
 		tiervm_error_set(
 			errp, TIERVM_E_FAIL,
@@ -224,20 +195,20 @@ struct tiervm_host *tiervm_host_from_libvirt(const char *uri,
 	d.h->root = xstrdup(uri);
 	d.h->demoted = d.h->promoted = UINT64_MAX;
 	for (xmlNode *x = cells->children; x; x = x->next)
-		d.h->n_nodes += is(x, "cell");
+		d.h->n_nodes += xml_is(x, "cell");
 	d.h->nodes = xcalloc(d.h->n_nodes + 1, sizeof(*d.h->nodes));
 	{
 		unsigned i = 0;
 
 		for (xmlNode *x = cells->children; x; x = x->next)
-			if (is(x, "cell"))
+			if (xml_is(x, "cell"))
 				read_cell(&d, x, &d.h->nodes[i++]);
 		i = 0;
 		for (xmlNode *x = cells->children; x; x = x->next)
-			if (is(x, "cell"))
+			if (xml_is(x, "cell"))
 				read_distances(&d, x, &d.h->nodes[i++]);
 	}
-	read_interconnects(&d, child(topo, "interconnects"));
+	read_interconnects(&d, xml_child(topo, "interconnects"));
 	host_classify(&d);
 	host_note(
 		&d,

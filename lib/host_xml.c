@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "host_internal.h"
+#include "util_xml.h"
 
 struct xnode {
 	struct tiervm_host_node n;
@@ -45,12 +46,6 @@ static bool prop_u64(xmlNode *n, const char *name, uint64_t *out)
 
 	xmlFree(v);
 	return ok;
-}
-
-static bool is(xmlNode *n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE &&
-	       !xmlStrcmp(n->name, (const xmlChar *)name);
 }
 
 /* hwloc's bitmap: 32-bit hex words, most significant first, by commas. */
@@ -110,7 +105,7 @@ static void read_numanode(struct xread *x, xmlNode *o, int pkg,
 	for (xmlNode *c = o->children; c; c = c->next) {
 		char *name;
 
-		if (!is(c, "info"))
+		if (!xml_is(c, "info"))
 			continue;
 		name = prop(c, "name");
 		if (name && !strcmp(name, "DAXType") &&
@@ -155,7 +150,7 @@ static void walk(struct xread *x, xmlNode *first, int pkg,
 		uint64_t v;
 		int p = pkg;
 
-		if (!is(o, "object"))
+		if (!xml_is(o, "object"))
 			continue;
 		memcpy(caches, above, sizeof(caches));
 		type = prop(o, "type");
@@ -199,7 +194,7 @@ static uint64_t *numbers(xmlNode *parent, const char *name, unsigned *count)
 	for (xmlNode *c = parent->children; c; c = c->next) {
 		char *text, *p, *end;
 
-		if (!is(c, name))
+		if (!xml_is(c, name))
 			continue;
 		text = (char *)xmlNodeGetContent(c);
 		for (p = text; p && *p; p = end) {
@@ -331,7 +326,7 @@ static void read_memattr(struct tiervm_host *h, const struct xnode *xn,
 		char *ic;
 		int i;
 
-		if (!is(v, "memattr_value") ||
+		if (!xml_is(v, "memattr_value") ||
 		    !prop_u64(v, "target_obj_gp_index", &gp) ||
 		    !prop_u64(v, "value", &value) ||
 		    (i = node_index(h, xn, true, gp)) < 0)
@@ -486,9 +481,9 @@ static struct tiervm_host *build(struct xread *x, xmlNode *top,
 		h->nodes[i] = x->nodes[i].n;
 	}
 	for (xmlNode *c = top->children; c; c = c->next) {
-		if (is(c, "distances2"))
+		if (xml_is(c, "distances2"))
 			read_distances(h, x->nodes, c, &x->notes);
-		else if (is(c, "memattr"))
+		else if (xml_is(c, "memattr"))
 			read_memattr(h, x->nodes, c, &x->notes);
 	}
 	if (h->n_nodes && !h->nodes[0].distance)
@@ -526,7 +521,7 @@ struct tiervm_host *tiervm_host_from_xml(const char *path, tiervm_error **errp)
 	}
 	top = xmlDocGetRootElement(doc);
 	version = top ? prop(top, "version") : NULL;
-	if (!top || !is(top, "topology")) {
+	if (!top || !xml_is(top, "topology")) {
 		tiervm_error_set(
 			errp, TIERVM_E_INPUT,
 			"%s: not an hwloc topology (no <topology> root)", path);

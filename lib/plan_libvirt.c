@@ -327,6 +327,17 @@ static const char *nv_backend(const struct tiervm_plan *plan, const char *id)
 	return found;
 }
 
+/* QEMU would grow the user's file to libvirt's rounded size. */
+#define NOT_2M                                                                   \
+	"libvirt rounds an NVDIMM's size + label-size up to 2M, and QEMU would " \
+	"grow the backing file to match: make size + label-size a multiple of "  \
+	"2M (label-size: 2M, or 0)"
+
+static bool whole_2m(const struct tiervm_nvdimm *nv)
+{
+	return tiervm_nvdimm_backing_size(nv) % (2 * MiB) == 0;
+}
+
 static void nvdimm_device(xmlNode *devs, const struct tiervm_nvdimm *nv,
 			  bool align_2m, bool pmem)
 {
@@ -366,11 +377,9 @@ static void nvdimms(struct dom *x, xmlNode *devs)
 		const char *backend = nv_backend(x->plan, nv->id);
 		char *key = xasprintf("nvdimms[%u]", i);
 
-		/* QEMU would grow the user's file to libvirt's rounded size */
-		if (tiervm_nvdimm_backing_size(nv) % (2 * MiB))
-			diag_add_in(
-				&x->d, nv->line, key, "label-size",
-				"libvirt rounds an NVDIMM's size + label-size up to 2M, and QEMU would grow the backing file to match: make size + label-size a multiple of 2M (label-size: 2M, or 0)");
+		if (!whole_2m(nv))
+			diag_add_in(&x->d, nv->line, key, "label-size", "%s",
+				    NOT_2M);
 		free(key);
 		nvdimm_device(devs, nv, strstr(backend, ",align=2M"),
 			      strstr(backend, ",pmem=on"));
@@ -385,10 +394,9 @@ char *tiervm_libvirt_nvdimm_xml(const struct tiervm_nvdimm *nv, bool on_dax,
 	xmlBuffer *buf;
 	char *out;
 
-	if (tiervm_nvdimm_backing_size(nv) % (2 * MiB)) {
-		tiervm_error_set(
-			errp, TIERVM_E_INPUT,
-			"label-size: libvirt rounds an NVDIMM's size + label-size up to 2M, and QEMU would grow the backing file to match: make size + label-size a multiple of 2M");
+	if (!whole_2m(nv)) {
+		tiervm_error_set(errp, TIERVM_E_INPUT, "label-size: %s",
+				 NOT_2M);
 		return NULL;
 	}
 	doc = xmlNewDoc((const xmlChar *)"1.0");

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util_json.h"
+#include "util_xml.h"
 #include "verify_internal.h"
 
 struct hw_node {
@@ -33,15 +34,6 @@ static long long prop_ll(xmlNode *n, const char *name, long long dflt)
 	return r;
 }
 
-static bool prop_is(xmlNode *n, const char *name, const char *want)
-{
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-	bool r = v && !strcmp((const char *)v, want);
-
-	xmlFree(v);
-	return r;
-}
-
 /*
  * Memory-side caches are MemCache objects whose memory children are the
  * NUMA nodes they cache: collect them on the way down.
@@ -53,13 +45,14 @@ static void walk(xmlNode *n, struct hw_node *nodes, unsigned *count,
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
 		if (!xmlStrcmp(c->name, (const xmlChar *)"object")) {
-			if (prop_is(c, "type", "MemCache") && depth < 3) {
+			if (xml_prop_is(c, "type", "MemCache") && depth < 3) {
 				caches[depth] = prop_ll(c, "cache_size", 0);
 				walk(c->children, nodes, count, caches,
 				     depth + 1);
 				continue;
 			}
-			if (prop_is(c, "type", "NUMANode") && *count < 1024) {
+			if (xml_prop_is(c, "type", "NUMANode") &&
+			    *count < 1024) {
 				struct hw_node *h = &nodes[(*count)++];
 
 				memset(h, 0, sizeof(*h));
@@ -84,8 +77,8 @@ static void walk(xmlNode *n, struct hw_node *nodes, unsigned *count,
 			}
 			walk(c->children, nodes, count, caches, 0);
 		} else if (!xmlStrcmp(c->name, (const xmlChar *)"memattr")) {
-			bool lat = prop_is(c, "name", "ReadLatency");
-			bool bw = prop_is(c, "name", "ReadBandwidth");
+			bool lat = xml_prop_is(c, "name", "ReadLatency");
+			bool bw = xml_prop_is(c, "name", "ReadBandwidth");
 
 			for (xmlNode *v = c->children; v && (lat || bw);
 			     v = v->next) {
