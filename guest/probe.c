@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * tiervm-probe: runs as the guest's init (after the drivers are loaded),
- * answers the host over its own serial line (ttyS1), never the console.
+ * tiervm-probe: the guest's init (/init): mounts, loads the drivers the
+ * machine needs (boot.c), provisions, then answers the host over its own
+ * serial line (ttyS1), never the console.
  *
  * Protocol, one request line each, answered by one framed reply:
  *   report    the guest's memory view as JSON (the host inventory schema,
@@ -37,6 +38,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "boot.h"
 #include "host.h"
 #include "provision.h"
 #include "provision_internal.h"
@@ -304,7 +306,12 @@ int main(void)
 {
 	char line[256];
 	size_t len = 0;
-	int fd = open_channel();
+	int fd, rc = boot_init();
+
+	if (rc < 0)
+		fprintf(stderr, "tiervm-probe: cannot mount: %s\n",
+			strerror(-rc));
+	fd = open_channel();
 
 	/*
 	 * json-c seeds its string hash from /dev/urandom, and before the
@@ -326,6 +333,8 @@ int main(void)
 		provisioned_cxl = provision_cxls(cmdline);
 		provisioned_sr = provision_soft_reserved(cmdline);
 		provision_remember_regions();
+		/* devdax for whatever hot-plug brings later (boot.h) */
+		boot_load_group("dax");
 		set_tiering(cmdline);
 		agent_start(cmdline);
 		free(cmdline);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boot.h"
 #include "provision.h"
 #include "provision_internal.h"
 #include "util.h"
@@ -323,6 +324,8 @@ static json_object *provision_one(const char *id, const char *mode, bool fresh,
 	json_object_object_add(r, "id", json_object_new_string(id));
 	json_object_object_add(r, "region", json_object_new_string(region));
 	json_object_object_add(r, "wanted", json_object_new_string(mode));
+	if (!strcmp(mode, "devdax"))
+		boot_load_group("dax");
 	/* a fresh file holds no data: its region's first namespace (from
 	 * sysfs, without an ndctl run) is what create-namespace reshapes */
 	ns = fresh && strcmp(want, "raw") ? first_namespace(region)

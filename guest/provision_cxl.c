@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "boot.h"
 #include "provision.h"
 #include "provision_internal.h"
 
@@ -56,6 +57,8 @@ static const char *provision_pmem(json_object *r, const char *mode,
 	json_object *ns = NULL, *j, *t;
 	int st;
 
+	if (!strcmp(mode, "devdax"))
+		boot_load_group("dax");
 	cmd = xasprintf(
 		"cxl create-region -m -d decoder0.%u -w 1 -g 256 -t pmem mem%u 2>&1",
 		index, index);
@@ -194,6 +197,8 @@ static const char *provision_ram(json_object *r, const char *mode,
 		dax[NAME_MAX + 1], *node;
 	const char *status = "ok";
 
+	if (!strcmp(mode, "devdax"))
+		boot_load_group("dax");
 	snprintf(root, sizeof(root), "decoder0.%u", index);
 	path = xasprintf(CXL_DEVICES "/%s/create_ram_region", root);
 	name = prov_read_small(path);

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The guest's early boot, done by the probe itself as pid 1: a shell
+ * init forked a process per mount, test and insmod, and under TCG each
+ * fork and exec costs tens of milliseconds (bench/run.sh, docs/choices.md).
+ *
+ * Drivers come in groups, one list per group in /etc/modules.GROUP in the
+ * order modprobe would load them (build-image.sh writes them).  A group is
+ * loaded only where the machine has its hardware.  The device groups and
+ * the memory groups share no module, so they load on two threads: with
+ * two vCPUs (multi-threaded TCG) the memory drivers' init functions (the
+ * NFIT parse, the CXL port walk) overlap the virtio probes.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "util.h"
+
+#define MAX_GROUPS 8
+
+struct chain {
+	const char *group[MAX_GROUPS];
+	size_t n;
+	int failed;
+};
+
+static void kmsg(const char *msg)
+{
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, msg, strlen(msg)) < 0) {
+		/* the console stage is then missed, nothing else */
+	}
+	close(fd);
+}
+
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* Whether /proc/iomem names a resource @name (root sees it all). */
+static bool iomem_has(const char *name)
+{
+	FILE *f = fopen("/proc/iomem", "re");
+	char line[256];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, name) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* Whether some PCI device's @attr ("vendor") is one of @values. */
+static bool pci_has(const char *attr, const char *const *values)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d))) {
+		char path[512], v[32] = "";
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s",
+			 e->d_name, attr);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(v, sizeof(v), f))
+			v[strcspn(v, "\n")] = '\0';
+		fclose(f);
+		for (size_t i = 0; values[i] && !found; i++)
+			found = !strcmp(v, values[i]);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Whether any entry of @dir starts with @prefix. */
+static bool dir_has(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d)))
+		found = !strncmp(e->d_name, prefix, strlen(prefix));
+	closedir(d);
+	return found;
+}
+
+static int load_module(const char *name)
+{
+	char path[300];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "/lib/modules/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* EEXIST: built in, or loaded by the other chain or an earlier group */
+	rc = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return rc == -EEXIST ? 0 : rc;
+}
+
+static int load_list(const char *group)
+{
+	char path[256], line[256];
+	int failed = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/etc/modules.%s", group);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] && load_module(line) < 0)
+			failed++;
+	}
+	fclose(f);
+	return failed;
+}
+
+/* Called by the probe alone, after boot_init()'s threads are done. */
+int boot_load_group(const char *group)
+{
+	static const char *loaded[MAX_GROUPS];
+	size_t i;
+
+	for (i = 0; i < MAX_GROUPS && loaded[i]; i++)
+		if (!strcmp(loaded[i], group))
+			return 0;
+	if (i < MAX_GROUPS)
+		loaded[i] = group;
+	return load_list(group);
+}
+
+static void *load_chain(void *opaque)
+{
+	struct chain *c = opaque;
+
+	for (size_t i = 0; i < c->n; i++)
+		c->failed += load_list(c->group[i]);
+	return NULL;
+}
+
+static void add(struct chain *c, const char *group, struct sbuf *names)
+{
+	if (c->n < MAX_GROUPS)
+		c->group[c->n++] = group;
+	sbuf_addf(names, " %s", group);
+}
+
+static int mount_one(const char *type, const char *dir)
+{
+	mkdir(dir, 0755);
+	if (mount(type, dir, type, MS_NOSUID | MS_NOEXEC, NULL) &&
+	    errno != EBUSY)
+		return -errno;
+	return 0;
+}
+
+int boot_init(void)
+{
+	/* virtio (any virtio-pci device), 9p: transitional 0x1009, modern 0x1049 */
+	static const char *const virtio[] = { "0x1af4", NULL },
+				 *const ninep[] = { "0x1009", "0x1049", NULL };
+	struct chain devices = { 0 }, memory = { 0 };
+	struct sbuf names = { 0 };
+	pthread_t t;
+	bool threaded;
+	int rc;
+
+	if (getpid() != 1)
+		return 0;
+	if ((rc = mount_one("proc", "/proc")) ||
+	    (rc = mount_one("sysfs", "/sys")))
+		return rc;
+	mkdir("/dev", 0755);
+	if (mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, NULL) &&
+	    errno != EBUSY)
+		return -errno;
+	/* what a shell init had: the tools are run by name */
+	setenv("PATH", "/sbin:/usr/sbin:/bin:/usr/bin", 0);
+	kmsg("tiervm: init\n");
+
+	add(&devices, "power", &names);
+	if (pci_has("vendor", virtio))
+		add(&devices, "virtio", &names);
+	if (pci_has("device", ninep))
+		add(&devices, "9p", &names);
+	/* QEMU's NVDIMM root device (ACPI0012) is there even before a hot-plug */
+	if (exists("/sys/firmware/acpi/tables/NFIT") ||
+	    dir_has("/sys/bus/acpi/devices", "ACPI0012:"))
+		add(&memory, "nvdimm", &names);
+	if (iomem_has("Persistent Memory (legacy)"))
+		add(&memory, "legacy", &names);
+	if (exists("/sys/firmware/acpi/tables/CEDT"))
+		add(&memory, "cxl", &names);
+	if (iomem_has("Soft Reserved"))
+		add(&memory, "hmem", &names);
+
+	threaded = memory.n && !pthread_create(&t, NULL, load_chain, &memory);
+	load_chain(&devices);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		load_chain(&memory);
+
+	{
+		int failed = devices.failed + memory.failed;
+		char *msg = xasprintf("tiervm: modules loaded:%s%s\n", names.s,
+				      failed ? " (some failed to load)" : "");
+
+		kmsg(msg);
+		free(msg);
+	}
+	sbuf_free(&names);
+	return 0;
+}
