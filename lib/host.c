@@ -366,6 +366,12 @@ void tiervm_host_free(struct tiervm_host *h)
 		free(h->cxl[i].name);
 		free(h->cxl[i].type);
 		free(h->cxl[i].detail);
+		free(h->cxl[i].path);
+		free(h->cxl[i].uport);
+		free(h->cxl[i].dports);
+		free(h->cxl[i].serial);
+		free(h->cxl[i].targets);
+		free(h->cxl[i].mode);
 	}
 	for (unsigned i = 0; i < h->n_iomem; i++)
 		free(h->iomem[i].name);

@@ -76,6 +76,19 @@ struct tiervm_host_cxl {
 	char *type;
 	uint64_t size;
 	char *detail; /* e.g. the dax region a region became */
+	/* the tree, as sysfs links it (NULL or UINT64_MAX/-1 when absent) */
+	char *path; /* the device's path from "devices/" */
+	char *uport; /* ports: what the port stands for (ACPI0016:00, a BDF, memN) */
+	char *dports; /* ports: "ID=target,...": a root's bridges by _UID,
+			 * a bridge's or switch's ports by port number */
+	char *serial; /* memdevs */
+	uint64_t pmem_size, ram_size; /* memdevs */
+	int ways;		      /* decoders and regions */
+	uint64_t granularity;	      /* decoders and regions */
+	char *targets; /* root and switch decoders: target_list; regions:
+			 * their endpoint decoders in position order */
+	char *mode;    /* endpoint decoders: pmem, ram or none */
+	int commit;    /* regions */
 };
 
 struct tiervm_host_iomem {

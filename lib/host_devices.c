@@ -103,6 +103,100 @@ static void read_nd(struct disc *d)
 	tiervm_strv_free_null(ents);
 }
 
+/* "ID=target,..." of a port's dportID links, by ID. */
+static char *cxl_dports(struct disc *d, const char *dev)
+{
+	char *dir = xasprintf("/sys/bus/cxl/devices/%s", dev);
+	unsigned n;
+	char **ents = tiervm_fs_list(&d->root, dir, &n, NULL);
+	struct sbuf b = { 0 };
+
+	for (unsigned i = 0; ents && i < n; i++) {
+		unsigned id;
+		char *p, *to;
+
+		if (!host_name_num(ents[i], "dport", &id))
+			continue;
+		p = xasprintf("%s/%s", dir, ents[i]);
+		to = tiervm_fs_link_name(&d->root, p);
+		sbuf_addf(&b, "%s%u=%s", b.len ? "," : "", id, to ? to : "?");
+		free(to);
+		free(p);
+	}
+	tiervm_strv_free_null(ents);
+	free(dir);
+	return b.s;
+}
+
+/* A region's targets: target0, target1, ... in position order. */
+static char *cxl_region_targets(struct disc *d, const char *dev, int ways)
+{
+	struct sbuf b = { 0 };
+
+	for (int k = 0; k < ways && k < 16; k++) {
+		char *t = host_readf(d, "/sys/bus/cxl/devices/%s/target%d", dev,
+				     k);
+
+		sbuf_addf(&b, "%s%s", k ? "," : "", t ? t : "");
+		free(t);
+	}
+	return b.s;
+}
+
+static int read_int_or(struct disc *d, const char *dev, const char *attr,
+		       int dflt)
+{
+	char *v = host_readf(d, "/sys/bus/cxl/devices/%s/%s", dev, attr);
+	int n = v ? atoi(v) : dflt;
+
+	free(v);
+	return n;
+}
+
+/* The parts of one /sys/bus/cxl device that describe the tree. */
+static void read_cxl_tree(struct disc *d, struct tiervm_host_cxl *x)
+{
+	const char *dir = "/sys/bus/cxl/devices";
+	char *p = xasprintf("%s/%s", dir, x->name), *link, *at;
+
+	link = tiervm_fs_readlink(&d->root, p);
+	at = link ? strstr(link, "devices/") : NULL;
+	x->path = at ? xstrdup(at + strlen("devices/")) : NULL;
+	free(link);
+	free(p);
+	x->ways = -1;
+	x->commit = -1;
+	x->pmem_size = x->ram_size = x->granularity = UINT64_MAX;
+	if (!strcmp(x->type, "root") || !strcmp(x->type, "port") ||
+	    !strcmp(x->type, "endpoint")) {
+		p = xasprintf("%s/%s/uport", dir, x->name);
+		x->uport = tiervm_fs_link_name(&d->root, p);
+		free(p);
+		x->dports = cxl_dports(d, x->name);
+	} else if (!strcmp(x->type, "memdev")) {
+		x->serial = host_readf(d, "%s/%s/serial", dir, x->name);
+		p = xasprintf("%s/%s/pmem/size", dir, x->name);
+		x->pmem_size = host_readu(d, p);
+		free(p);
+		p = xasprintf("%s/%s/ram/size", dir, x->name);
+		x->ram_size = host_readu(d, p);
+		free(p);
+	} else if (!strcmp(x->type, "decoder") || !strcmp(x->type, "region")) {
+		x->ways = read_int_or(d, x->name, "interleave_ways", -1);
+		p = xasprintf("%s/%s/interleave_granularity", dir, x->name);
+		x->granularity = host_readu(d, p);
+		free(p);
+		if (!strcmp(x->type, "region")) {
+			x->commit = read_int_or(d, x->name, "commit", -1);
+			x->targets = cxl_region_targets(d, x->name, x->ways);
+		} else {
+			x->targets = host_readf(d, "%s/%s/target_list", dir,
+						x->name);
+			x->mode = host_readf(d, "%s/%s/mode", dir, x->name);
+		}
+	}
+}
+
 static void read_cxl(struct disc *d)
 {
 	static const char *const kinds[] = { "mem",	   "region", "decoder",
@@ -143,6 +237,7 @@ static void read_cxl(struct disc *d)
 		} else if (!strcmp(type, "region")) {
 			x->detail = host_readf(d, "%s/%s/mode", dir, ents[i]);
 		}
+		read_cxl_tree(d, x);
 	}
 	tiervm_strv_free_null(ents);
 }

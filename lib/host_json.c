@@ -157,6 +157,43 @@ json_object *tiervm_host_to_json(const struct tiervm_host *h)
 		json_object *e = device_json(x->name, x->type, x->size);
 
 		json_object_object_add(e, "detail", str_or_null(x->detail));
+		if (x->path)
+			json_object_object_add(e, "path",
+					       json_object_new_string(x->path));
+		if (x->uport)
+			json_object_object_add(
+				e, "uport", json_object_new_string(x->uport));
+		if (x->dports)
+			json_object_object_add(
+				e, "dports", json_object_new_string(x->dports));
+		if (x->serial)
+			json_object_object_add(
+				e, "serial", json_object_new_string(x->serial));
+		if (x->pmem_size != UINT64_MAX)
+			json_object_object_add(
+				e, "pmem_size",
+				json_object_new_int64((int64_t)x->pmem_size));
+		if (x->ram_size != UINT64_MAX)
+			json_object_object_add(
+				e, "ram_size",
+				json_object_new_int64((int64_t)x->ram_size));
+		if (x->ways >= 0)
+			json_object_object_add(e, "ways",
+					       json_object_new_int(x->ways));
+		if (x->granularity != UINT64_MAX)
+			json_object_object_add(
+				e, "granularity",
+				json_object_new_int64((int64_t)x->granularity));
+		if (x->targets)
+			json_object_object_add(
+				e, "targets",
+				json_object_new_string(x->targets));
+		if (x->mode)
+			json_object_object_add(e, "mode",
+					       json_object_new_string(x->mode));
+		if (x->commit >= 0)
+			json_object_object_add(e, "commit",
+					       json_object_new_int(x->commit));
 		json_object_array_add(cxl, e);
 	}
 	json_object_object_add(o, "cxl", cxl);

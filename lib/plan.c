@@ -142,19 +142,7 @@ static void machine_args(struct plan_ctx *c)
 	/* NVDIMM hot-plug needs the NFIT from the start */
 	if (s->n_nvdimms || s->machine.hotplug_slots)
 		sbuf_addf(&m, ",nvdimm=on");
-	if (s->n_cxls) {
-		sbuf_addf(&m, ",cxl=on");
-		for (unsigned i = 0; i < s->n_cxls; i++) {
-			char *w =
-				sz(ALIGN_UP(s->cxls[i].size, TIERVM_CXL_UNIT));
-
-			sbuf_addf(
-				&m,
-				",cxl-fmw.%u.targets.0=tiervm-cxl%u,cxl-fmw.%u.size=%s",
-				i, i, i, w);
-			free(w);
-		}
-	}
+	plan_cxl_machine(c, &m);
 	plan_arg(c, "-machine");
 	plan_arg(c, "%s", m.s);
 	sbuf_free(&m);
@@ -417,17 +405,7 @@ static void check_qemu(struct plan_ctx *c)
 			c->d, s->n_hmat ? s->hmat[0].line : 0, "hmat",
 			"ACPI HMAT needs QEMU 5.0 or later; the installed QEMU is %u.%u.%u",
 			q->major, q->minor, q->micro);
-	if (s->n_cxls && !tiervm_qemu_at_least(q, 7, 1))
-		diag_add(
-			c->d, s->cxls[0].line, "cxl",
-			"CXL fixed memory windows need QEMU 7.1 or later; the installed QEMU is %u.%u.%u",
-			q->major, q->minor, q->micro);
-	for (unsigned i = 0; i < s->n_cxls; i++)
-		if (s->cxls[i].type == TIERVM_CXL_VOLATILE && !q->cxl_volatile)
-			diag_add(
-				c->d, s->cxls[i].line, "cxl.type",
-				"volatile CXL memory needs QEMU 8.0 or later (cxl-type3 volatile-memdev); the installed QEMU is %u.%u.%u",
-				q->major, q->minor, q->micro);
+	plan_cxl_check(c);
 	if (s->machine.accel == TIERVM_ACCEL_KVM && !q->kvm_usable)
 		diag_add(
 			c->d, 0, "machine.accel",
@@ -593,20 +571,7 @@ static void kernel_args(struct plan_ctx *c)
 		/* Linux leaves hot-plugged blocks offline without it (6.1) */
 		strv_pushf(&c->p->kernel_args,
 			   "memhp_default_state=online_movable");
-	if (c->s->n_cxls) {
-		static const char *const modes[] = { "region", "devdax",
-						     "kmem" };
-		struct sbuf b = { 0 };
-
-		for (unsigned i = 0; i < c->s->n_cxls; i++)
-			sbuf_addf(&b, "%s%s:%s:%s",
-				  i ? "," : "tiervm.cxl=", c->s->cxls[i].id,
-				  modes[c->s->cxls[i].mode],
-				  c->s->cxls[i].type == TIERVM_CXL_VOLATILE
-					  ? "ram"
-					  : "pmem");
-		strv_push(&c->p->kernel_args, b.s);
-	}
+	plan_cxl_kernel_arg(c);
 	if (c->s->guest.demotion || c->s->guest.promotion)
 		strv_pushf(&c->p->kernel_args, "tiervm.tiering=%s%s%s",
 			   c->s->guest.demotion ? "demotion" : "",

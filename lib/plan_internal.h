@@ -27,6 +27,10 @@ void plan_backend_arg(struct plan_ctx *c, const char *id, uint64_t size,
 void plan_nvdimms(struct plan_ctx *c);
 void plan_vmems(struct plan_ctx *c);
 void plan_cxls(struct plan_ctx *c);
+/* The CXL parts of -machine, the guest's region orders, version checks. */
+void plan_cxl_machine(struct plan_ctx *c, struct sbuf *m);
+void plan_cxl_kernel_arg(struct plan_ctx *c);
+void plan_cxl_check(struct plan_ctx *c);
 /* Device memory each device takes from maxmem, and DIMM slots. */
 uint64_t plan_device_memory(const struct tiervm_spec *s, unsigned *slots);
 

@@ -8,6 +8,10 @@
 const char *const tiervm_nv_mode_names[] = { "raw", "fsdax", "devdax", "kmem",
 					     NULL };
 
+const char *const tiervm_cxl_type_names[] = { "persistent", "volatile", NULL };
+const char *const tiervm_cxl_mode_names[] = { "region", "devdax", "kmem",
+					      "fsdax", NULL };
+
 static const char *const names[] = { "dram", "hbm",	      "cxl",
 				     "pmem", "soft-reserved", NULL };
 const char *tiervm_kind_name(enum tiervm_kind kind)
@@ -29,6 +33,44 @@ bool tiervm_kind_from_name(const char *name, enum tiervm_kind *kind)
 static void free_mem(struct tiervm_mem *m)
 {
 	free(m->path);
+}
+
+static void free_ids(struct tiervm_idlist *l)
+{
+	for (unsigned i = 0; i < l->n; i++)
+		free(l->id[i]);
+	free(l->id);
+}
+
+static void cxl_free(struct tiervm_cxl_topology *t)
+{
+	for (unsigned i = 0; i < t->n_hbs; i++) {
+		free(t->hbs[i].id);
+		free_ids(&t->hbs[i].root_ports);
+	}
+	for (unsigned i = 0; i < t->n_switches; i++) {
+		free(t->switches[i].id);
+		free(t->switches[i].port);
+		free_ids(&t->switches[i].downstream);
+	}
+	for (unsigned i = 0; i < t->n_devs; i++) {
+		free(t->devs[i].id);
+		free(t->devs[i].port);
+	}
+	for (unsigned i = 0; i < t->n_windows; i++) {
+		free(t->windows[i].id);
+		free_ids(&t->windows[i].host_bridges);
+	}
+	for (unsigned i = 0; i < t->n_regions; i++) {
+		free(t->regions[i].id);
+		free(t->regions[i].window);
+		free_ids(&t->regions[i].devices);
+	}
+	free(t->hbs);
+	free(t->switches);
+	free(t->devs);
+	free(t->windows);
+	free(t->regions);
 }
 
 void tiervm_spec_free(struct tiervm_spec *s)
@@ -56,6 +98,7 @@ void tiervm_spec_free(struct tiervm_spec *s)
 	free(s->nvdimms);
 	free(s->vmems);
 	free(s->cxls);
+	cxl_free(&s->cxl);
 	free(s->guest.kernel);
 	free(s->guest.initrd);
 	free(s->guest.cmdline);

@@ -59,7 +59,17 @@ extern const char *const tiervm_nv_mode_names[];
 #define TIERVM_VMEM_DEFAULT_BLOCK (2 * MiB)
 
 enum tiervm_cxl_type { TIERVM_CXL_PERSISTENT, TIERVM_CXL_VOLATILE };
-enum tiervm_cxl_mode { TIERVM_CXL_REGION, TIERVM_CXL_DEVDAX, TIERVM_CXL_KMEM };
+/* What the guest makes of a committed region; fsdax: persistent only. */
+enum tiervm_cxl_mode {
+	TIERVM_CXL_REGION,
+	TIERVM_CXL_DEVDAX,
+	TIERVM_CXL_KMEM,
+	TIERVM_CXL_FSDAX,
+};
+
+/* The spec's names of each CXL type and mode, by enum value. */
+extern const char *const tiervm_cxl_type_names[];
+extern const char *const tiervm_cxl_mode_names[];
 
 enum tiervm_cache_assoc {
 	TIERVM_ASSOC_NONE,
@@ -156,12 +166,82 @@ struct tiervm_vmem {
 	struct tiervm_mem mem;
 };
 
+/* The one-device form of `cxl`: a device with a bridge and window of its own. */
 struct tiervm_cxl {
 	int line;
 	char *id;
 	uint64_t size;
 	enum tiervm_cxl_type type;
 	enum tiervm_cxl_mode mode;
+};
+
+/* Ids a topology part names, in the spec's order. */
+struct tiervm_idlist {
+	char **id;
+	unsigned n;
+	int line;
+};
+
+struct tiervm_cxl_hb {
+	int line;
+	char *id;
+	struct tiervm_idlist root_ports; /* port numbers 0, 1, ... */
+};
+
+struct tiervm_cxl_switch {
+	int line;
+	char *id;
+	char *port;			 /* the root port above it */
+	struct tiervm_idlist downstream; /* port numbers 0, 1, ... */
+};
+
+struct tiervm_cxl_dev {
+	int line;
+	char *id;
+	char *port; /* a root port or a switch's downstream port */
+	uint64_t size;
+	uint64_t label_size; /* persistent: its label storage area */
+	enum tiervm_cxl_type type;
+};
+
+struct tiervm_cxl_window {
+	int line;
+	char *id;
+	uint64_t size;
+	struct tiervm_idlist host_bridges; /* interleaved in this order */
+	uint64_t granularity;		   /* 0: QEMU's default, 256 */
+};
+
+struct tiervm_cxl_region {
+	int line;
+	char *id;
+	char *window;
+	struct tiervm_idlist devices; /* as written; see tiervm_cxl_order() */
+	unsigned ways;		      /* 0: the number of devices */
+	uint64_t granularity;	      /* 0: the window's */
+	uint64_t size;		      /* 0: what the devices and window hold */
+	enum tiervm_cxl_mode mode;
+	bool has_node;
+	unsigned node; /* the guest node expected for its memory */
+};
+
+/*
+ * A CXL topology as the mapping form of `cxl` declares it; the list form
+ * becomes one too (spec_cxl.c), so everything after parsing sees only this.
+ */
+struct tiervm_cxl_topology {
+	int line;    /* 0: no CXL at all */
+	bool listed; /* made from the one-device list form */
+	struct tiervm_cxl_hb *hbs;
+	unsigned n_hbs;
+	struct tiervm_cxl_switch *switches;
+	unsigned n_switches;
+	struct tiervm_cxl_dev *devs;
+	unsigned n_devs;
+	struct tiervm_cxl_window *windows;
+	unsigned n_windows;
+	struct tiervm_cxl_region *regions;
+	unsigned n_regions;
 };
 
 /*
@@ -223,6 +303,7 @@ struct tiervm_spec {
 	unsigned n_vmems;
 	struct tiervm_cxl *cxls;
 	unsigned n_cxls;
+	struct tiervm_cxl_topology cxl;
 };
 
 /* A spec file is a regular file of at most this many bytes... */

@@ -23,52 +23,7 @@ static const char *const backend_names[] = { "ram", "file", "memfd", NULL };
 static const char *const policy_names[] = { "bind", "preferred", "interleave",
 					    NULL };
 
-/* path + "." + key, for messages */
-static char *sub(const char *path, const char *key)
-{
-	return *path ? xasprintf("%s.%s", path, key) : xstrdup(key);
-}
-
 #define GET(map, key) ywalk_get(w, (map), (key))
-
-/* Runs @stmt with `v` the value of @key and `p` its path, when present. */
-#define WITH(map, path, key, stmt)                    \
-	do {                                          \
-		yaml_node_t *v = GET((map), (key));   \
-		if (v) {                              \
-			char *p = sub((path), (key)); \
-			diag_mark(w->d, p, yline(v)); \
-			stmt;                         \
-			free(p);                      \
-		}                                     \
-	} while (0)
-
-static void require(struct ywalk *w, yaml_node_t *map, const char *path,
-		    const char *key)
-{
-	char *p;
-
-	if (GET(map, key))
-		return;
-	p = *path ? sub(path, key) : xstrdup(key);
-	diag_add(w->d, yline(map), p, "required key is missing");
-	free(p);
-}
-
-/*
- * @n is a map of @keys with every key of @required (NULL-terminated, may
- * be NULL): each problem reported, false only when it is no map at all.
- */
-static bool open_map(struct ywalk *w, yaml_node_t *n, const char *path,
-		     const char *const *keys, const char *const *required)
-{
-	if (!ywalk_is_map(w, n, *path ? path : "(top level)"))
-		return false;
-	ywalk_check_keys(w, n, path, keys);
-	for (; required && *required; required++)
-		require(w, n, path, *required);
-	return true;
-}
 
 static void parse_host(struct ywalk *w, yaml_node_t *n, const char *path,
 		       struct tiervm_host_bind *h)
@@ -76,19 +31,19 @@ static void parse_host(struct ywalk *w, yaml_node_t *n, const char *path,
 	static const char *const keys[] = { "nodes", "kind", "policy", NULL };
 	int e;
 
-	if (!open_map(w, n, path, keys, NULL))
+	if (!ywalk_open_map(w, n, path, keys, NULL))
 		return;
 	h->present = true;
 	h->line = yline(n);
-	WITH(n, path, "nodes", h->has_nodes = ywalk_cpus(w, v, p, &h->nodes));
-	WITH(
+	YWITH(n, path, "nodes", h->has_nodes = ywalk_cpus(w, v, p, &h->nodes));
+	YWITH(
 		n, path, "kind", if (ywalk_enum(w, v, p, kind_names, &e)) {
 			h->has_kind = true;
 			h->kind = (enum tiervm_kind)e;
 		});
-	WITH(n, path, "policy",
-	     if (ywalk_enum(w, v, p, policy_names, &e)) h->policy =
-		     (enum tiervm_policy)e);
+	YWITH(n, path, "policy",
+	      if (ywalk_enum(w, v, p, policy_names, &e)) h->policy =
+		      (enum tiervm_policy)e);
 }
 
 /* The keys a memory backend adds to a node or a virtio-mem device. */
@@ -106,17 +61,17 @@ static void parse_mem(struct ywalk *w, yaml_node_t *n, const char *path,
 	const char *s;
 	int e;
 
-	WITH(n, path, "backend",
-	     if (ywalk_enum(w, v, p, backend_names, &e)) m->backend =
-		     (enum tiervm_backend)e);
-	WITH(
+	YWITH(n, path, "backend",
+	      if (ywalk_enum(w, v, p, backend_names, &e)) m->backend =
+		      (enum tiervm_backend)e);
+	YWITH(
 		n, path, "path", if ((s = ywalk_str(w, v, p))) {
 			m->path = spec_path(w, s);
 			m->path_line = yline(v);
 		});
-	WITH(n, path, "hugepages", ywalk_bool(w, v, p, &m->hugepages));
-	WITH(n, path, "prealloc", ywalk_bool(w, v, p, &m->prealloc));
-	WITH(n, path, "host", parse_host(w, v, p, &m->host));
+	YWITH(n, path, "hugepages", ywalk_bool(w, v, p, &m->hugepages));
+	YWITH(n, path, "prealloc", ywalk_bool(w, v, p, &m->prealloc));
+	YWITH(n, path, "host", parse_host(w, v, p, &m->host));
 }
 
 static void parse_node(struct ywalk *w, yaml_node_t *n, const char *path,
@@ -131,24 +86,25 @@ static void parse_node(struct ywalk *w, yaml_node_t *n, const char *path,
 	node->line = yline(n);
 	node->initiator = -1;
 	node->id = (unsigned)-1;
-	if (!open_map(w, n, path, keys, (const char *const[]){ "id", NULL }))
+	if (!ywalk_open_map(w, n, path, keys,
+			    (const char *const[]){ "id", NULL }))
 		return;
-	WITH(n, path, "id",
-	     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &node->id));
-	WITH(n, path, "cpus", {
+	YWITH(n, path, "id",
+	      ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &node->id));
+	YWITH(n, path, "cpus", {
 		node->has_cpus = ywalk_cpus(w, v, p, &node->cpus);
 		node->cpus_line = yline(v);
 	});
-	WITH(n, path, "memory", {
+	YWITH(n, path, "memory", {
 		ywalk_size(w, v, p, &node->memory);
 		node->memory_line = yline(v);
 	});
-	WITH(
+	YWITH(
 		n, path, "kind", if (ywalk_enum(w, v, p, kind_names, &e)) {
 			node->kind = (enum tiervm_kind)e;
 			node->kind_given = true;
 		});
-	WITH(n, path, "initiator", {
+	YWITH(n, path, "initiator", {
 		unsigned i;
 
 		if (ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &i))
@@ -184,17 +140,18 @@ static void parse_hmat(struct ywalk *w, yaml_node_t *n, const char *path,
 					    "bandwidth", NULL };
 
 	h->line = yline(n);
-	if (!open_map(w, n, path, keys,
-		      (const char *const[]){ "initiator", "target", NULL }))
+	if (!ywalk_open_map(
+		    w, n, path, keys,
+		    (const char *const[]){ "initiator", "target", NULL }))
 		return;
-	WITH(n, path, "initiator",
-	     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &h->initiator));
-	WITH(n, path, "target",
-	     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &h->target));
-	WITH(n, path, "latency",
-	     h->has_latency = ywalk_latency(w, v, p, &h->latency));
-	WITH(n, path, "bandwidth",
-	     h->has_bandwidth = ywalk_size(w, v, p, &h->bandwidth));
+	YWITH(n, path, "initiator",
+	      ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &h->initiator));
+	YWITH(n, path, "target",
+	      ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &h->target));
+	YWITH(n, path, "latency",
+	      h->has_latency = ywalk_latency(w, v, p, &h->latency));
+	YWITH(n, path, "bandwidth",
+	      h->has_bandwidth = ywalk_size(w, v, p, &h->bandwidth));
 	if (!GET(n, "latency") && !GET(n, "bandwidth"))
 		diag_add(w->d, yline(n), path,
 			 "give latency, bandwidth or both");
@@ -216,27 +173,21 @@ static void parse_cache(struct ywalk *w, yaml_node_t *n, const char *path,
 	c->assoc = TIERVM_ASSOC_DIRECT;
 	c->policy = TIERVM_CACHE_WRITE_BACK;
 	c->line_size = 64;
-	if (!open_map(w, n, path, keys,
-		      (const char *const[]){ "node", "level", "size", NULL }))
+	if (!ywalk_open_map(
+		    w, n, path, keys,
+		    (const char *const[]){ "node", "level", "size", NULL }))
 		return;
-	WITH(n, path, "node",
-	     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &c->node));
-	WITH(n, path, "level", ywalk_uint(w, v, p, 255, &c->level));
-	WITH(n, path, "size", ywalk_size(w, v, p, &c->size));
-	WITH(n, path, "associativity",
-	     if (ywalk_enum(w, v, p, assoc, &e)) c->assoc =
-		     (enum tiervm_cache_assoc)e);
-	WITH(n, path, "policy",
-	     if (ywalk_enum(w, v, p, pol, &e)) c->policy =
-		     (enum tiervm_cache_policy)e);
-	WITH(n, path, "line", ywalk_uint(w, v, p, 65535, &c->line_size));
-}
-
-static char *dup_str(struct ywalk *w, yaml_node_t *n, const char *path)
-{
-	const char *s = ywalk_str(w, n, path);
-
-	return s ? xstrdup(s) : NULL;
+	YWITH(n, path, "node",
+	      ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &c->node));
+	YWITH(n, path, "level", ywalk_uint(w, v, p, 255, &c->level));
+	YWITH(n, path, "size", ywalk_size(w, v, p, &c->size));
+	YWITH(n, path, "associativity",
+	      if (ywalk_enum(w, v, p, assoc, &e)) c->assoc =
+		      (enum tiervm_cache_assoc)e);
+	YWITH(n, path, "policy",
+	      if (ywalk_enum(w, v, p, pol, &e)) c->policy =
+		      (enum tiervm_cache_policy)e);
+	YWITH(n, path, "line", ywalk_uint(w, v, p, 65535, &c->line_size));
 }
 
 static void parse_nvdimm(struct ywalk *w, yaml_node_t *n, const char *path,
@@ -250,28 +201,29 @@ static void parse_nvdimm(struct ywalk *w, yaml_node_t *n, const char *path,
 
 	nv->line = yline(n);
 	nv->label_size = 128 * KiB;
-	if (!open_map(w, n, path, keys,
-		      (const char *const[]){ "id", "size", "path", NULL }))
+	if (!ywalk_open_map(
+		    w, n, path, keys,
+		    (const char *const[]){ "id", "size", "path", NULL }))
 		return;
-	WITH(n, path, "id", nv->id = dup_str(w, v, p));
-	WITH(n, path, "node",
-	     nv->has_node =
-		     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &nv->node));
-	WITH(n, path, "size", ywalk_size(w, v, p, &nv->size));
-	WITH(n, path, "path", {
+	YWITH(n, path, "id", nv->id = ywalk_dup_str(w, v, p));
+	YWITH(n, path, "node",
+	      nv->has_node =
+		      ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &nv->node));
+	YWITH(n, path, "size", ywalk_size(w, v, p, &nv->size));
+	YWITH(n, path, "path", {
 		const char *s = ywalk_str(w, v, p);
 
 		nv->path = s ? spec_path(w, s) : NULL;
 		nv->path_line = yline(v);
 	});
-	WITH(n, path, "label-size", ywalk_size(w, v, p, &nv->label_size));
-	WITH(n, path, "pmem",
-	     if (ywalk_enum(w, v, p, onoff, &e)) nv->pmem =
-		     (enum tiervm_onoff)e);
-	WITH(n, path, "readonly", ywalk_bool(w, v, p, &nv->readonly));
-	WITH(n, path, "mode",
-	     if (ywalk_enum(w, v, p, tiervm_nv_mode_names, &e)) nv->mode =
-		     (enum tiervm_nv_mode)e);
+	YWITH(n, path, "label-size", ywalk_size(w, v, p, &nv->label_size));
+	YWITH(n, path, "pmem",
+	      if (ywalk_enum(w, v, p, onoff, &e)) nv->pmem =
+		      (enum tiervm_onoff)e);
+	YWITH(n, path, "readonly", ywalk_bool(w, v, p, &nv->readonly));
+	YWITH(n, path, "mode",
+	      if (ywalk_enum(w, v, p, tiervm_nv_mode_names, &e)) nv->mode =
+		      (enum tiervm_nv_mode)e);
 }
 
 static void parse_vmem(struct ywalk *w, yaml_node_t *n, const char *path,
@@ -284,15 +236,16 @@ static void parse_vmem(struct ywalk *w, yaml_node_t *n, const char *path,
 	};
 
 	vm->line = yline(n);
-	if (!open_map(w, n, path, keys,
-		      (const char *const[]){ "id", "node", "size", NULL }))
+	if (!ywalk_open_map(
+		    w, n, path, keys,
+		    (const char *const[]){ "id", "node", "size", NULL }))
 		return;
-	WITH(n, path, "id", vm->id = dup_str(w, v, p));
-	WITH(n, path, "node",
-	     ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &vm->node));
-	WITH(n, path, "size", ywalk_size(w, v, p, &vm->size));
-	WITH(n, path, "requested", ywalk_size(w, v, p, &vm->requested));
-	WITH(n, path, "block-size", {
+	YWITH(n, path, "id", vm->id = ywalk_dup_str(w, v, p));
+	YWITH(n, path, "node",
+	      ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &vm->node));
+	YWITH(n, path, "size", ywalk_size(w, v, p, &vm->size));
+	YWITH(n, path, "requested", ywalk_size(w, v, p, &vm->requested));
+	YWITH(n, path, "block-size", {
 		ywalk_size(w, v, p, &vm->block_size);
 		vm->block_size_line = yline(v);
 	});
@@ -309,49 +262,17 @@ static void parse_cxl(struct ywalk *w, yaml_node_t *n, const char *path,
 	int e;
 
 	c->line = yline(n);
-	if (!open_map(w, n, path, keys,
-		      (const char *const[]){ "id", "size", NULL }))
+	if (!ywalk_open_map(w, n, path, keys,
+			    (const char *const[]){ "id", "size", NULL }))
 		return;
-	WITH(n, path, "id", c->id = dup_str(w, v, p));
-	WITH(n, path, "size", ywalk_size(w, v, p, &c->size));
-	WITH(n, path, "type",
-	     if (ywalk_enum(w, v, p, types, &e)) c->type =
-		     (enum tiervm_cxl_type)e);
-	WITH(n, path, "mode",
-	     if (ywalk_enum(w, v, p, modes, &e)) c->mode =
-		     (enum tiervm_cxl_mode)e);
-}
-
-/*
- * Parses each item of the list at @key into a freshly allocated array of
- * @size-byte elements, calling @fn(w, item, "key[i]", element).
- */
-typedef void (*item_fn)(struct ywalk *, yaml_node_t *, const char *, void *);
-
-static void *parse_list(struct ywalk *w, yaml_node_t *root, const char *key,
-			size_t size, item_fn fn, unsigned *count)
-{
-	yaml_node_t *list = GET(root, key);
-	yaml_node_t **it;
-	char *elems;
-
-	*count = 0;
-	if (!list)
-		return NULL;
-	it = ywalk_items(w, list, key, count);
-	if (!it)
-		return NULL;
-	elems = xcalloc(*count ? *count : 1, size);
-	diag_mark(w->d, key, yline(list));
-	for (unsigned i = 0; i < *count; i++) {
-		char *p = xasprintf("%s[%u]", key, i);
-
-		diag_mark(w->d, p, yline(it[i]));
-		fn(w, it[i], p, elems + i * size);
-		free(p);
-	}
-	free(it);
-	return elems;
+	YWITH(n, path, "id", c->id = ywalk_dup_str(w, v, p));
+	YWITH(n, path, "size", ywalk_size(w, v, p, &c->size));
+	YWITH(n, path, "type",
+	      if (ywalk_enum(w, v, p, types, &e)) c->type =
+		      (enum tiervm_cxl_type)e);
+	YWITH(n, path, "mode",
+	      if (ywalk_enum(w, v, p, modes, &e)) c->mode =
+		      (enum tiervm_cxl_mode)e);
 }
 
 static void parse_hotplug(struct ywalk *w, yaml_node_t *n, const char *path,
@@ -360,12 +281,12 @@ static void parse_hotplug(struct ywalk *w, yaml_node_t *n, const char *path,
 	static const char *const keys[] = { "slots", "memory", NULL };
 
 	s->machine.hotplug_line = yline(n);
-	if (!open_map(w, n, path, keys, NULL))
+	if (!ywalk_open_map(w, n, path, keys, NULL))
 		return;
-	WITH(n, path, "slots",
-	     ywalk_uint(w, v, p, 1024, &s->machine.hotplug_slots));
-	WITH(n, path, "memory",
-	     ywalk_size(w, v, p, &s->machine.hotplug_memory));
+	YWITH(n, path, "slots",
+	      ywalk_uint(w, v, p, 1024, &s->machine.hotplug_slots));
+	YWITH(n, path, "memory",
+	      ywalk_size(w, v, p, &s->machine.hotplug_memory));
 }
 
 static void parse_machine(struct ywalk *w, yaml_node_t *n,
@@ -377,21 +298,21 @@ static void parse_machine(struct ywalk *w, yaml_node_t *n,
 	static const char *const accels[] = { "auto", "kvm", "tcg", NULL };
 	int e;
 
-	if (!open_map(w, n, "machine", keys,
-		      (const char *const[]){ "cpus", NULL }))
+	if (!ywalk_open_map(w, n, "machine", keys,
+			    (const char *const[]){ "cpus", NULL }))
 		return;
-	WITH(n, "machine", "type",
-	     if (ywalk_enum(w, v, p, types, &e)) s->machine.pc = e == 1);
-	WITH(n, "machine", "cpus",
-	     ywalk_uint(w, v, p, TIERVM_MAX_CPUS, &s->machine.cpus));
-	WITH(n, "machine", "sockets", {
+	YWITH(n, "machine", "type",
+	      if (ywalk_enum(w, v, p, types, &e)) s->machine.pc = e == 1);
+	YWITH(n, "machine", "cpus",
+	      ywalk_uint(w, v, p, TIERVM_MAX_CPUS, &s->machine.cpus));
+	YWITH(n, "machine", "sockets", {
 		ywalk_uint(w, v, p, TIERVM_MAX_CPUS, &s->machine.sockets);
 		s->machine.sockets_line = yline(v);
 	});
-	WITH(n, "machine", "accel",
-	     if (ywalk_enum(w, v, p, accels, &e)) s->machine.accel =
-		     (enum tiervm_accel)e);
-	WITH(n, "machine", "hotplug", parse_hotplug(w, v, p, s));
+	YWITH(n, "machine", "accel",
+	      if (ywalk_enum(w, v, p, accels, &e)) s->machine.accel =
+		      (enum tiervm_accel)e);
+	YWITH(n, "machine", "hotplug", parse_hotplug(w, v, p, s));
 }
 
 static void parse_guest(struct ywalk *w, yaml_node_t *n, struct tiervm_spec *s)
@@ -401,28 +322,28 @@ static void parse_guest(struct ywalk *w, yaml_node_t *n, struct tiervm_spec *s)
 	static const char *const tiering[] = { "demotion", "promotion", NULL };
 	yaml_node_t *t;
 
-	if (!open_map(w, n, "guest", keys, NULL))
+	if (!ywalk_open_map(w, n, "guest", keys, NULL))
 		return;
-	WITH(n, "guest", "share-host",
-	     ywalk_bool(w, v, p, &s->guest.share_host));
+	YWITH(n, "guest", "share-host",
+	      ywalk_bool(w, v, p, &s->guest.share_host));
 	if ((t = GET(n, "tiering")) &&
-	    open_map(w, t, "guest.tiering", tiering, NULL)) {
-		WITH(t, "guest.tiering", "demotion",
-		     ywalk_bool(w, v, p, &s->guest.demotion));
-		WITH(t, "guest.tiering", "promotion",
-		     ywalk_bool(w, v, p, &s->guest.promotion));
+	    ywalk_open_map(w, t, "guest.tiering", tiering, NULL)) {
+		YWITH(t, "guest.tiering", "demotion",
+		      ywalk_bool(w, v, p, &s->guest.demotion));
+		YWITH(t, "guest.tiering", "promotion",
+		      ywalk_bool(w, v, p, &s->guest.promotion));
 	}
-	WITH(n, "guest", "kernel", {
+	YWITH(n, "guest", "kernel", {
 		free(s->guest.kernel);
-		s->guest.kernel = dup_str(w, v, p);
+		s->guest.kernel = ywalk_dup_str(w, v, p);
 	});
-	WITH(n, "guest", "initrd", {
+	YWITH(n, "guest", "initrd", {
 		free(s->guest.initrd);
-		s->guest.initrd = dup_str(w, v, p);
+		s->guest.initrd = ywalk_dup_str(w, v, p);
 	});
-	WITH(n, "guest", "cmdline", {
+	YWITH(n, "guest", "cmdline", {
 		free(s->guest.cmdline);
-		s->guest.cmdline = dup_str(w, v, p);
+		s->guest.cmdline = ywalk_dup_str(w, v, p);
 	});
 }
 
@@ -439,7 +360,7 @@ static void parse_root(struct ywalk *w, yaml_node_t *root,
 		diag_add(w->d, 1, "name", "the spec is empty");
 		return;
 	}
-	if (!open_map(
+	if (!ywalk_open_map(
 		    w, root, "", keys,
 		    (const char *const[]){ "name", "machine", "nodes", NULL }))
 		return;
@@ -447,25 +368,32 @@ static void parse_root(struct ywalk *w, yaml_node_t *root,
 		if ((n = GET(root, keys[k])))
 			diag_mark(w->d, keys[k], yline(n));
 	if ((n = GET(root, "name")))
-		s->name = dup_str(w, n, "name");
+		s->name = ywalk_dup_str(w, n, "name");
 	if ((n = GET(root, "machine")))
 		parse_machine(w, n, s);
 	if ((n = GET(root, "guest")))
 		parse_guest(w, n, s);
-	s->nodes = parse_list(w, root, "nodes", sizeof(*s->nodes),
-			      (item_fn)parse_node, &s->n_nodes);
-	s->distances = parse_list(w, root, "distances", sizeof(*s->distances),
-				  (item_fn)parse_distance, &s->n_distances);
-	s->hmat = parse_list(w, root, "hmat", sizeof(*s->hmat),
-			     (item_fn)parse_hmat, &s->n_hmat);
-	s->caches = parse_list(w, root, "caches", sizeof(*s->caches),
-			       (item_fn)parse_cache, &s->n_caches);
-	s->nvdimms = parse_list(w, root, "nvdimms", sizeof(*s->nvdimms),
-				(item_fn)parse_nvdimm, &s->n_nvdimms);
-	s->vmems = parse_list(w, root, "virtio-mem", sizeof(*s->vmems),
-			      (item_fn)parse_vmem, &s->n_vmems);
-	s->cxls = parse_list(w, root, "cxl", sizeof(*s->cxls),
-			     (item_fn)parse_cxl, &s->n_cxls);
+	s->nodes = ywalk_list(w, root, "nodes", "nodes", sizeof(*s->nodes),
+			      (ywalk_item_fn)parse_node, &s->n_nodes);
+	s->distances = ywalk_list(
+		w, root, "distances", "distances", sizeof(*s->distances),
+		(ywalk_item_fn)parse_distance, &s->n_distances);
+	s->hmat = ywalk_list(w, root, "hmat", "hmat", sizeof(*s->hmat),
+			     (ywalk_item_fn)parse_hmat, &s->n_hmat);
+	s->caches = ywalk_list(w, root, "caches", "caches", sizeof(*s->caches),
+			       (ywalk_item_fn)parse_cache, &s->n_caches);
+	s->nvdimms =
+		ywalk_list(w, root, "nvdimms", "nvdimms", sizeof(*s->nvdimms),
+			   (ywalk_item_fn)parse_nvdimm, &s->n_nvdimms);
+	s->vmems = ywalk_list(w, root, "virtio-mem", "virtio-mem",
+			      sizeof(*s->vmems), (ywalk_item_fn)parse_vmem,
+			      &s->n_vmems);
+	/* a mapping declares a topology; a list, one device per entry */
+	if ((n = GET(root, "cxl")) && n->type == YAML_MAPPING_NODE)
+		spec_cxl_parse(w, n, s);
+	else
+		s->cxls = ywalk_list(w, root, "cxl", "cxl", sizeof(*s->cxls),
+				     (ywalk_item_fn)parse_cxl, &s->n_cxls);
 }
 
 /*
@@ -621,6 +549,10 @@ static struct tiervm_spec *parse_text(const char *file, const char *text,
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	s->unchecked = !validate;
+	if (!d.count)
+		spec_cxl_resolve(s, &d, validate);
+	else
+		spec_cxl_from_list(s);
 	if (validate && !d.count)
 		spec_validate(s, &d);
 out:

@@ -368,8 +368,8 @@ static void check_caches(const struct tiervm_spec *s, struct tiervm_diags *d)
 }
 
 /* QEMU ids share one namespace: device ids must not collide. */
-static void check_id(const struct tiervm_spec *s, const char *id, int line,
-		     const char *path, struct tiervm_diags *d)
+void spec_check_device_id(const struct tiervm_spec *s, const char *id, int line,
+			  const char *path, struct tiervm_diags *d)
 {
 	unsigned uses = 0;
 
@@ -386,8 +386,9 @@ static void check_id(const struct tiervm_spec *s, const char *id, int line,
 		uses += s->nvdimms[i].id && !strcmp(s->nvdimms[i].id, id);
 	for (unsigned i = 0; i < s->n_vmems; i++)
 		uses += s->vmems[i].id && !strcmp(s->vmems[i].id, id);
-	for (unsigned i = 0; i < s->n_cxls; i++)
-		uses += s->cxls[i].id && !strcmp(s->cxls[i].id, id);
+	/* the list form's devices are the topology's too (spec_cxl_parse.c) */
+	for (unsigned i = 0; i < s->cxl.n_devs; i++)
+		uses += s->cxl.devs[i].id && !strcmp(s->cxl.devs[i].id, id);
 	if (uses > 1)
 		diag_add_in(d, line, path, "id", "'%s' is used by %u devices",
 			    id, uses);
@@ -410,7 +411,7 @@ static void check_nvdimms(const struct tiervm_spec *s, struct tiervm_diags *d)
 		uint64_t align =
 			nv->mode == TIERVM_NV_RAW ? PAGE_SIZE : HUGE_PAGE_SIZE;
 
-		check_id(s, nv->id, nv->line, p, d);
+		spec_check_device_id(s, nv->id, nv->line, p, d);
 		if (nv->has_node)
 			check_node_ref(s, nv->node, nv->line, p, d);
 		else if (s->n_nodes > 1)
@@ -474,7 +475,7 @@ static void check_vmems(const struct tiervm_spec *s, struct tiervm_diags *d)
 		uint64_t bs = tiervm_vmem_block_size(v);
 		tiervm_error *err = NULL;
 
-		check_id(s, v->id, v->line, p, d);
+		spec_check_device_id(s, v->id, v->line, p, d);
 		check_node_ref(s, v->node, v->line, p, d);
 		if (!is_pow2(bs) || bs < page) {
 			diag_add_in(
@@ -507,7 +508,7 @@ static void check_cxls(const struct tiervm_spec *s, struct tiervm_diags *d)
 		const struct tiervm_cxl *c = &s->cxls[i];
 		char *p = xasprintf("cxl[%u]", i);
 
-		check_id(s, c->id, c->line, p, d);
+		spec_check_device_id(s, c->id, c->line, p, d);
 		if (!c->size || c->size % TIERVM_CXL_UNIT)
 			diag_add_in(
 				d, c->line, p, "size",

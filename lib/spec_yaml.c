@@ -290,3 +290,60 @@ bool ywalk_enum(struct ywalk *w, yaml_node_t *n, const char *path,
 	sbuf_free(&all);
 	return false;
 }
+
+char *ywalk_sub(const char *path, const char *key)
+{
+	return *path ? xasprintf("%s.%s", path, key) : xstrdup(key);
+}
+
+bool ywalk_open_map(struct ywalk *w, yaml_node_t *n, const char *path,
+		    const char *const *keys, const char *const *required)
+{
+	if (!ywalk_is_map(w, n, *path ? path : "(top level)"))
+		return false;
+	ywalk_check_keys(w, n, path, keys);
+	for (; required && *required; required++) {
+		char *p;
+
+		if (ywalk_get(w, n, *required))
+			continue;
+		p = ywalk_sub(path, *required);
+		diag_add(w->d, yline(n), p, "required key is missing");
+		free(p);
+	}
+	return true;
+}
+
+char *ywalk_dup_str(struct ywalk *w, yaml_node_t *n, const char *path)
+{
+	const char *s = ywalk_str(w, n, path);
+
+	return s ? xstrdup(s) : NULL;
+}
+
+void *ywalk_list(struct ywalk *w, yaml_node_t *map, const char *key,
+		 const char *path, size_t size, ywalk_item_fn fn,
+		 unsigned *count)
+{
+	yaml_node_t *list = ywalk_get(w, map, key);
+	yaml_node_t **it;
+	char *elems;
+
+	*count = 0;
+	if (!list)
+		return NULL;
+	it = ywalk_items(w, list, path, count);
+	if (!it)
+		return NULL;
+	elems = xcalloc(*count ? *count : 1, size);
+	diag_mark(w->d, path, yline(list));
+	for (unsigned i = 0; i < *count; i++) {
+		char *p = xasprintf("%s[%u]", path, i);
+
+		diag_mark(w->d, p, yline(it[i]));
+		fn(w, it[i], p, elems + i * size);
+		free(p);
+	}
+	free(it);
+	return elems;
+}

@@ -55,6 +55,40 @@ bool ywalk_cpus(struct ywalk *w, yaml_node_t *n, const char *path,
 bool ywalk_enum(struct ywalk *w, yaml_node_t *n, const char *path,
 		const char *const *names, int *out);
 
+/* @path + "." + @key ("nodes[1]" and "cpus"), for messages; "" + key is key. */
+char *ywalk_sub(const char *path, const char *key);
+/*
+ * @n is a map of @keys with every key of @required (NULL-terminated, may
+ * be NULL): each problem reported, false only when it is no map at all.
+ */
+bool ywalk_open_map(struct ywalk *w, yaml_node_t *n, const char *path,
+		    const char *const *keys, const char *const *required);
+/* A copy of the string @n, or NULL (reported) when it is none. */
+char *ywalk_dup_str(struct ywalk *w, yaml_node_t *n, const char *path);
+
+typedef void (*ywalk_item_fn)(struct ywalk *, yaml_node_t *, const char *,
+			      void *);
+/*
+ * Parses each item of the list at @key of @map into a freshly allocated
+ * array of @size-byte elements, calling @fn(w, item, "PATH[i]", element);
+ * @path names the list in messages.  NULL with *@count 0 when absent.
+ */
+void *ywalk_list(struct ywalk *w, yaml_node_t *map, const char *key,
+		 const char *path, size_t size, ywalk_item_fn fn,
+		 unsigned *count);
+
+/* Runs @stmt with `v` the value of @key and `p` its path, when present. */
+#define YWITH(map, path, key, stmt)                          \
+	do {                                                 \
+		yaml_node_t *v = ywalk_get(w, (map), (key)); \
+		if (v) {                                     \
+			char *p = ywalk_sub((path), (key));  \
+			diag_mark(w->d, p, yline(v));        \
+			stmt;                                \
+			free(p);                             \
+		}                                            \
+	} while (0)
+
 /* Levenshtein-nearest of @names to @word, or NULL when nothing is close. */
 const char *tiervm_nearest(const char *word, const char *const *names);
 

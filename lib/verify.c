@@ -365,8 +365,8 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 			   long long dram_tier)
 {
 	json_object *nv = jget(exp, "nvdimms"), *cxl = jget(exp, "cxl");
-	long long regions = 0, memdevs = 0;
-	json_object *nd = jget(guest, "nvdimm"), *gc = jget(guest, "cxl");
+	long long regions = 0;
+	json_object *nd = jget(guest, "nvdimm");
 	/* a persistent CXL region is an nd region too (cxl_pmem) */
 	long long cxl_pmem = 0;
 
@@ -379,10 +379,6 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 		regions += !strcmp(
 			jstr(json_object_array_get_idx(nd, i), "type", ""),
 			"region");
-	for (size_t i = 0; gc && i < json_object_array_length(gc); i++)
-		memdevs += !strcmp(
-			jstr(json_object_array_get_idx(gc, i), "type", ""),
-			"memdev");
 	if (nv)
 		rowf(v,
 		     regions ==
@@ -414,45 +410,7 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 			!strcmp(mode, "kmem") ? "devdax, onlined (kmem)" : mode,
 			gs);
 	}
-	if (cxl)
-		rowf(v, memdevs == (long long)json_object_array_length(cxl),
-		     "CXL memory devices", "%lld",
-		     (long long)json_object_array_length(cxl), "%lld", memdevs);
-	for (size_t i = 0; cxl && i < json_object_array_length(cxl); i++) {
-		json_object *e = json_object_array_get_idx(cxl, i), *gn;
-		json_object *g = find_id(jget(report, "cxl"), e);
-		const char *mode = jstr(e, "mode", "");
-		char what[96], gs[128];
-
-		snprintf(what, sizeof(what), "cxl %s %s", jstr(e, "id", ""),
-			 mode);
-		snprintf(gs, sizeof(gs), "%s %s",
-			 g ? jstr(g, "region", "") : "-",
-			 g ? jstr(g, "status", "") : "no report");
-		verify_row(v,
-			   g && !strcmp(jstr(g, "status", ""), "ok") ? "ok"
-								     : "FAIL",
-			   what, "region committed", gs);
-		if (strcmp(mode, "kmem") || !g)
-			continue;
-		/* the kernel picks the node: the window's own, after the SRAT's */
-		gn = jfind_id(jget(guest, "nodes"), jint(g, "node", -1));
-		snprintf(what, sizeof(what), "cxl %s node %lld memory (MiB)",
-			 jstr(e, "id", ""), jint(g, "node", -1));
-		snprintf(gs, sizeof(gs), "%lld", jint(gn, "memory", 0) >> 20);
-		verify_row(v,
-			   jint(gn, "memory", 0) > 0 &&
-					   jint(gn, "memory", 0) <=
-						   jint(e, "size", 0)
-				   ? "ok"
-				   : "FAIL",
-			   what, "online, at most the device size", gs);
-		snprintf(what, sizeof(what), "cxl %s node %lld memory tier",
-			 jstr(e, "id", ""), jint(g, "node", -1));
-		snprintf(gs, sizeof(gs), "%lld", jint(gn, "tier", -1));
-		verify_row(v, jint(gn, "tier", -1) > dram_tier ? "ok" : "FAIL",
-			   what, "below DRAM's (dax kmem)", gs);
-	}
+	verify_cxl(v, exp, report, guest, dram_tier);
 }
 
 void tiervm_verify(const struct tiervm_plan *plan, json_object *report,

@@ -10,4 +10,8 @@ void verify_row(struct tiervm_verdict *v, const char *verdict, const char *what,
 /* hwloc's view (lstopo XML in the report) as a second witness. */
 void verify_hwloc(json_object *report, struct tiervm_verdict *v);
 
+/* The guest's CXL tree and regions against the declared ones. */
+void verify_cxl(struct tiervm_verdict *v, json_object *exp, json_object *report,
+		json_object *guest, long long dram_tier);
+
 #endif

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * A CXL topology as QEMU arguments: a pxb-cxl host bridge per bridge with
+ * its cxl-rp root ports, cxl-upstream/cxl-downstream per switch, a
+ * cxl-type3 per device, a fixed memory window (machine cxl-fmw.N) per
+ * window; the regions as the guest's orders (tiervm.cxl=); and the tree
+ * the guest must then show, for verification.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image_kconfig.h"
+#include "plan_internal.h"
+#include "qemu_caps.h"
+#include "spec_cxl.h"
+#include "units.h"
+
+/*
+ * Device serial numbers ("tier" and the device's index): the guest's
+ * memdevs are named in probe order, so provisioning and verification find
+ * a device by its serial (PCIe DSN, memN/serial).
+ */
+#define SERIAL_BASE 0x7469657200000000ULL
+
+/* Bus numbers: pcie.0's devices sit below 12 (QEMU's docs start there). */
+#define FIRST_BUS 12
+
+/* Buses below host bridge @h: the bridge's, each root port's, each switch's. */
+static unsigned buses_below(const struct tiervm_cxl_topology *t, unsigned h)
+{
+	unsigned n = 1;
+
+	for (unsigned r = 0; r < t->hbs[h].root_ports.n; r++) {
+		int sw = tiervm_cxl_switch_at(t, (int)h, (int)r);
+
+		n += 1;
+		if (sw >= 0)
+			n += 1 + t->switches[sw].downstream.n;
+	}
+	return n;
+}
+
+/*
+ * Each bridge's bus_nr, 8-aligned: the firmware numbers the buses below a
+ * bridge from its bus_nr up to the next bridge's.  0 when they do not fit.
+ */
+static unsigned hb_bus(const struct tiervm_cxl_topology *t, unsigned h)
+{
+	unsigned bus = FIRST_BUS;
+
+	for (unsigned i = 0; i < h; i++)
+		bus += ALIGN_UP(buses_below(t, i), 8);
+	return bus + buses_below(t, h) - 1 <= 255 ? bus : 0;
+}
+
+void plan_cxl_machine(struct plan_ctx *c, struct sbuf *m)
+{
+	const struct tiervm_cxl_topology *t = &c->s->cxl;
+
+	if (!t->line)
+		return;
+	sbuf_addf(m, ",cxl=on");
+	for (unsigned i = 0; i < t->n_windows; i++) {
+		const struct tiervm_cxl_window *w = &t->windows[i];
+		char *size = tiervm_format_size(w->size);
+
+		for (unsigned k = 0; k < w->host_bridges.n; k++)
+			sbuf_addf(m, ",cxl-fmw.%u.targets.%u=tiervm-hb-%s", i,
+				  k, w->host_bridges.id[k]);
+		sbuf_addf(m, ",cxl-fmw.%u.size=%s", i, size);
+		if (w->granularity)
+			sbuf_addf(m, ",cxl-fmw.%u.interleave-granularity=%llu",
+				  i, (unsigned long long)w->granularity);
+		free(size);
+	}
+}
+
+static const char *port_qemu_prefix(const struct tiervm_cxl_topology *t,
+				    const char *port)
+{
+	struct tiervm_cxl_place p;
+
+	return tiervm_cxl_port(t, port, &p) && p.sw >= 0 ? "tiervm-dp"
+							 : "tiervm-rp";
+}
+
+static void device_args(struct plan_ctx *c, unsigned i)
+{
+	const struct tiervm_cxl_dev *x = &c->s->cxl.devs[i];
+	char *size = tiervm_format_size(x->size);
+	bool vol = x->type == TIERVM_CXL_VOLATILE;
+
+	plan_arg(c, "-object");
+	plan_arg(c, "memory-backend-ram,id=tiervm-cxlmem-%s,size=%s,share=on",
+		 x->id, size);
+	free(size);
+	if (!vol) {
+		/* the label storage area, read by the guest at every boot */
+		size = tiervm_format_size(x->label_size);
+		plan_arg(c, "-object");
+		plan_arg(
+			c,
+			"memory-backend-ram,id=tiervm-cxllsa-%s,size=%s,share=on",
+			x->id, size);
+		free(size);
+	}
+	plan_arg(c, "-device");
+	if (vol)
+		plan_arg(
+			c,
+			"cxl-type3,bus=%s-%s,volatile-memdev=tiervm-cxlmem-%s,id=%s,sn=0x%llx",
+			port_qemu_prefix(&c->s->cxl, x->port), x->port, x->id,
+			x->id, SERIAL_BASE + i);
+	else
+		plan_arg(
+			c,
+			"cxl-type3,bus=%s-%s,%s=tiervm-cxlmem-%s,lsa=tiervm-cxllsa-%s,id=%s,sn=0x%llx",
+			port_qemu_prefix(&c->s->cxl, x->port), x->port,
+			c->p->caps->cxl_persistent_memdev ? "persistent-memdev"
+							  : "memdev",
+			x->id, x->id, x->id, SERIAL_BASE + i);
+}
+
+static json_object *ids(const struct tiervm_idlist *l)
+{
+	json_object *a = json_object_new_array();
+
+	for (unsigned i = 0; i < l->n; i++)
+		json_object_array_add(a, json_object_new_string(l->id[i]));
+	return a;
+}
+
+/* What the guest's CXL tree must be: plan.json's "cxl_topology". */
+static json_object *expected_tree(const struct tiervm_cxl_topology *t)
+{
+	json_object *o = json_object_new_object(), *a;
+
+	a = json_object_new_array();
+	for (unsigned h = 0; h < t->n_hbs; h++) {
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "id",
+				       json_object_new_string(t->hbs[h].id));
+		/* the ACPI0016 device's _UID, which QEMU makes its bus_nr */
+		json_object_object_add(e, "uid",
+				       json_object_new_int((int)hb_bus(t, h)));
+		json_object_object_add(e, "root_ports",
+				       ids(&t->hbs[h].root_ports));
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(o, "host_bridges", a);
+	a = json_object_new_array();
+	for (unsigned i = 0; i < t->n_switches; i++) {
+		json_object *e = json_object_new_object();
+		struct tiervm_cxl_place p = { 0 };
+
+		tiervm_cxl_port(t, t->switches[i].port, &p);
+		json_object_object_add(
+			e, "id", json_object_new_string(t->switches[i].id));
+		json_object_object_add(e, "host_bridge",
+				       json_object_new_string(t->hbs[p.hb].id));
+		json_object_object_add(e, "downstream_ports",
+				       ids(&t->switches[i].downstream));
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(o, "switches", a);
+	a = json_object_new_array();
+	for (unsigned i = 0; i < t->n_devs; i++) {
+		const struct tiervm_cxl_dev *x = &t->devs[i];
+		json_object *e = json_object_new_object();
+		struct tiervm_cxl_place p = { 0 };
+		char sn[32];
+
+		tiervm_cxl_port(t, x->port, &p);
+		snprintf(sn, sizeof(sn), "0x%llx", SERIAL_BASE + i);
+		json_object_object_add(e, "id", json_object_new_string(x->id));
+		json_object_object_add(e, "serial", json_object_new_string(sn));
+		json_object_object_add(e, "size",
+				       json_object_new_int64((int64_t)x->size));
+		json_object_object_add(
+			e, "type",
+			json_object_new_string(tiervm_cxl_type_names[x->type]));
+		json_object_object_add(e, "host_bridge",
+				       json_object_new_string(t->hbs[p.hb].id));
+		json_object_object_add(
+			e, "root_port",
+			json_object_new_string(
+				t->hbs[p.hb].root_ports.id[p.rp]));
+		json_object_object_add(
+			e, "switch",
+			p.sw >= 0 ? json_object_new_string(t->switches[p.sw].id)
+				  : NULL);
+		json_object_object_add(
+			e, "downstream_port",
+			p.sw >= 0
+				? json_object_new_string(
+					  t->switches[p.sw].downstream.id[p.dp])
+				: NULL);
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(o, "devices", a);
+	a = json_object_new_array();
+	for (unsigned i = 0; i < t->n_windows; i++) {
+		const struct tiervm_cxl_window *w = &t->windows[i];
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "id", json_object_new_string(w->id));
+		json_object_object_add(e, "size",
+				       json_object_new_int64((int64_t)w->size));
+		json_object_object_add(e, "host_bridges",
+				       ids(&w->host_bridges));
+		json_object_object_add(
+			e, "granularity",
+			json_object_new_int64((int64_t)(w->granularity
+								? w->granularity
+								: 256)));
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(o, "windows", a);
+	return o;
+}
+
+static json_object *expected_region(const struct tiervm_cxl_topology *t,
+				    unsigned i, const unsigned *pos)
+{
+	const struct tiervm_cxl_region *r = &t->regions[i];
+	json_object *e = json_object_new_object(), *devs, *sns;
+
+	json_object_object_add(e, "id", json_object_new_string(r->id));
+	json_object_object_add(e, "window", json_object_new_string(r->window));
+	json_object_object_add(
+		e, "decoder",
+		json_object_new_int(tiervm_cxl_window_index(t, r->window)));
+	json_object_object_add(e, "size",
+			       json_object_new_int64((int64_t)r->size));
+	json_object_object_add(e, "ways", json_object_new_int((int)r->ways));
+	json_object_object_add(e, "granularity",
+			       json_object_new_int64((int64_t)r->granularity));
+	json_object_object_add(
+		e, "type",
+		json_object_new_string(
+			tiervm_cxl_type_names[tiervm_cxl_region_type(t, r)]));
+	json_object_object_add(
+		e, "mode",
+		json_object_new_string(tiervm_cxl_mode_names[r->mode]));
+	devs = json_object_new_array();
+	sns = json_object_new_array();
+	for (unsigned k = 0; k < r->devices.n; k++) {
+		char sn[32];
+
+		snprintf(sn, sizeof(sn), "0x%llx", SERIAL_BASE + pos[k]);
+		json_object_array_add(
+			devs, json_object_new_string(t->devs[pos[k]].id));
+		json_object_array_add(sns, json_object_new_string(sn));
+	}
+	json_object_object_add(e, "devices", devs);
+	json_object_object_add(e, "serials", sns);
+	if (r->has_node)
+		json_object_object_add(e, "node",
+				       json_object_new_int((int)r->node));
+	return e;
+}
+
+/*
+ * The region's orders for the guest, one item per region:
+ * ID:DECODER:WAYS:GRANULARITY:pmem|ram:MODE:SIZE:SERIAL+SERIAL...
+ * (serials in interleave position order, without "0x").
+ */
+static void region_arg(struct sbuf *b, const struct tiervm_cxl_topology *t,
+		       unsigned i, const unsigned *pos)
+{
+	const struct tiervm_cxl_region *r = &t->regions[i];
+
+	sbuf_addf(b,
+		  "%s%s:%d:%u:%llu:%s:%s:%llu:", i ? "," : "tiervm.cxl=", r->id,
+		  tiervm_cxl_window_index(t, r->window), r->ways,
+		  (unsigned long long)r->granularity,
+		  tiervm_cxl_region_type(t, r) == TIERVM_CXL_VOLATILE ? "ram"
+								      : "pmem",
+		  tiervm_cxl_mode_names[r->mode], (unsigned long long)r->size);
+	for (unsigned k = 0; k < r->devices.n; k++)
+		sbuf_addf(b, "%s%llx", k ? "+" : "", SERIAL_BASE + pos[k]);
+}
+
+/* @r's devices in position order; unchecked specs keep the order written. */
+static unsigned *positions(const struct tiervm_cxl_topology *t,
+			   const struct tiervm_cxl_region *r)
+{
+	unsigned *pos = xcalloc(r->devices.n + 1, sizeof(*pos));
+	char *why = NULL;
+
+	if (!tiervm_cxl_order(t, r, pos, &why))
+		for (unsigned k = 0; k < r->devices.n; k++) {
+			int d = tiervm_cxl_dev_index(t, r->devices.id[k]);
+
+			pos[k] = d < 0 ? 0 : (unsigned)d;
+		}
+	free(why);
+	return pos;
+}
+
+void plan_cxl_kernel_arg(struct plan_ctx *c)
+{
+	const struct tiervm_cxl_topology *t = &c->s->cxl;
+	struct sbuf b = { 0 };
+
+	for (unsigned i = 0; i < t->n_regions; i++) {
+		unsigned *pos = positions(t, &t->regions[i]);
+
+		region_arg(&b, t, i, pos);
+		free(pos);
+	}
+	if (b.s)
+		strv_push(&c->p->kernel_args, b.s);
+}
+
+void plan_cxls(struct plan_ctx *c)
+{
+	const struct tiervm_cxl_topology *t = &c->s->cxl;
+	unsigned slot = 2;
+	json_object *regions;
+
+	if (!t->line)
+		return;
+	/*
+	 * Linux commits a CXL region only where it can invalidate CPU caches
+	 * for it, which it assumes it cannot under a hypervisor
+	 * (cpu_cache_has_invalidate_memregion(): 6.12 refuses the commit
+	 * with ENXIO).  QEMU's default CPU model, unflagged.
+	 */
+	plan_arg(c, "-cpu");
+	plan_arg(c, "qemu64,hypervisor=off");
+	plan_note(
+		c,
+		"CXL: the guest CPU does not flag a hypervisor (hypervisor=off), or newer kernels refuse to commit CXL regions");
+	for (unsigned h = 0; h < t->n_hbs; h++) {
+		const struct tiervm_cxl_hb *hb = &t->hbs[h];
+
+		plan_arg(c, "-device");
+		plan_arg(c, "pxb-cxl,bus_nr=%u,bus=pcie.0,id=tiervm-hb-%s",
+			 hb_bus(t, h), hb->id);
+		for (unsigned r = 0; r < hb->root_ports.n; r++) {
+			plan_arg(c, "-device");
+			plan_arg(
+				c,
+				"cxl-rp,port=%u,bus=tiervm-hb-%s,id=tiervm-rp-%s,chassis=0,slot=%u",
+				r, hb->id, hb->root_ports.id[r], slot++);
+		}
+	}
+	for (unsigned i = 0; i < t->n_switches; i++) {
+		const struct tiervm_cxl_switch *sw = &t->switches[i];
+
+		plan_arg(c, "-device");
+		plan_arg(c, "cxl-upstream,bus=tiervm-rp-%s,id=tiervm-us-%s",
+			 sw->port, sw->id);
+		for (unsigned k = 0; k < sw->downstream.n; k++) {
+			plan_arg(c, "-device");
+			plan_arg(
+				c,
+				"cxl-downstream,port=%u,bus=tiervm-us-%s,id=tiervm-dp-%s,chassis=0,slot=%u",
+				k, sw->id, sw->downstream.id[k], slot++);
+		}
+	}
+	for (unsigned i = 0; i < t->n_devs; i++)
+		device_args(c, i);
+
+	json_object_object_add(c->exp, "cxl_topology", expected_tree(t));
+	regions = json_object_new_array();
+	for (unsigned i = 0; i < t->n_regions; i++) {
+		unsigned *pos = positions(t, &t->regions[i]);
+
+		json_object_array_add(regions, expected_region(t, i, pos));
+		free(pos);
+	}
+	json_object_object_add(c->exp, "cxl", regions);
+}
+
+/* The guest kernel's version, where tiervm can know it before booting. */
+static bool guest_kernel(const struct tiervm_spec *s, unsigned *major,
+			 unsigned *minor)
+{
+	const char *k = s->guest.kernel;
+	char *release;
+	bool ok;
+
+	if (!strcmp(k, "auto") || !strcmp(k, "debian-stable")) {
+		*major = 6, *minor = 1; /* Debian 12's */
+		return true;
+	}
+	if (!strcmp(k, "debian-backports")) {
+		*major = 6, *minor = 12;
+		return true;
+	}
+	release = tiervm_kernel_release(k);
+	ok = release && sscanf(release, "%u.%u", major, minor) == 2;
+	free(release);
+	return ok;
+}
+
+void plan_cxl_check(struct plan_ctx *c)
+{
+	const struct tiervm_qemu_caps *q = c->p->caps;
+	const struct tiervm_cxl_topology *t = &c->s->cxl;
+	/* QEMU gave every port and device one HDM decoder before 8.2, then 4 */
+	unsigned decoders = tiervm_qemu_at_least(q, 8, 2) ? 4 : 1, km, kn;
+
+	if (!t->line)
+		return;
+	if (!tiervm_qemu_at_least(q, 7, 1))
+		diag_add(
+			c->d, t->line, "cxl",
+			"CXL fixed memory windows need QEMU 7.1 or later; the installed QEMU is %u.%u.%u",
+			q->major, q->minor, q->micro);
+	for (unsigned h = 0; h < t->n_hbs; h++) {
+		char *p = xasprintf("cxl.host-bridges[%u]", h);
+
+		if (!hb_bus(t, h))
+			diag_add(
+				c->d, t->hbs[h].line, p,
+				"its buses do not fit below bus 256 after the bridges before it (%u buses each, 8-aligned, from bus %d): fewer ports or switches",
+				buses_below(t, h), FIRST_BUS);
+		if (tiervm_cxl_regions_at_hb(t, (int)h) > decoders)
+			diag_add(
+				c->d, t->hbs[h].line, p,
+				"%u regions pass through it; QEMU %u.%u has %u HDM decoder%s per host bridge (4 from QEMU 8.2)",
+				tiervm_cxl_regions_at_hb(t, (int)h), q->major,
+				q->minor, decoders, decoders > 1 ? "s" : "");
+		free(p);
+	}
+	for (unsigned i = 0; i < t->n_switches; i++) {
+		char *p = xasprintf("cxl.switches[%u]", i);
+
+		if (tiervm_cxl_regions_at_switch(t, (int)i) > decoders)
+			diag_add_in(
+				c->d, t->switches[i].line, p, "id",
+				"%u regions pass through switch '%s'; QEMU %u.%u has %u HDM decoder%s per switch (4 from QEMU 8.2)",
+				tiervm_cxl_regions_at_switch(t, (int)i),
+				t->switches[i].id, q->major, q->minor, decoders,
+				decoders > 1 ? "s" : "");
+		free(p);
+	}
+	for (unsigned i = 0; i < t->n_devs; i++) {
+		const struct tiervm_cxl_dev *x = &t->devs[i];
+		const char *path = t->listed ? "cxl" : "cxl.devices";
+		char *p = xasprintf("%s[%u]", path, i);
+
+		if (tiervm_cxl_regions_at_dev(t, (int)i) > decoders)
+			diag_add_in(
+				c->d, x->line, p, "id",
+				"'%s' is in %u regions; QEMU %u.%u has %u HDM decoder%s per device (4 from QEMU 8.2)",
+				x->id, tiervm_cxl_regions_at_dev(t, (int)i),
+				q->major, q->minor, decoders,
+				decoders > 1 ? "s" : "");
+		if (x->type == TIERVM_CXL_VOLATILE && !q->cxl_volatile)
+			diag_add_in(
+				c->d, x->line, p, "type",
+				"volatile CXL memory needs QEMU 8.0 or later (cxl-type3 volatile-memdev); the installed QEMU is %u.%u.%u",
+				q->major, q->minor, q->micro);
+		free(p);
+	}
+	for (unsigned i = 0; i < t->n_regions; i++) {
+		const struct tiervm_cxl_region *r = &t->regions[i];
+
+		char *p;
+
+		if (tiervm_cxl_region_type(t, r) != TIERVM_CXL_VOLATILE ||
+		    !guest_kernel(c->s, &km, &kn) || km > 6 ||
+		    (km == 6 && kn >= 3))
+			continue;
+		p = t->listed ? xasprintf("cxl[%u].type", i)
+			      : xasprintf("cxl.regions[%u].devices", i);
+		diag_add(
+			c->d, r->line, p,
+			"a volatile CXL region needs guest kernel 6.3 or later (create_ram_region), and the guest's is %u.%u; set guest.kernel: debian-backports",
+			km, kn);
+		free(p);
+	}
+}
