@@ -109,13 +109,13 @@ static void device_args(struct plan_ctx *c, unsigned i)
 	if (vol)
 		plan_arg(
 			c,
-			"cxl-type3,bus=%s-%s,volatile-memdev=tiervm-cxlmem-%s,id=%s,sn=0x%llx",
+			"cxl-type3,bus=%s-%s,volatile-memdev=tiervm-cxlmem-%s,id=%s,sn=%llu",
 			port_qemu_prefix(&c->s->cxl, x->port), x->port, x->id,
 			x->id, SERIAL_BASE + i);
 	else
 		plan_arg(
 			c,
-			"cxl-type3,bus=%s-%s,%s=tiervm-cxlmem-%s,lsa=tiervm-cxllsa-%s,id=%s,sn=0x%llx",
+			"cxl-type3,bus=%s-%s,%s=tiervm-cxlmem-%s,lsa=tiervm-cxllsa-%s,id=%s,sn=%llu",
 			port_qemu_prefix(&c->s->cxl, x->port), x->port,
 			c->p->caps->cxl_persistent_memdev ? "persistent-memdev"
 							  : "memdev",

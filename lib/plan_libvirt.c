@@ -188,7 +188,7 @@ static void cpu(struct dom *x, xmlNode *domain)
 	const struct tiervm_resolved *r = x->plan->r;
 	xmlNode *cpu = add(domain, "cpu", NULL), *n, *numa;
 
-	if (x->s->n_cxls) {
+	if (x->s->cxl.line) {
 		/* plan_cxls(): the guest must not see a hypervisor flag */
 		prop(cpu, "mode", "custom");
 		prop(cpu, "match", "exact");
@@ -544,7 +544,7 @@ static void cxl_commandline(struct dom *x, xmlNode *domain)
 	const struct strv *a = &x->plan->argv;
 	xmlNode *cl;
 
-	if (!x->s->n_cxls)
+	if (!x->s->cxl.line)
 		return;
 	x->qemu_ns = xmlNewNs(domain, (const xmlChar *)QEMU_NS,
 			      (const xmlChar *)"qemu");
@@ -568,6 +568,8 @@ static void cxl_commandline(struct dom *x, xmlNode *domain)
 		} else if (!strcmp(a->v[i], "-device") &&
 			   (!strncmp(v, "pxb-cxl,", 8) ||
 			    !strncmp(v, "cxl-rp,", 7) ||
+			    !strncmp(v, "cxl-upstream,", 13) ||
+			    !strncmp(v, "cxl-downstream,", 15) ||
 			    !strncmp(v, "cxl-type3,", 10))) {
 			char *j = option_json("driver", v);
 

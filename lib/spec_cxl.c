@@ -148,8 +148,9 @@ bool tiervm_cxl_order(const struct tiervm_cxl_topology *t,
 				idx[m++] = i;
 		if (m != per_hb) {
 			*why = xasprintf(
-				"the window's %u host bridges need %u devices each; '%s' has %u",
-				nw, per_hb, win->host_bridges.id[b], m);
+				"the window's %u host bridges need %u device%s each; '%s' has %u",
+				nw, per_hb, per_hb == 1 ? "" : "s",
+				win->host_bridges.id[b], m);
 			goto out;
 		}
 		/* under this bridge: by root port, then by downstream port */

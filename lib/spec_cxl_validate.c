@@ -25,47 +25,61 @@ bool tiervm_cxl_granularity_ok(uint64_t g)
 	return is_pow2(g) && g >= 256 && g <= 16 * KiB;
 }
 
+/*
+ * The first place the topology uses @id: two parts named alike are one
+ * problem, told at the second.
+ */
+static const char *first_use(const struct tiervm_cxl_topology *t,
+			     const char *id)
+{
+#define FIRST(arr, n)                                        \
+	for (unsigned i = 0; i < (n); i++)                   \
+		if ((arr)[i].id && !strcmp((arr)[i].id, id)) \
+			return (arr)[i].id;
+#define FIRST_IN(l)                                      \
+	for (unsigned k = 0; k < (l).n; k++)             \
+		if ((l).id[k] && !strcmp((l).id[k], id)) \
+			return (l).id[k];
+	for (unsigned i = 0; i < t->n_hbs; i++) {
+		if (t->hbs[i].id && !strcmp(t->hbs[i].id, id))
+			return t->hbs[i].id;
+		FIRST_IN(t->hbs[i].root_ports);
+	}
+	for (unsigned i = 0; i < t->n_switches; i++) {
+		if (t->switches[i].id && !strcmp(t->switches[i].id, id))
+			return t->switches[i].id;
+		FIRST_IN(t->switches[i].downstream);
+	}
+	FIRST(t->devs, t->n_devs);
+	FIRST(t->windows, t->n_windows);
+	FIRST(t->regions, t->n_regions);
+#undef FIRST
+#undef FIRST_IN
+	return id;
+}
+
 /* An id the plan can build QEMU ids from; unique in the topology. */
 static void check_part_id(const struct tiervm_cxl_topology *t, const char *id,
 			  int line, const char *path, struct tiervm_diags *d)
 {
-	unsigned uses = 0;
-
 	if (!id)
 		return;
 	if (!((id[0] >= 'a' && id[0] <= 'z') ||
 	      (id[0] >= 'A' && id[0] <= 'Z')) ||
 	    strspn(id,
-		   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") !=
-		    strlen(id)) {
+		   "abcdefghijklmnopqrstuvwxyz"
+		   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") != strlen(id)) {
 		diag_add(
 			d, line, path,
 			"'%s' is not a usable id (a letter, then letters, digits, '-', '.', '_')",
 			id);
 		return;
 	}
-#define COUNT(arr, n)                      \
-	for (unsigned i = 0; i < (n); i++) \
-		uses += (arr)[i].id && !strcmp((arr)[i].id, id);
-	COUNT(t->hbs, t->n_hbs);
-	COUNT(t->switches, t->n_switches);
-	COUNT(t->devs, t->n_devs);
-	COUNT(t->windows, t->n_windows);
-	COUNT(t->regions, t->n_regions);
-#undef COUNT
-	for (unsigned i = 0; i < t->n_hbs; i++)
-		for (unsigned k = 0; k < t->hbs[i].root_ports.n; k++)
-			uses += t->hbs[i].root_ports.id[k] &&
-				!strcmp(t->hbs[i].root_ports.id[k], id);
-	for (unsigned i = 0; i < t->n_switches; i++)
-		for (unsigned k = 0; k < t->switches[i].downstream.n; k++)
-			uses += t->switches[i].downstream.id[k] &&
-				!strcmp(t->switches[i].downstream.id[k], id);
-	if (uses > 1)
+	if (first_use(t, id) != id)
 		diag_add(
 			d, line, path,
-			"'%s' names %u parts of the CXL topology; ids must be unique",
-			id, uses);
+			"'%s' already names another part of the CXL topology; ids must be unique",
+			id);
 }
 
 static void check_ids(const struct tiervm_cxl_topology *t,
@@ -229,6 +243,9 @@ static void check_windows(const struct tiervm_cxl_topology *t,
 				d, w->line, p, "host-bridges",
 				"%u host bridges: a window interleaves 1, 2, 3, 4, 6, 8, 12 or 16",
 				ways);
+		else if (ways == 1 && (!w->size || w->size % TIERVM_CXL_UNIT))
+			diag_add_in(d, w->line, p, "size",
+				    "must be a non-zero multiple of 256M");
 		else if (!w->size || w->size % (TIERVM_CXL_UNIT * ways))
 			diag_add_in(
 				d, w->line, p, "size",

@@ -202,6 +202,16 @@ static json_object *switch_port(json_object *g, json_object *topo,
 	return NULL;
 }
 
+/* Whether sysfs path ".../root0/port1" is a child of a CXL root. */
+static bool parent_is_root(const char *path)
+{
+	const char *last = strrchr(path, '/'), *prev = last;
+
+	while (prev && prev > path && prev[-1] != '/')
+		prev--;
+	return last && prev && !strncmp(prev, "root", 4) && prev < last;
+}
+
 static void verify_bridges(struct tiervm_verdict *v, json_object *topo,
 			   json_object *g)
 {
@@ -214,7 +224,7 @@ static void verify_bridges(struct tiervm_verdict *v, json_object *topo,
 		json_object *x = json_object_array_get_idx(g, i);
 
 		ports += !strcmp(jstr(x, "type", ""), "port") &&
-			 !strncmp(jstr(x, "uport", ""), "ACPI0016:", 9);
+			 parent_is_root(jstr(x, "path", ""));
 	}
 	snprintf(e, sizeof(e), "%zu", json_object_array_length(hbs));
 	snprintf(s, sizeof(s), "%u", ports);
@@ -341,16 +351,26 @@ static void verify_windows(struct tiervm_verdict *v, json_object *topo,
 							     hbs, h),
 						     "uid", -1));
 		}
-		want = xasprintf(
-			"%lldM, %zu ways at %lld, to %s",
-			jint(w, "size", 0) >> 20, json_object_array_length(bl),
-			jint(w, "granularity", 0), uids.s ? uids.s : "");
-		got = dec ? xasprintf("%lldM, %lld ways at %lld, to %s",
-				      jint(dec, "size", 0) >> 20,
-				      jint(dec, "ways", -1),
-				      jint(dec, "granularity", -1),
-				      jstr(dec, "targets", ""))
-			  : xstrdup("no such root decoder");
+		/* one bridge interleaves nothing: no granularity to show */
+		want = json_object_array_length(bl) == 1
+			       ? xasprintf("%lldM, 1 way, to %s",
+					   jint(w, "size", 0) >> 20,
+					   uids.s ? uids.s : "")
+			       : xasprintf("%lldM, %zu ways at %lld, to %s",
+					   jint(w, "size", 0) >> 20,
+					   json_object_array_length(bl),
+					   jint(w, "granularity", 0),
+					   uids.s ? uids.s : "");
+		got = !dec ? xstrdup("no such root decoder")
+		      : jint(dec, "ways", -1) == 1
+			      ? xasprintf("%lldM, 1 way, to %s",
+					  jint(dec, "size", 0) >> 20,
+					  jstr(dec, "targets", ""))
+			      : xasprintf("%lldM, %lld ways at %lld, to %s",
+					  jint(dec, "size", 0) >> 20,
+					  jint(dec, "ways", -1),
+					  jint(dec, "granularity", -1),
+					  jstr(dec, "targets", ""));
 		snprintf(what, sizeof(what), "cxl window %s (%s)",
 			 jstr(w, "id", ""), name);
 		verify_row(v, !strcmp(want, got) ? "ok" : "FAIL", what, want,

@@ -198,7 +198,9 @@ int main(int argc, char **argv)
 					mem ? size(mem, "align") : 0,
 					str(o, "unarmed"));
 			else if (!strcmp(drv, "pxb-cxl") ||
-				 !strcmp(drv, "cxl-rp"))
+				 !strcmp(drv, "cxl-rp") ||
+				 !strcmp(drv, "cxl-upstream") ||
+				 !strcmp(drv, "cxl-downstream"))
 				strv_pushf(&facts,
 					   "%s id=%s bus=%s bus_nr=%s port=%s",
 					   drv, str(o, "id"), str(o, "bus"),
@@ -217,8 +219,9 @@ int main(int argc, char **argv)
 
 				strv_pushf(
 					&facts,
-					"cxl-type3 id=%s bus=%s volatile=%d memory=%llu lsa=%llu",
+					"cxl-type3 id=%s bus=%s sn=%s volatile=%d memory=%llu lsa=%llu",
 					str(o, "id"), str(o, "bus"),
+					str(o, "sn"),
 					*str(o, "volatile-memdev") != '\0',
 					b ? size(b, "size") : 0,
 					lsa ? size(lsa, "size") : 0);
