@@ -69,6 +69,7 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 		{ "share", required_argument, NULL, 's' },
 		{ "no-verify", no_argument, NULL, 'V' },
 		{ "strict", no_argument, NULL, 'S' },
+		{ "unchecked", no_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -108,6 +109,9 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 			break;
 		case 'S':
 			o->strict = true;
+			break;
+		case 'X':
+			o->unchecked = true;
 			break;
 		case 's':
 			if (!parse_share(optarg, &shares[o->n_shares++]))

@@ -54,7 +54,7 @@ static const struct command {
 	  "[--timeout S] [--capture FILE] [--picture FILE.svg]\n"
 	  "[--name NAME] [--engine qemu|libvirt] [--connect URI]\n"
 	  "[--share DIR[:GUESTDIR][:ro]]... [--no-verify] [--strict]\n"
-	  "[-- CMD [ARG]...]",
+	  "[--unchecked] [-- CMD [ARG]...]",
 	  "boot SPEC, wait for the guest's probe, compare it with the spec",
 	  "  --check         power the guest off once verified\n"
 	  "  --engine E      qemu (default: tiervm runs QEMU) or libvirt\n"
@@ -64,6 +64,8 @@ static const struct command {
 	  "                  with its status (128+N for signal N)\n"
 	  "  --no-verify     run CMD even when the guest does not match\n"
 	  "  --strict        where the spec contradicts itself, refuse it\n"
+	  "  --unchecked     with --check: boot what validation refuses,\n"
+	  "                  to see the guest kernel refuse it too\n"
 	  "  --name NAME     the guest's name (default: the spec's; with\n"
 	  "                  --check or CMD, the spec's and tiervm's pid)\n"
 	  "  --share DIR[:GUESTDIR][:ro]\n"

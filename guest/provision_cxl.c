@@ -261,10 +261,13 @@ static const char *provision_pmem(json_object *r, const struct order *o,
 		json_object_object_add(
 			r, "cxl_region",
 			json_object_new_string(prov_str(j, "region")));
-	json_object_put(j);
 	free(out);
-	if (st)
+	/* it exits 0 having "created 0 regions" when the kernel refused */
+	if (st || !j || !prov_str(j, "region")) {
+		json_object_put(j);
 		return "cxl create-region failed";
+	}
+	json_object_put(j);
 	if (!strcmp(o->mode, "region"))
 		return "ok";
 	return pmem_namespace(r, o->mode, log);

@@ -85,6 +85,9 @@ struct tiervm_up_opts {
 	const char
 		*connect; /* libvirt's connection URI; NULL: qemu:///system */
 	bool strict;	  /* the plan's warnings are errors */
+	/* boot what validation would refuse (with check only), to see the
+	 * guest kernel refuse it too */
+	bool unchecked;
 	tiervm_progress_fn *progress; /* boot stages and notes; may be NULL */
 	void *opaque;
 };

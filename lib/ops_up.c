@@ -299,7 +299,8 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	struct tiervm_plan_opts po = { .spec = o->spec,
 				       .kernel = o->kernel,
 				       .accel = o->accel,
-				       .strict = o->strict };
+				       .strict = o->strict,
+				       .unchecked = o->unchecked };
 	struct tiervm_share *shares = xcalloc(o->n_shares + 1, sizeof(*shares));
 	struct tiervm_launch launch = { 0 };
 	const struct tiervm_qemu_caps *caps;
@@ -314,6 +315,13 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 
 	memset(res, 0, sizeof(*res));
 	res->command_status = -1;
+	/* a guest validation did not vouch for is never left running */
+	if (o->unchecked && !o->check) {
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"--unchecked boots only with --check (the guest powers off once verified)");
+		goto out;
+	}
 	if (o->picture && !tiervm_picture_new(o->picture, errp))
 		goto out;
 	if (o->capture && access(o->capture, F_OK) == 0) {

@@ -298,7 +298,8 @@ static void resolve_region(struct tiervm_spec *s, unsigned i,
 	uint64_t unit, room = UINT64_MAX;
 	unsigned n = r->devices.n, wways = win ? win->host_bridges.n : 1;
 	unsigned *pos = xcalloc(n + 1, sizeof(*pos));
-	bool given_size = r->size != 0;
+	bool given_size = r->size != 0, quiet;
+	const unsigned base = d->count; /* this region's problems: beyond it */
 
 	{
 		char *q = xasprintf("%s.id", p);
@@ -359,9 +360,9 @@ static void resolve_region(struct tiervm_spec *s, unsigned i,
 			"a region across interleaved host bridges takes its window's granularity (%llu), as the kernel requires",
 			(unsigned long long)(win->granularity ? win->granularity
 							      : 256));
-	if (win && n && !d->count && !tiervm_cxl_order(t, r, pos, &why))
+	if (win && n && d->count == base && !tiervm_cxl_order(t, r, pos, &why))
 		diag_add_in(d, r->line, p, "devices", "%s", why);
-	else if (win && n && !d->count) {
+	else if (win && n && d->count == base) {
 		/* each level's granularity: the one above times its ways */
 		uint64_t g =
 			r->granularity * (is_pow2(wways) ? wways : wways / 3);
@@ -374,10 +375,17 @@ static void resolve_region(struct tiervm_spec *s, unsigned i,
 				(unsigned long long)g);
 	}
 	free(why);
-	if (d->count || !win || !n)
+	if (!win || !n)
 		goto out;
+	for (unsigned k = 0; k < n; k++)
+		if (tiervm_cxl_dev_index(t, r->devices.id[k]) < 0)
+			goto out;
 
-	/* capacity */
+	/*
+	 * Capacity, also where the rules above failed: an unchecked plan
+	 * still sizes the region for the guest kernel to judge.
+	 */
+	quiet = d->count != base;
 	used_before(t, i, dev_used, win_used);
 	unit = TIERVM_CXL_UNIT * n;
 	for (unsigned k = 0; k < n; k++) {
@@ -394,7 +402,9 @@ static void resolve_region(struct tiervm_spec *s, unsigned i,
 	room -= room % unit;
 	if (!given_size)
 		r->size = room;
-	if (!r->size)
+	if (quiet)
+		;
+	else if (!r->size)
 		diag_add_in(
 			d, r->line, p, "devices",
 			"no capacity left for it in its devices or window '%s'",
@@ -437,13 +447,7 @@ void spec_cxl_resolve(struct tiervm_spec *s, struct tiervm_diags *d,
 	check_switches(t, use);
 	check_devs(s, t, use);
 	check_windows(t, use);
-	for (unsigned i = 0; i < t->n_regions; i++) {
-		/* each region's defaults need the rules above to hold */
-		unsigned before = use->count;
-
-		use->count = 0;
+	for (unsigned i = 0; i < t->n_regions; i++)
 		resolve_region(s, i, use);
-		use->count += before;
-	}
 	sbuf_free(&scratch.text);
 }
