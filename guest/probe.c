@@ -45,6 +45,8 @@
 #include "util.h"
 
 #define CHANNEL "/dev/ttyS1"
+/* ports with their dports, memdevs under them, regions: numbers, not -u */
+#define CXL_LIST "cxl list -P -M -R -T 2>/dev/null"
 
 /* The console is init's stdout: the host reads boot stages from it. */
 static void say(const char *msg)
@@ -88,6 +90,10 @@ static json_object *report(void)
 	long long t0 = now_ms();
 	/* the tools run beside our own discovery, on the other vCPUs */
 	FILE *numactl = popen(NUMACTL, "r"), *lstopo = popen(LSTOPO, "r");
+	/* the cxl tool's view of the tree, a second witness beside sysfs */
+	FILE *cxl = access("/sys/bus/cxl/devices/root0", F_OK) == 0
+			    ? popen(CXL_LIST, "r")
+			    : NULL;
 	json_object *o = json_object_new_object();
 	tiervm_error *err = NULL;
 	struct tiervm_host *h = tiervm_host_discover("/", &err);
@@ -120,6 +126,11 @@ static json_object *report(void)
 	s = prov_finish(lstopo, LSTOPO, NULL);
 	json_object_object_add(o, "lstopo_xml", json_object_new_string(s));
 	free(s);
+	if (cxl) {
+		s = prov_finish(cxl, CXL_LIST, NULL);
+		json_object_object_add(o, "cxl_list", json_tokener_parse(s));
+		free(s);
+	}
 	snprintf(msg, sizeof(msg),
 		 "report: discovery %lld ms, with numactl and lstopo %lld ms",
 		 t1 - t0, now_ms() - t0);

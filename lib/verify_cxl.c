@@ -511,6 +511,175 @@ static void verify_region(struct tiervm_verdict *v, json_object *e,
 		   "below DRAM's (dax kmem)", gs);
 }
 
+/* What `cxl list -P -M -R -T` shows, gathered from its nesting. */
+struct tool_view {
+	struct strv bridges, switches,
+		memdevs;      /* "nr_dports", "serial@depth" */
+	json_object *regions; /* borrowed */
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *sorted(struct strv *l)
+{
+	struct sbuf b = { 0 };
+
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+	for (size_t i = 0; i < l->n; i++)
+		sbuf_addf(&b, "%s%s", i ? " " : "", l->v[i]);
+	return b.s ? b.s : xstrdup("none");
+}
+
+static void tool_list(json_object *a, int depth, struct tool_view *t,
+		      bool ports);
+
+static void tool_walk(json_object *o, int depth, struct tool_view *t)
+{
+	if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			tool_walk(json_object_array_get_idx(o, i), depth, t);
+		return;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	json_object_object_foreach(o, key, val)
+	{
+		if (!strcmp(key, "ports") || !strncmp(key, "ports:", 6))
+			tool_list(val, depth, t, true);
+		else if (!strcmp(key, "memdevs") ||
+			 !strncmp(key, "memdevs:", 8))
+			tool_list(val, depth, t, false);
+		else if (!strcmp(key, "regions"))
+			t->regions = val;
+	}
+}
+
+static void tool_list(json_object *a, int depth, struct tool_view *t,
+		      bool ports)
+{
+	for (size_t i = 0; json_object_is_type(a, json_type_array) &&
+			   i < json_object_array_length(a);
+	     i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+		long long d = jint(e, "depth", -1);
+
+		if (!ports) {
+			/* a number without -u; sysfs and the plan write hex */
+			json_object *sn = jget(e, "serial");
+
+			if (json_object_is_type(sn, json_type_int))
+				strv_pushf(&t->memdevs, "0x%llx@%d",
+					   (unsigned long long)
+						   json_object_get_int64(sn),
+					   depth);
+			else
+				strv_pushf(&t->memdevs, "%s@%d",
+					   jstr(e, "serial", "?"), depth);
+			continue;
+		}
+		strv_pushf(d == 1 ? &t->bridges : &t->switches, "%lld",
+			   jint(e, "nr_dports", -1));
+		tool_walk(e, (int)d, t);
+	}
+}
+
+/* One row: @want against @got, both freed. */
+static void row_free(struct tiervm_verdict *v, const char *what, char *want,
+		     char *got)
+{
+	verify_row(v, !strcmp(want, got) ? "ok" : "FAIL", what, want, got);
+	free(want);
+	free(got);
+}
+
+/* Each of @a's elements' @key list length, sorted: "2 2". */
+static char *lengths(json_object *a, const char *key)
+{
+	struct strv w = { 0 };
+	char *s;
+
+	for (size_t i = 0; a && i < json_object_array_length(a); i++)
+		strv_pushf(&w, "%zu",
+			   json_object_array_length(
+				   jget(json_object_array_get_idx(a, i), key)));
+	s = sorted(&w);
+	strv_free(&w);
+	return s;
+}
+
+/* The cxl tool's view against the declared tree: a second witness. */
+static void verify_tool(struct tiervm_verdict *v, json_object *topo,
+			json_object *regions, json_object *report)
+{
+	struct tool_view t = { 0 };
+	struct strv w = { 0 };
+	json_object *a = jget(topo, "devices");
+
+	if (!jget(report, "cxl_list")) {
+		verify_row(v, "FAIL", "cxl tool: the tree", "cxl list",
+			   "no output");
+		return;
+	}
+	tool_walk(jget(report, "cxl_list"), 0, &t);
+	row_free(v, "cxl tool: host bridges' root ports",
+		 lengths(jget(topo, "host_bridges"), "root_ports"),
+		 sorted(&t.bridges));
+	row_free(v, "cxl tool: switches' downstream ports",
+		 lengths(jget(topo, "switches"), "downstream_ports"),
+		 sorted(&t.switches));
+	/* below a bridge's port (depth 1), or a switch's (2) */
+	for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+		json_object *d = json_object_array_get_idx(a, i);
+
+		strv_pushf(&w, "%s@%d", jstr(d, "serial", ""),
+			   jget(d, "switch") ? 2 : 1);
+	}
+	row_free(v, "cxl tool: memdevs (serial@port depth)", sorted(&w),
+		 sorted(&t.memdevs));
+	strv_free(&w);
+	for (size_t i = 0; regions && i < json_object_array_length(regions);
+	     i++) {
+		json_object *e = json_object_array_get_idx(regions, i),
+			    *r = NULL, *rep = jget(report, "cxl");
+		const char *name = NULL;
+		char what[96];
+
+		for (size_t k = 0; rep && k < json_object_array_length(rep);
+		     k++)
+			if (!strcmp(jstr(json_object_array_get_idx(rep, k),
+					 "id", ""),
+				    jstr(e, "id", "")))
+				name = jstr(json_object_array_get_idx(rep, k),
+					    "cxl_region", NULL);
+		for (size_t k = 0; name && t.regions &&
+				   k < json_object_array_length(t.regions);
+		     k++)
+			if (!strcmp(jstr(json_object_array_get_idx(t.regions,
+								   k),
+					 "region", ""),
+				    name))
+				r = json_object_array_get_idx(t.regions, k);
+		snprintf(what, sizeof(what), "cxl tool: region %s",
+			 jstr(e, "id", ""));
+		row_free(v, what,
+			 xasprintf("%lld ways at %lld, commit",
+				   jint(e, "ways", 0),
+				   jint(e, "granularity", 0)),
+			 r ? xasprintf("%lld ways at %lld, %s",
+				       jint(r, "interleave_ways", -1),
+				       jint(r, "interleave_granularity", -1),
+				       jstr(r, "decode_state", "?"))
+			   : xstrdup("not listed"));
+	}
+	strv_free(&t.bridges);
+	strv_free(&t.switches);
+	strv_free(&t.memdevs);
+}
+
 void verify_cxl(struct tiervm_verdict *v, json_object *exp, json_object *report,
 		json_object *guest, long long dram_tier)
 {
@@ -527,4 +696,5 @@ void verify_cxl(struct tiervm_verdict *v, json_object *exp, json_object *report,
 	     i++)
 		verify_region(v, json_object_array_get_idx(regions, i), report,
 			      g, guest, dram_tier);
+	verify_tool(v, topo, regions, report);
 }
