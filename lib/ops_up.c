@@ -109,7 +109,8 @@ static int vmem_settled(struct tiervm_monitor *m, tiervm_error **errp)
  * The guest plugs virtio-mem's boot request in the background; its nodes
  * are compared with the spec once the request is met.
  */
-static bool wait_vmem(struct tiervm_vm *vm, int timeout_ms, tiervm_error **errp)
+static bool wait_vmem(struct tiervm_vm *vm, int timeout_ms,
+		      const struct tiervm_up_opts *o, tiervm_error **errp)
 {
 	long long end = tiervm_now_ms() + timeout_ms;
 	struct tiervm_monitor *m = tiervm_engine_monitor(vm, errp);
@@ -130,6 +131,8 @@ static bool wait_vmem(struct tiervm_vm *vm, int timeout_ms, tiervm_error **errp)
 				timeout_ms / 1000);
 			break;
 		}
+		/* the boot's stages as they come, not all once it settles */
+		tiervm_probe_watch(vm, o->progress, o->opaque);
 		usleep(50 * 1000);
 	}
 	tiervm_monitor_close(m);
@@ -154,7 +157,7 @@ static bool boot_and_verify(const struct tiervm_up_opts *o,
 		       wait_ms < TIERVM_TIMEOUT_VMEM_SETTLE_MS
 			       ? (int)wait_ms
 			       : TIERVM_TIMEOUT_VMEM_SETTLE_MS,
-		       &err)) {
+		       o, &err)) {
 		/*
 		 * The comparison shows what the guest got; a QEMU that died
 		 * is reported by the wait for the report, with its stage.

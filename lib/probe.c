@@ -92,8 +92,9 @@ static const struct {
 	{ "tiervm-probe: ready", "probe" },
 };
 
-static size_t console_stage(struct tiervm_vm *vm, size_t reached,
-			    tiervm_progress_fn *progress, void *opaque)
+/* The stages the console shows beyond those told already, told. */
+static size_t console_stage(struct tiervm_vm *vm, tiervm_progress_fn *progress,
+			    void *opaque)
 {
 	char *path = tiervm_vm_path(vm, "console.log");
 	FILE *f = fopen(path, "re");
@@ -103,17 +104,23 @@ static size_t console_stage(struct tiervm_vm *vm, size_t reached,
 
 	free(path);
 	if (!f)
-		return reached;
+		return vm->boot_stages;
 	n = getdelim(&text, &cap, '\0', f);
 	fclose(f);
-	while (n > 0 && reached < ARRAY_SIZE(stages) &&
-	       strstr(text, stages[reached].marker)) {
+	while (n > 0 && vm->boot_stages < ARRAY_SIZE(stages) &&
+	       strstr(text, stages[vm->boot_stages].marker)) {
 		if (progress)
-			progress(stages[reached].stage, opaque);
-		reached++;
+			progress(stages[vm->boot_stages].stage, opaque);
+		vm->boot_stages++;
 	}
 	free(text);
-	return reached;
+	return vm->boot_stages;
+}
+
+void tiervm_probe_watch(struct tiervm_vm *vm, tiervm_progress_fn *progress,
+			void *opaque)
+{
+	console_stage(vm, progress, opaque);
 }
 
 int tiervm_probe_parse_reply(const char *in, const char *request,
@@ -167,7 +174,7 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 	long long start = tiervm_now_ms(), last_send = 0;
 	struct sbuf in = { 0 };
 	json_object *report = NULL;
-	size_t reached = 0;
+	size_t reached = vm->boot_stages;
 	int fd = tiervm_unix_connect(path, errp);
 
 	free(path);
@@ -182,7 +189,7 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 		{
 			size_t before = reached;
 
-			reached = console_stage(vm, reached, progress, opaque);
+			reached = console_stage(vm, progress, opaque);
 			/* the probe has its port open now: ask at once */
 			if (before < ARRAY_SIZE(stages) &&
 			    reached == ARRAY_SIZE(stages))
@@ -256,7 +263,7 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 	}
 	if (report && progress) {
 		/* stages the probe's own READY overtook */
-		console_stage(vm, reached, progress, opaque);
+		console_stage(vm, progress, opaque);
 		progress(strncmp(request, "report", 6) ? request : "report",
 			 opaque);
 	}

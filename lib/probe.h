@@ -38,6 +38,13 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 int tiervm_probe_parse_reply(const char *in, const char *request,
 			     json_object **reply, tiervm_error **errp);
 
+/*
+ * tiervm_probe_watch - tell @progress the boot stages @vm's console has
+ * shown since last told (tiervm_probe_call() does it while it waits).
+ */
+void tiervm_probe_watch(struct tiervm_vm *vm, tiervm_progress_fn *progress,
+			void *opaque);
+
 /** tiervm_probe_report - tiervm_probe_call() of "report". */
 json_object *tiervm_probe_report(struct tiervm_vm *vm, int timeout_ms,
 				 tiervm_progress_fn *progress, void *opaque,
