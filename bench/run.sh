@@ -123,6 +123,8 @@ EOT
 	done
 	echo "  $label: up --check ${best_u} ms, bare ${best_b} ms, ratio $(echo "scale=2; $best_u / $best_b" | bc) (target <= 0.6)"
 	echo "    tiervm stages: $(up_stages "$work/r.out")"
+	bare_boot "file:$work/bare.log" "$@"
+	echo "    bare stages, its console to a file, ${bare} ms: $bare_stages (ms)"
 }
 ratio tests/specs/nvdimm/kmem.yaml "1G NVDIMM kmem node"
 ratio examples/cxl-type3.yaml "CXL type-3 kmem region"
