@@ -7,6 +7,7 @@
  * the guest must then show, for verification.
  */
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,15 @@
  * a device by its serial (PCIe DSN, memN/serial).
  */
 #define SERIAL_BASE 0x7469657200000000ULL
+
+/* A region's device that is not declared (unchecked specs only). */
+#define NO_DEVICE UINT_MAX
+
+/* Unchecked specs may lack ids: QEMU then judges what is left. */
+static const char *or_empty(const char *id)
+{
+	return id ? id : "";
+}
 
 /* Bus numbers: pcie.0's devices sit below 12 (QEMU's docs start there). */
 #define FIRST_BUS 12
@@ -93,7 +103,7 @@ static void device_args(struct plan_ctx *c, unsigned i)
 
 	plan_arg(c, "-object");
 	plan_arg(c, "memory-backend-ram,id=tiervm-cxlmem-%s,size=%s,share=on",
-		 x->id, size);
+		 or_empty(x->id), size);
 	free(size);
 	if (!vol) {
 		/* the label storage area, read by the guest at every boot */
@@ -102,7 +112,7 @@ static void device_args(struct plan_ctx *c, unsigned i)
 		plan_arg(
 			c,
 			"memory-backend-ram,id=tiervm-cxllsa-%s,size=%s,share=on",
-			x->id, size);
+			or_empty(x->id), size);
 		free(size);
 	}
 	plan_arg(c, "-device");
@@ -110,16 +120,19 @@ static void device_args(struct plan_ctx *c, unsigned i)
 		plan_arg(
 			c,
 			"cxl-type3,bus=%s-%s,volatile-memdev=tiervm-cxlmem-%s,id=%s,sn=%llu",
-			port_qemu_prefix(&c->s->cxl, x->port), x->port, x->id,
-			x->id, SERIAL_BASE + i);
+			port_qemu_prefix(&c->s->cxl, or_empty(x->port)),
+			or_empty(x->port), or_empty(x->id), or_empty(x->id),
+			SERIAL_BASE + i);
 	else
 		plan_arg(
 			c,
 			"cxl-type3,bus=%s-%s,%s=tiervm-cxlmem-%s,lsa=tiervm-cxllsa-%s,id=%s,sn=%llu",
-			port_qemu_prefix(&c->s->cxl, x->port), x->port,
+			port_qemu_prefix(&c->s->cxl, or_empty(x->port)),
+			or_empty(x->port),
 			c->p->caps->cxl_persistent_memdev ? "persistent-memdev"
 							  : "memdev",
-			x->id, x->id, x->id, SERIAL_BASE + i);
+			or_empty(x->id), or_empty(x->id), or_empty(x->id),
+			SERIAL_BASE + i);
 }
 
 static json_object *ids(const struct tiervm_idlist *l)
@@ -127,7 +140,8 @@ static json_object *ids(const struct tiervm_idlist *l)
 	json_object *a = json_object_new_array();
 
 	for (unsigned i = 0; i < l->n; i++)
-		json_object_array_add(a, json_object_new_string(l->id[i]));
+		json_object_array_add(
+			a, json_object_new_string(or_empty(l->id[i])));
 	return a;
 }
 
@@ -140,8 +154,9 @@ static json_object *expected_tree(const struct tiervm_cxl_topology *t)
 	for (unsigned h = 0; h < t->n_hbs; h++) {
 		json_object *e = json_object_new_object();
 
-		json_object_object_add(e, "id",
-				       json_object_new_string(t->hbs[h].id));
+		json_object_object_add(
+			e, "id",
+			json_object_new_string(or_empty(t->hbs[h].id)));
 		/* the ACPI0016 device's _UID, which QEMU makes its bus_nr */
 		json_object_object_add(e, "uid",
 				       json_object_new_int((int)hb_bus(t, h)));
@@ -155,11 +170,16 @@ static json_object *expected_tree(const struct tiervm_cxl_topology *t)
 		json_object *e = json_object_new_object();
 		struct tiervm_cxl_place p = { 0 };
 
-		tiervm_cxl_port(t, t->switches[i].port, &p);
+		if (!tiervm_cxl_port(t, t->switches[i].port, &p))
+			p.hb = -1;
 		json_object_object_add(
-			e, "id", json_object_new_string(t->switches[i].id));
-		json_object_object_add(e, "host_bridge",
-				       json_object_new_string(t->hbs[p.hb].id));
+			e, "id",
+			json_object_new_string(or_empty(t->switches[i].id)));
+		json_object_object_add(
+			e, "host_bridge",
+			p.hb >= 0 ? json_object_new_string(
+					    or_empty(t->hbs[p.hb].id))
+				  : NULL);
 		json_object_object_add(e, "downstream_ports",
 				       ids(&t->switches[i].downstream));
 		json_object_array_add(a, e);
@@ -172,31 +192,38 @@ static json_object *expected_tree(const struct tiervm_cxl_topology *t)
 		struct tiervm_cxl_place p = { 0 };
 		char sn[32];
 
-		tiervm_cxl_port(t, x->port, &p);
+		if (!tiervm_cxl_port(t, x->port, &p))
+			p = (struct tiervm_cxl_place){ -1, -1, -1, -1 };
 		snprintf(sn, sizeof(sn), "0x%llx", SERIAL_BASE + i);
-		json_object_object_add(e, "id", json_object_new_string(x->id));
+		json_object_object_add(e, "id",
+				       json_object_new_string(or_empty(x->id)));
 		json_object_object_add(e, "serial", json_object_new_string(sn));
 		json_object_object_add(e, "size",
 				       json_object_new_int64((int64_t)x->size));
 		json_object_object_add(
 			e, "type",
 			json_object_new_string(tiervm_cxl_type_names[x->type]));
-		json_object_object_add(e, "host_bridge",
-				       json_object_new_string(t->hbs[p.hb].id));
+		json_object_object_add(
+			e, "host_bridge",
+			p.hb >= 0 ? json_object_new_string(
+					    or_empty(t->hbs[p.hb].id))
+				  : NULL);
 		json_object_object_add(
 			e, "root_port",
-			json_object_new_string(
-				t->hbs[p.hb].root_ports.id[p.rp]));
+			p.hb >= 0 ? json_object_new_string(or_empty(
+					    t->hbs[p.hb].root_ports.id[p.rp]))
+				  : NULL);
 		json_object_object_add(
 			e, "switch",
-			p.sw >= 0 ? json_object_new_string(t->switches[p.sw].id)
+			p.sw >= 0 ? json_object_new_string(
+					    or_empty(t->switches[p.sw].id))
 				  : NULL);
 		json_object_object_add(
 			e, "downstream_port",
-			p.sw >= 0
-				? json_object_new_string(
-					  t->switches[p.sw].downstream.id[p.dp])
-				: NULL);
+			p.sw >= 0 ? json_object_new_string(or_empty(
+					    t->switches[p.sw]
+						    .downstream.id[p.dp]))
+				  : NULL);
 		json_object_array_add(a, e);
 	}
 	json_object_object_add(o, "devices", a);
@@ -205,7 +232,8 @@ static json_object *expected_tree(const struct tiervm_cxl_topology *t)
 		const struct tiervm_cxl_window *w = &t->windows[i];
 		json_object *e = json_object_new_object();
 
-		json_object_object_add(e, "id", json_object_new_string(w->id));
+		json_object_object_add(e, "id",
+				       json_object_new_string(or_empty(w->id)));
 		json_object_object_add(e, "size",
 				       json_object_new_int64((int64_t)w->size));
 		json_object_object_add(e, "host_bridges",
@@ -227,8 +255,10 @@ static json_object *expected_region(const struct tiervm_cxl_topology *t,
 	const struct tiervm_cxl_region *r = &t->regions[i];
 	json_object *e = json_object_new_object(), *devs, *sns;
 
-	json_object_object_add(e, "id", json_object_new_string(r->id));
-	json_object_object_add(e, "window", json_object_new_string(r->window));
+	json_object_object_add(e, "id",
+			       json_object_new_string(or_empty(r->id)));
+	json_object_object_add(e, "window",
+			       json_object_new_string(or_empty(r->window)));
 	json_object_object_add(
 		e, "decoder",
 		json_object_new_int(tiervm_cxl_window_index(t, r->window)));
@@ -249,9 +279,14 @@ static json_object *expected_region(const struct tiervm_cxl_topology *t,
 	for (unsigned k = 0; k < r->devices.n; k++) {
 		char sn[32];
 
+		if (pos[k] == NO_DEVICE) {
+			json_object_array_add(devs, json_object_new_string(""));
+			json_object_array_add(sns, json_object_new_string(""));
+			continue;
+		}
 		snprintf(sn, sizeof(sn), "0x%llx", SERIAL_BASE + pos[k]);
-		json_object_array_add(
-			devs, json_object_new_string(t->devs[pos[k]].id));
+		json_object_array_add(devs, json_object_new_string(or_empty(
+						    t->devs[pos[k]].id)));
 		json_object_array_add(sns, json_object_new_string(sn));
 	}
 	json_object_object_add(e, "devices", devs);
@@ -272,15 +307,18 @@ static void region_arg(struct sbuf *b, const struct tiervm_cxl_topology *t,
 {
 	const struct tiervm_cxl_region *r = &t->regions[i];
 
-	sbuf_addf(b,
-		  "%s%s:%d:%u:%llu:%s:%s:%llu:", i ? "," : "tiervm.cxl=", r->id,
-		  tiervm_cxl_window_index(t, r->window), r->ways,
-		  (unsigned long long)r->granularity,
+	sbuf_addf(b, "%s%s:%d:%u:%llu:%s:%s:%llu:", i ? "," : "tiervm.cxl=",
+		  or_empty(r->id), tiervm_cxl_window_index(t, r->window),
+		  r->ways, (unsigned long long)r->granularity,
 		  tiervm_cxl_region_type(t, r) == TIERVM_CXL_VOLATILE ? "ram"
 								      : "pmem",
 		  tiervm_cxl_mode_names[r->mode], (unsigned long long)r->size);
 	for (unsigned k = 0; k < r->devices.n; k++)
-		sbuf_addf(b, "%s%llx", k ? "+" : "", SERIAL_BASE + pos[k]);
+		if (pos[k] == NO_DEVICE)
+			sbuf_addf(b, "%snone", k ? "+" : "");
+		else
+			sbuf_addf(b, "%s%llx", k ? "+" : "",
+				  SERIAL_BASE + pos[k]);
 }
 
 /* @r's devices in position order; unchecked specs keep the order written. */
@@ -294,7 +332,7 @@ static unsigned *positions(const struct tiervm_cxl_topology *t,
 		for (unsigned k = 0; k < r->devices.n; k++) {
 			int d = tiervm_cxl_dev_index(t, r->devices.id[k]);
 
-			pos[k] = d < 0 ? 0 : (unsigned)d;
+			pos[k] = d < 0 ? NO_DEVICE : (unsigned)d;
 		}
 	free(why);
 	return pos;
@@ -339,13 +377,14 @@ void plan_cxls(struct plan_ctx *c)
 
 		plan_arg(c, "-device");
 		plan_arg(c, "pxb-cxl,bus_nr=%u,bus=pcie.0,id=tiervm-hb-%s",
-			 hb_bus(t, h), hb->id);
+			 hb_bus(t, h), or_empty(hb->id));
 		for (unsigned r = 0; r < hb->root_ports.n; r++) {
 			plan_arg(c, "-device");
 			plan_arg(
 				c,
 				"cxl-rp,port=%u,bus=tiervm-hb-%s,id=tiervm-rp-%s,chassis=0,slot=%u",
-				r, hb->id, hb->root_ports.id[r], slot++);
+				r, or_empty(hb->id),
+				or_empty(hb->root_ports.id[r]), slot++);
 		}
 	}
 	for (unsigned i = 0; i < t->n_switches; i++) {
@@ -353,13 +392,14 @@ void plan_cxls(struct plan_ctx *c)
 
 		plan_arg(c, "-device");
 		plan_arg(c, "cxl-upstream,bus=tiervm-rp-%s,id=tiervm-us-%s",
-			 sw->port, sw->id);
+			 or_empty(sw->port), or_empty(sw->id));
 		for (unsigned k = 0; k < sw->downstream.n; k++) {
 			plan_arg(c, "-device");
 			plan_arg(
 				c,
 				"cxl-downstream,port=%u,bus=tiervm-us-%s,id=tiervm-dp-%s,chassis=0,slot=%u",
-				k, sw->id, sw->downstream.id[k], slot++);
+				k, or_empty(sw->id),
+				or_empty(sw->downstream.id[k]), slot++);
 		}
 	}
 	for (unsigned i = 0; i < t->n_devs; i++)

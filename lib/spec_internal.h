@@ -6,6 +6,8 @@
 #include "spec.h"
 #include "spec_yaml.h"
 
+/* What an unchecked spec still needs to be planned: nodes 0..n-1, refs. */
+void spec_check_structure(const struct tiervm_spec *s, struct tiervm_diags *d);
 /* Cross-field rules; adds one diag per problem. */
 void spec_validate(const struct tiervm_spec *s, struct tiervm_diags *d);
 

@@ -555,6 +555,8 @@ static struct tiervm_spec *parse_text(const char *file, const char *text,
 		spec_cxl_from_list(s);
 	if (validate && !d.count)
 		spec_validate(s, &d);
+	else if (!d.count)
+		spec_check_structure(s, &d);
 out:
 	free(dir);
 	/* kept for what planning finds wrong later, at the same lines */

@@ -184,6 +184,9 @@ static void fill_lb(const struct tiervm_spec *s, struct tiervm_resolved *r,
 				   from_bw = TIERVM_FROM_KIND;
 		uint64_t best_lat = 0, best_bw = UINT64_MAX;
 
+		/* ids with gaps or twice: an unchecked spec, left to QEMU */
+		if (!target)
+			continue;
 		for (unsigned k = 0; k < s->n_hmat; k++) {
 			const struct tiervm_hmat *x = &s->hmat[k];
 

@@ -611,6 +611,58 @@ static void check_paths(const struct tiervm_spec *s, struct tiervm_diags *d)
 	free(all);
 }
 
+/*
+ * What even an unchecked spec must be for tiervm to plan it at all: nodes
+ * numbered 0..n-1 once each, and every node a part names declared.  The
+ * planner indexes by node id; QEMU never sees a spec without this.
+ */
+void spec_check_structure(const struct tiervm_spec *s, struct tiervm_diags *d)
+{
+	static const char *const why =
+		"%s %u: unchecked plans still need nodes numbered 0 to %u, once each, and every node named declared";
+	unsigned n = s->n_nodes;
+
+	for (unsigned id = 0; id < n; id++) {
+		unsigned found = 0;
+
+		for (unsigned i = 0; i < n; i++)
+			found += s->nodes[i].id == id;
+		if (found != 1)
+			diag_add(d, 0, "nodes", why, "node", id, n ? n - 1 : 0);
+	}
+#define REF(cond, what, line, key, id)                                        \
+	do {                                                                  \
+		if (cond)                                                     \
+			diag_add(d, line, key, why, what, id, n ? n - 1 : 0); \
+	} while (0)
+	for (unsigned i = 0; i < n; i++)
+		REF(s->nodes[i].initiator >= 0 &&
+			    (unsigned)s->nodes[i].initiator >= n,
+		    "initiator", s->nodes[i].line, "nodes",
+		    (unsigned)s->nodes[i].initiator);
+	for (unsigned i = 0; i < s->n_distances; i++)
+		REF(s->distances[i].from >= n || s->distances[i].to >= n,
+		    "distance to node", s->distances[i].line, "distances",
+		    s->distances[i].from >= n ? s->distances[i].from
+					      : s->distances[i].to);
+	for (unsigned i = 0; i < s->n_hmat; i++)
+		REF(s->hmat[i].initiator >= n || s->hmat[i].target >= n,
+		    "hmat node", s->hmat[i].line, "hmat",
+		    s->hmat[i].initiator >= n ? s->hmat[i].initiator
+					      : s->hmat[i].target);
+	for (unsigned i = 0; i < s->n_caches; i++)
+		REF(s->caches[i].node >= n, "cache node", s->caches[i].line,
+		    "caches", s->caches[i].node);
+	for (unsigned i = 0; i < s->n_nvdimms; i++)
+		REF(s->nvdimms[i].has_node && s->nvdimms[i].node >= n,
+		    "nvdimm node", s->nvdimms[i].line, "nvdimms",
+		    s->nvdimms[i].node);
+	for (unsigned i = 0; i < s->n_vmems; i++)
+		REF(s->vmems[i].node >= n, "virtio-mem node", s->vmems[i].line,
+		    "virtio-mem", s->vmems[i].node);
+#undef REF
+}
+
 void spec_validate(const struct tiervm_spec *s, struct tiervm_diags *d)
 {
 	unsigned before;

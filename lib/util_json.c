@@ -36,3 +36,15 @@ json_object *jfind_id(json_object *array, long long id)
 	}
 	return NULL;
 }
+
+size_t jlen(json_object *a)
+{
+	return json_object_is_type(a, json_type_array)
+		       ? json_object_array_length(a)
+		       : 0;
+}
+
+json_object *jidx(json_object *a, size_t i)
+{
+	return i < jlen(a) ? json_object_array_get_idx(a, i) : NULL;
+}

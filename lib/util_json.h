@@ -17,6 +17,11 @@ long long jint(json_object *o, const char *key, long long dflt);
 /* @o's member @key as a string; @dflt when missing or null. */
 const char *jstr(json_object *o, const char *key, const char *dflt);
 
+/* The length of @a when it is an array; 0 for anything else or NULL. */
+size_t jlen(json_object *a);
+/* @a's element @i when @a is an array that long, else NULL. */
+json_object *jidx(json_object *a, size_t i);
+
 /* The element of @array (may be NULL) whose "id" is @id, or NULL. */
 json_object *jfind_id(json_object *array, long long id);
 

@@ -20,10 +20,18 @@
 #include "util_json.h"
 #include "verify_internal.h"
 
+/* Element @i of list @a as a string; "" when it is none. */
+static const char *sidx(json_object *a, size_t i)
+{
+	const char *v = json_object_get_string(jidx(a, i));
+
+	return v ? v : "";
+}
+
 static json_object *by_name(json_object *list, const char *name)
 {
-	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
-		json_object *e = json_object_array_get_idx(list, i);
+	for (size_t i = 0; list && i < jlen(list); i++) {
+		json_object *e = jidx(list, i);
 
 		if (!strcmp(jstr(e, "name", ""), name))
 			return e;
@@ -35,9 +43,8 @@ static json_object *by_name(json_object *list, const char *name)
 static json_object *find(json_object *list, const char *type, const char *key,
 			 const char *value)
 {
-	for (size_t i = 0; value && list && i < json_object_array_length(list);
-	     i++) {
-		json_object *e = json_object_array_get_idx(list, i);
+	for (size_t i = 0; value && list && i < jlen(list); i++) {
+		json_object *e = jidx(list, i);
 
 		if (!strcmp(jstr(e, "type", ""), type) &&
 		    !strcmp(jstr(e, key, ""), value))
@@ -79,8 +86,8 @@ static json_object *bridge_port(json_object *g, long long uid)
 	char id[24];
 	json_object *root = NULL;
 
-	for (size_t i = 0; g && i < json_object_array_length(g); i++) {
-		json_object *e = json_object_array_get_idx(g, i);
+	for (size_t i = 0; g && i < jlen(g); i++) {
+		json_object *e = jidx(g, i);
 
 		if (!strcmp(jstr(e, "type", ""), "root"))
 			root = e;
@@ -121,8 +128,8 @@ static char *guest_place(json_object *g, json_object *m, json_object *hbs)
 		free(path);
 		return xstrdup("not below a host bridge");
 	}
-	for (size_t i = 0; hbs && i < json_object_array_length(hbs); i++) {
-		json_object *h = json_object_array_get_idx(hbs, i);
+	for (size_t i = 0; hbs && i < jlen(hbs); i++) {
+		json_object *h = jidx(hbs, i);
 
 		if (jint(h, "uid", -1) == (long long)bus)
 			hb = jstr(h, "id", "?");
@@ -145,28 +152,23 @@ static char *expected_place(json_object *topo, json_object *dev)
 	json_object *hbs = jget(topo, "host_bridges"),
 		    *sws = jget(topo, "switches");
 	struct sbuf b = { 0 };
-	for (size_t i = 0; hbs && i < json_object_array_length(hbs); i++) {
-		json_object *h = json_object_array_get_idx(hbs, i),
-			    *rps = jget(h, "root_ports");
+	for (size_t i = 0; hbs && i < jlen(hbs); i++) {
+		json_object *h = jidx(hbs, i), *rps = jget(h, "root_ports");
 
-		for (size_t r = 0; rps && r < json_object_array_length(rps);
-		     r++) {
-			const char *rp = json_object_get_string(
-				json_object_array_get_idx(rps, r));
+		for (size_t r = 0; rps && r < jlen(rps); r++) {
+			const char *rp = sidx(rps, r);
 
 			if (!strcmp(rp, jstr(dev, "root_port", "")))
 				sbuf_addf(&b, "%s port %zu", jstr(h, "id", ""),
 					  r);
 		}
 	}
-	for (size_t i = 0; sws && i < json_object_array_length(sws); i++) {
-		json_object *s = json_object_array_get_idx(sws, i),
+	for (size_t i = 0; sws && i < jlen(sws); i++) {
+		json_object *s = jidx(sws, i),
 			    *dps = jget(s, "downstream_ports");
 
-		for (size_t k = 0; dps && k < json_object_array_length(dps);
-		     k++)
-			if (!strcmp(json_object_get_string(
-					    json_object_array_get_idx(dps, k)),
+		for (size_t k = 0; dps && k < jlen(dps); k++)
+			if (!strcmp(sidx(dps, k),
 				    jstr(dev, "downstream_port", "")))
 				sbuf_addf(&b, ", switch port %zu", k);
 	}
@@ -182,8 +184,8 @@ static json_object *switch_port(json_object *g, json_object *topo,
 {
 	json_object *devs = jget(topo, "devices");
 
-	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
-		json_object *d = json_object_array_get_idx(devs, i), *m, *port;
+	for (size_t i = 0; devs && i < jlen(devs); i++) {
+		json_object *d = jidx(devs, i), *m, *port;
 		char *path, *parts[16], *save = NULL;
 		unsigned n = 0;
 
@@ -220,20 +222,20 @@ static void verify_bridges(struct tiervm_verdict *v, json_object *topo,
 	unsigned ports = 0;
 	char what[128], e[64], s[64];
 
-	for (size_t i = 0; g && i < json_object_array_length(g); i++) {
-		json_object *x = json_object_array_get_idx(g, i);
+	for (size_t i = 0; g && i < jlen(g); i++) {
+		json_object *x = jidx(g, i);
 
 		ports += !strcmp(jstr(x, "type", ""), "port") &&
 			 parent_is_root(jstr(x, "path", ""));
 	}
-	snprintf(e, sizeof(e), "%zu", json_object_array_length(hbs));
+	snprintf(e, sizeof(e), "%zu", jlen(hbs));
 	snprintf(s, sizeof(s), "%u", ports);
-	verify_row(v, ports == json_object_array_length(hbs) ? "ok" : "FAIL",
-		   "CXL host bridges", e, s);
-	for (size_t i = 0; hbs && i < json_object_array_length(hbs); i++) {
-		json_object *h = json_object_array_get_idx(hbs, i);
+	verify_row(v, ports == jlen(hbs) ? "ok" : "FAIL", "CXL host bridges", e,
+		   s);
+	for (size_t i = 0; hbs && i < jlen(hbs); i++) {
+		json_object *h = jidx(hbs, i);
 		json_object *port = bridge_port(g, jint(h, "uid", -1));
-		size_t want = json_object_array_length(jget(h, "root_ports"));
+		size_t want = jlen(jget(h, "root_ports"));
 
 		snprintf(what, sizeof(what),
 			 "cxl host bridge %s (uid %lld) root ports",
@@ -248,10 +250,9 @@ static void verify_bridges(struct tiervm_verdict *v, json_object *topo,
 				   : "FAIL",
 			   what, e, s);
 	}
-	for (size_t i = 0; sws && i < json_object_array_length(sws); i++) {
-		json_object *sw = json_object_array_get_idx(sws, i);
-		size_t want =
-			json_object_array_length(jget(sw, "downstream_ports"));
+	for (size_t i = 0; sws && i < jlen(sws); i++) {
+		json_object *sw = jidx(sws, i);
+		size_t want = jlen(jget(sw, "downstream_ports"));
 		json_object *port = switch_port(g, topo, jstr(sw, "id", ""));
 
 		snprintf(what, sizeof(what), "cxl switch %s downstream ports",
@@ -275,22 +276,18 @@ static void verify_devs(struct tiervm_verdict *v, json_object *topo,
 	unsigned memdevs = 0;
 	char what[128], e[128];
 
-	for (size_t i = 0; g && i < json_object_array_length(g); i++)
-		memdevs += !strcmp(
-			jstr(json_object_array_get_idx(g, i), "type", ""),
-			"memdev");
-	snprintf(e, sizeof(e), "%zu", json_object_array_length(devs));
+	for (size_t i = 0; g && i < jlen(g); i++)
+		memdevs += !strcmp(jstr(jidx(g, i), "type", ""), "memdev");
+	snprintf(e, sizeof(e), "%zu", jlen(devs));
 	{
 		char s[32];
 
 		snprintf(s, sizeof(s), "%u", memdevs);
-		verify_row(v,
-			   memdevs == json_object_array_length(devs) ? "ok"
-								     : "FAIL",
+		verify_row(v, memdevs == jlen(devs) ? "ok" : "FAIL",
 			   "CXL memory devices", e, s);
 	}
-	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
-		json_object *d = json_object_array_get_idx(devs, i);
+	for (size_t i = 0; devs && i < jlen(devs); i++) {
+		json_object *d = jidx(devs, i);
 		json_object *m =
 			find(g, "memdev", "serial", jstr(d, "serial", ""));
 		bool vol = !strcmp(jstr(d, "type", ""), "volatile");
@@ -325,8 +322,8 @@ static void verify_windows(struct tiervm_verdict *v, json_object *topo,
 	json_object *wins = jget(topo, "windows"),
 		    *hbs = jget(topo, "host_bridges");
 
-	for (size_t i = 0; wins && i < json_object_array_length(wins); i++) {
-		json_object *w = json_object_array_get_idx(wins, i), *bl;
+	for (size_t i = 0; wins && i < jlen(wins); i++) {
+		json_object *w = jidx(wins, i), *bl;
 		char name[32], what[128], *want, *got;
 		struct sbuf uids = { 0 };
 		json_object *dec;
@@ -334,31 +331,22 @@ static void verify_windows(struct tiervm_verdict *v, json_object *topo,
 		snprintf(name, sizeof(name), "decoder0.%zu", i);
 		dec = by_name(g, name);
 		bl = jget(w, "host_bridges");
-		for (size_t k = 0; bl && k < json_object_array_length(bl);
-		     k++) {
-			const char *id = json_object_get_string(
-				json_object_array_get_idx(bl, k));
+		for (size_t k = 0; bl && k < jlen(bl); k++) {
+			const char *id = sidx(bl, k);
 
-			for (size_t h = 0; h < json_object_array_length(hbs);
-			     h++)
-				if (!strcmp(jstr(json_object_array_get_idx(hbs,
-									   h),
-						 "id", ""),
-					    id))
+			for (size_t h = 0; h < jlen(hbs); h++)
+				if (!strcmp(jstr(jidx(hbs, h), "id", ""), id))
 					sbuf_addf(
 						&uids, "%s%lld", k ? "," : "",
-						jint(json_object_array_get_idx(
-							     hbs, h),
-						     "uid", -1));
+						jint(jidx(hbs, h), "uid", -1));
 		}
 		/* one bridge interleaves nothing: no granularity to show */
-		want = json_object_array_length(bl) == 1
+		want = jlen(bl) == 1
 			       ? xasprintf("%lldM, 1 way, to %s",
 					   jint(w, "size", 0) >> 20,
 					   uids.s ? uids.s : "")
 			       : xasprintf("%lldM, %zu ways at %lld, to %s",
-					   jint(w, "size", 0) >> 20,
-					   json_object_array_length(bl),
+					   jint(w, "size", 0) >> 20, jlen(bl),
 					   jint(w, "granularity", 0),
 					   uids.s ? uids.s : "");
 		got = !dec ? xstrdup("no such root decoder")
@@ -404,10 +392,8 @@ static void verify_region(struct tiervm_verdict *v, json_object *e,
 	char what[128], gs[160], *want, *got, dec[32];
 	struct sbuf order = { 0 };
 
-	for (size_t i = 0; i < json_object_array_length(jget(report, "cxl"));
-	     i++) {
-		json_object *r =
-			json_object_array_get_idx(jget(report, "cxl"), i);
+	for (size_t i = 0; i < jlen(jget(report, "cxl")); i++) {
+		json_object *r = jidx(jget(report, "cxl"), i);
 
 		if (!strcmp(jstr(r, "id", ""), jstr(e, "id", "")))
 			rep = r;
@@ -454,11 +440,9 @@ static void verify_region(struct tiervm_verdict *v, json_object *e,
 	{
 		struct sbuf w = { 0 };
 
-		for (size_t k = 0; sns && k < json_object_array_length(sns);
-		     k++)
+		for (size_t k = 0; sns && k < jlen(sns); k++)
 			sbuf_addf(&w, "%s%s", k ? " " : "",
-				  json_object_get_string(
-					  json_object_array_get_idx(sns, k)));
+				  json_object_get_string(jidx(sns, k)));
 		snprintf(what, sizeof(what), "cxl region %s devices in order",
 			 jstr(e, "id", ""));
 		verify_row(v,
@@ -540,8 +524,8 @@ static void tool_list(json_object *a, int depth, struct tool_view *t,
 static void tool_walk(json_object *o, int depth, struct tool_view *t)
 {
 	if (json_object_is_type(o, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(o); i++)
-			tool_walk(json_object_array_get_idx(o, i), depth, t);
+		for (size_t i = 0; i < jlen(o); i++)
+			tool_walk(jidx(o, i), depth, t);
 		return;
 	}
 	if (!json_object_is_type(o, json_type_object))
@@ -561,10 +545,9 @@ static void tool_walk(json_object *o, int depth, struct tool_view *t)
 static void tool_list(json_object *a, int depth, struct tool_view *t,
 		      bool ports)
 {
-	for (size_t i = 0; json_object_is_type(a, json_type_array) &&
-			   i < json_object_array_length(a);
-	     i++) {
-		json_object *e = json_object_array_get_idx(a, i);
+	for (size_t i = 0;
+	     json_object_is_type(a, json_type_array) && i < jlen(a); i++) {
+		json_object *e = jidx(a, i);
 		long long d = jint(e, "depth", -1);
 
 		if (!ports) {
@@ -602,10 +585,8 @@ static char *lengths(json_object *a, const char *key)
 	struct strv w = { 0 };
 	char *s;
 
-	for (size_t i = 0; a && i < json_object_array_length(a); i++)
-		strv_pushf(&w, "%zu",
-			   json_object_array_length(
-				   jget(json_object_array_get_idx(a, i), key)));
+	for (size_t i = 0; a && i < jlen(a); i++)
+		strv_pushf(&w, "%zu", jlen(jget(jidx(a, i), key)));
 	s = sorted(&w);
 	strv_free(&w);
 	return s;
@@ -632,8 +613,8 @@ static void verify_tool(struct tiervm_verdict *v, json_object *topo,
 		 lengths(jget(topo, "switches"), "downstream_ports"),
 		 sorted(&t.switches));
 	/* below a bridge's port (depth 1), or a switch's (2) */
-	for (size_t i = 0; a && i < json_object_array_length(a); i++) {
-		json_object *d = json_object_array_get_idx(a, i);
+	for (size_t i = 0; a && i < jlen(a); i++) {
+		json_object *d = jidx(a, i);
 
 		strv_pushf(&w, "%s@%d", jstr(d, "serial", ""),
 			   jget(d, "switch") ? 2 : 1);
@@ -641,28 +622,21 @@ static void verify_tool(struct tiervm_verdict *v, json_object *topo,
 	row_free(v, "cxl tool: memdevs (serial@port depth)", sorted(&w),
 		 sorted(&t.memdevs));
 	strv_free(&w);
-	for (size_t i = 0; regions && i < json_object_array_length(regions);
-	     i++) {
-		json_object *e = json_object_array_get_idx(regions, i),
-			    *r = NULL, *rep = jget(report, "cxl");
+	for (size_t i = 0; regions && i < jlen(regions); i++) {
+		json_object *e = jidx(regions, i), *r = NULL,
+			    *rep = jget(report, "cxl");
 		const char *name = NULL;
 		char what[96];
 
-		for (size_t k = 0; rep && k < json_object_array_length(rep);
-		     k++)
-			if (!strcmp(jstr(json_object_array_get_idx(rep, k),
-					 "id", ""),
+		for (size_t k = 0; rep && k < jlen(rep); k++)
+			if (!strcmp(jstr(jidx(rep, k), "id", ""),
 				    jstr(e, "id", "")))
-				name = jstr(json_object_array_get_idx(rep, k),
-					    "cxl_region", NULL);
-		for (size_t k = 0; name && t.regions &&
-				   k < json_object_array_length(t.regions);
+				name = jstr(jidx(rep, k), "cxl_region", NULL);
+		for (size_t k = 0; name && t.regions && k < jlen(t.regions);
 		     k++)
-			if (!strcmp(jstr(json_object_array_get_idx(t.regions,
-								   k),
-					 "region", ""),
+			if (!strcmp(jstr(jidx(t.regions, k), "region", ""),
 				    name))
-				r = json_object_array_get_idx(t.regions, k);
+				r = jidx(t.regions, k);
 		snprintf(what, sizeof(what), "cxl tool: region %s",
 			 jstr(e, "id", ""));
 		row_free(v, what,
@@ -692,9 +666,7 @@ void verify_cxl(struct tiervm_verdict *v, json_object *exp, json_object *report,
 	verify_bridges(v, topo, g);
 	verify_devs(v, topo, g);
 	verify_windows(v, topo, g);
-	for (size_t i = 0; regions && i < json_object_array_length(regions);
-	     i++)
-		verify_region(v, json_object_array_get_idx(regions, i), report,
-			      g, guest, dram_tier);
+	for (size_t i = 0; regions && i < jlen(regions); i++)
+		verify_region(v, jidx(regions, i), report, g, guest, dram_tier);
 	verify_tool(v, topo, regions, report);
 }
