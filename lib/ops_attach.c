@@ -89,9 +89,8 @@ static bool check_room(struct tiervm_vm *vm, struct tiervm_monitor *m,
 		json_object_put(plan);
 		return false;
 	}
-	for (size_t i = 0; i < json_object_array_length(devs); i++) {
-		json_object *d = json_object_array_get_idx(devs, i),
-			    *data = jget(d, "data");
+	for (size_t i = 0; i < jlen(devs); i++) {
+		json_object *d = jidx(devs, i), *data = jget(d, "data");
 
 		if (!strcmp(jstr(data, "id", ""), nv->id)) {
 			tiervm_error_set(
@@ -157,8 +156,8 @@ static bool read_node(struct tiervm_vm *vm, struct tiervm_attach_result *res,
 	if (!rep)
 		return false;
 	res->dram_tier = -1;
-	for (size_t i = 0; nodes && i < json_object_array_length(nodes); i++) {
-		json_object *n = json_object_array_get_idx(nodes, i);
+	for (size_t i = 0; nodes && i < jlen(nodes); i++) {
+		json_object *n = jidx(nodes, i);
 
 		if (res->dram_tier < 0 && *jstr(n, "cpus", ""))
 			res->dram_tier = jint(n, "tier", -1);

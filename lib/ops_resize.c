@@ -29,8 +29,8 @@ static json_object *planned_device(struct tiervm_vm *vm, const char *id,
 	if (!plan)
 		return NULL;
 	devs = jget(jget(plan, "expected"), "virtio_mem");
-	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
-		json_object *d = json_object_array_get_idx(devs, i);
+	for (size_t i = 0; devs && i < jlen(devs); i++) {
+		json_object *d = jidx(devs, i);
 		const char *name = jstr(d, "id", "");
 
 		if (!strcmp(name, id))
@@ -65,9 +65,8 @@ static long long device_size(struct tiervm_monitor *m, const char *id,
 	json_object *devs = m->engine->memory_devices(m, errp);
 	long long size = -1;
 
-	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
-		json_object *data =
-			jget(json_object_array_get_idx(devs, i), "data");
+	for (size_t i = 0; devs && i < jlen(devs); i++) {
+		json_object *data = jget(jidx(devs, i), "data");
 
 		if (!strcmp(jstr(data, "id", ""), id))
 			size = jint(data, "size", -1);

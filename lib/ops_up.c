@@ -93,9 +93,8 @@ static int vmem_settled(struct tiervm_monitor *m, tiervm_error **errp)
 	json_object *devs = m->engine->memory_devices(m, errp);
 	int settled = devs ? 1 : -1;
 
-	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
-		json_object *d = json_object_array_get_idx(devs, i),
-			    *data = jget(d, "data");
+	for (size_t i = 0; devs && i < jlen(devs); i++) {
+		json_object *d = jidx(devs, i), *data = jget(d, "data");
 
 		if (!strcmp(jstr(d, "type", ""), "virtio-mem") &&
 		    jint(data, "size", -1) != jint(data, "requested-size", -1))

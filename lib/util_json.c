@@ -28,8 +28,8 @@ const char *jstr(json_object *o, const char *key, const char *dflt)
 
 json_object *jfind_id(json_object *array, long long id)
 {
-	for (size_t i = 0; array && i < json_object_array_length(array); i++) {
-		json_object *e = json_object_array_get_idx(array, i);
+	for (size_t i = 0; i < jlen(array); i++) {
+		json_object *e = jidx(array, i);
 
 		if (jint(e, "id", -1) == id)
 			return e;

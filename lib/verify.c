@@ -48,8 +48,8 @@ static long long vmem_on(json_object *expected, long long node)
 	json_object *vm = jget(expected, "virtio_mem");
 	long long sum = 0;
 
-	for (size_t i = 0; vm && i < json_object_array_length(vm); i++) {
-		json_object *d = json_object_array_get_idx(vm, i);
+	for (size_t i = 0; vm && i < jlen(vm); i++) {
+		json_object *d = jidx(vm, i);
 
 		if (jint(d, "node", -1) == node)
 			sum += jint(d, "requested", 0);
@@ -63,8 +63,8 @@ static long long kmem_on(json_object *expected, long long node)
 	json_object *nv = jget(expected, "nvdimms");
 	long long sum = 0;
 
-	for (size_t i = 0; nv && i < json_object_array_length(nv); i++) {
-		json_object *d = json_object_array_get_idx(nv, i);
+	for (size_t i = 0; nv && i < jlen(nv); i++) {
+		json_object *d = jidx(nv, i);
 
 		if (jint(d, "node", -1) == node &&
 		    !strcmp(jstr(d, "mode", ""), "kmem"))
@@ -96,13 +96,10 @@ static size_t boot_online(json_object *expected)
 		    *cxl = jget(expected, "cxl");
 	size_t n = 0;
 
-	for (size_t i = 0; nodes && i < json_object_array_length(nodes); i++)
-		n += has_boot_memory(expected,
-				     json_object_array_get_idx(nodes, i));
-	for (size_t i = 0; cxl && i < json_object_array_length(cxl); i++)
-		n += !strcmp(
-			jstr(json_object_array_get_idx(cxl, i), "mode", ""),
-			"kmem");
+	for (size_t i = 0; nodes && i < jlen(nodes); i++)
+		n += has_boot_memory(expected, jidx(nodes, i));
+	for (size_t i = 0; cxl && i < jlen(cxl); i++)
+		n += !strcmp(jstr(jidx(cxl, i), "mode", ""), "kmem");
 	return n;
 }
 
@@ -143,8 +140,8 @@ static void verify_hmem(struct tiervm_verdict *v, json_object *guest_root,
 	char what[64], gs[96] = "none";
 	bool ok = false;
 
-	for (size_t i = 0; dax && i < json_object_array_length(dax); i++) {
-		json_object *d = json_object_array_get_idx(dax, i);
+	for (size_t i = 0; dax && i < jlen(dax); i++) {
+		json_object *d = jidx(dax, i);
 
 		if (jint(d, "target_node", -1) != id)
 			continue;
@@ -227,18 +224,17 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 						: "FAIL",
 		   what, es, gs);
 	es[0] = gs[0] = '\0';
-	for (size_t j = 0; ed && j < json_object_array_length(ed); j++) {
+	for (size_t j = 0; ed && j < jlen(ed); j++) {
 		char key[24];
 		size_t le = strlen(es), lg = strlen(gs);
 
 		snprintf(key, sizeof(key), "%zu", j);
 		/* the kernel lists distances to online nodes only */
 		if (!jget(gd, key) &&
-		    !has_boot_memory(exp, json_object_array_get_idx(
-						  jget(exp, "nodes"), j)))
+		    !has_boot_memory(exp, jidx(jget(exp, "nodes"), j)))
 			continue;
 		snprintf(es + le, sizeof(es) - le, "%s%d", j ? " " : "",
-			 json_object_get_int(json_object_array_get_idx(ed, j)));
+			 json_object_get_int(jidx(ed, j)));
 		snprintf(gs + lg, sizeof(gs) - lg, "%s%lld", j ? " " : "",
 			 jint(gd, key, -1));
 	}
@@ -253,9 +249,8 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 		snprintf(what, sizeof(what), "node %lld reserved range", id);
 		snprintf(es, sizeof(es), "%s-%s %s", jstr(rr, "start", ""),
 			 jstr(rr, "end", ""), jstr(rr, "as", ""));
-		for (size_t i = 0; io && i < json_object_array_length(io);
-		     i++) {
-			json_object *r = json_object_array_get_idx(io, i);
+		for (size_t i = 0; io && i < jlen(io); i++) {
+			json_object *r = jidx(io, i);
 			char a[40], b[40];
 
 			snprintf(a, sizeof(a), "0x%s", jstr(rr, "start", ""));
@@ -274,11 +269,9 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 	if (ea) {
 		json_object *acc = jget(g, "access"), *ga = NULL;
 
-		for (size_t i = 0; acc && i < json_object_array_length(acc);
-		     i++)
-			if (jint(json_object_array_get_idx(acc, i), "class",
-				 -1) == 0)
-				ga = json_object_array_get_idx(acc, i);
+		for (size_t i = 0; acc && i < jlen(acc); i++)
+			if (jint(jidx(acc, i), "class", -1) == 0)
+				ga = jidx(acc, i);
 		snprintf(what, sizeof(what), "node %lld access0 initiator", id);
 		rowf(v, jint(ea, "initiator", -1) == jint(ga, "initiator", -2),
 		     what, "%lld", jint(ea, "initiator", -1), "%lld",
@@ -306,16 +299,14 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 			 jint(ga, "write_bandwidth", -1));
 		verify_row(v, strcmp(es, gs) ? "FAIL" : "ok", what, es, gs);
 	}
-	for (size_t i = 0; ec && i < json_object_array_length(ec); i++) {
-		json_object *c = json_object_array_get_idx(ec, i), *gc = NULL;
+	for (size_t i = 0; ec && i < jlen(ec); i++) {
+		json_object *c = jidx(ec, i), *gc = NULL;
 		json_object *gcs = jget(g, "caches");
 		long long level = jint(c, "level", 0);
 
-		for (size_t k = 0; gcs && k < json_object_array_length(gcs);
-		     k++)
-			if (jint(json_object_array_get_idx(gcs, k), "level",
-				 -1) == level)
-				gc = json_object_array_get_idx(gcs, k);
+		for (size_t k = 0; gcs && k < jlen(gcs); k++)
+			if (jint(jidx(gcs, k), "level", -1) == level)
+				gc = jidx(gcs, k);
 		snprintf(what, sizeof(what),
 			 "node %lld cache L%lld size/line/index/policy", id,
 			 level);
@@ -351,8 +342,8 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 /* The entry of the guest's @list with the id of the expected @e. */
 static json_object *find_id(json_object *list, json_object *e)
 {
-	for (size_t k = 0; list && k < json_object_array_length(list); k++) {
-		json_object *g = json_object_array_get_idx(list, k);
+	for (size_t k = 0; list && k < jlen(list); k++) {
+		json_object *g = jidx(list, k);
 
 		if (!strcmp(jstr(g, "id", ""), jstr(e, "id", "")))
 			return g;
@@ -370,24 +361,18 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 	/* a persistent CXL region is an nd region too (cxl_pmem) */
 	long long cxl_pmem = 0;
 
-	for (size_t i = 0; cxl && i < json_object_array_length(cxl); i++)
-		cxl_pmem += !strcmp(
-			jstr(json_object_array_get_idx(cxl, i), "type", ""),
-			"persistent");
+	for (size_t i = 0; cxl && i < jlen(cxl); i++)
+		cxl_pmem +=
+			!strcmp(jstr(jidx(cxl, i), "type", ""), "persistent");
 
-	for (size_t i = 0; nd && i < json_object_array_length(nd); i++)
-		regions += !strcmp(
-			jstr(json_object_array_get_idx(nd, i), "type", ""),
-			"region");
+	for (size_t i = 0; nd && i < jlen(nd); i++)
+		regions += !strcmp(jstr(jidx(nd, i), "type", ""), "region");
 	if (nv)
-		rowf(v,
-		     regions ==
-			     (long long)json_object_array_length(nv) + cxl_pmem,
-		     "NVDIMM regions", "%lld",
-		     (long long)json_object_array_length(nv) + cxl_pmem, "%lld",
-		     regions);
-	for (size_t i = 0; nv && i < json_object_array_length(nv); i++) {
-		json_object *e = json_object_array_get_idx(nv, i);
+		rowf(v, regions == (long long)jlen(nv) + cxl_pmem,
+		     "NVDIMM regions", "%lld", (long long)jlen(nv) + cxl_pmem,
+		     "%lld", regions);
+	for (size_t i = 0; nv && i < jlen(nv); i++) {
+		json_object *e = jidx(nv, i);
 		json_object *g = find_id(jget(report, "nvdimms"), e);
 		const char *mode = jstr(e, "mode", "");
 		char what[96], gs[160];
@@ -420,7 +405,7 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 	json_object *guest = jget(report, "guest");
 	json_object *gnodes = jget(guest, "nodes");
 	int kver = kernel_version(jstr(report, "kernel", ""));
-	size_t n = json_object_array_length(exp_nodes), online = 0;
+	size_t n = jlen(exp_nodes), online = 0;
 	long long dram_tier = -1;
 	bool boot_seen = false;
 	json_object *dram_perf = NULL;
@@ -429,9 +414,8 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 	memset(v, 0, sizeof(*v));
 	v->rows = json_object_new_array();
 	verify_row(v, "note", "guest kernel", "-", jstr(report, "kernel", ""));
-	for (size_t i = 0; gnodes && i < json_object_array_length(gnodes);
-	     i++) {
-		json_object *g = json_object_array_get_idx(gnodes, i);
+	for (size_t i = 0; gnodes && i < jlen(gnodes); i++) {
+		json_object *g = jidx(gnodes, i);
 
 		/* nodes the kernel knows but never onlined have no memory or cpus */
 		online += jint(g, "memory", 0) > 0 || *jstr(g, "cpus", "");
@@ -440,22 +424,21 @@ void tiervm_verify(const struct tiervm_plan *plan, json_object *report,
 	snprintf(gs, sizeof(gs), "%zu", online);
 	verify_row(v, online == boot_online(plan->expected) ? "ok" : "FAIL",
 		   "NUMA nodes online", es, gs);
-	for (size_t i = 0; gnodes && i < json_object_array_length(gnodes);
-	     i++) {
-		json_object *g = json_object_array_get_idx(gnodes, i);
+	for (size_t i = 0; gnodes && i < jlen(gnodes); i++) {
+		json_object *g = jidx(gnodes, i);
 
 		if (*jstr(g, "cpus", "") && dram_tier < 0)
 			dram_tier = jint(g, "tier", -1);
 	}
 	/* DRAM's figures: those of the first node with cpus and memory */
 	for (size_t i = 0; i < n && !dram_perf; i++) {
-		json_object *e = json_object_array_get_idx(exp_nodes, i);
+		json_object *e = jidx(exp_nodes, i);
 
 		if (*jstr(e, "cpus", "") && jint(e, "memory", 0))
 			dram_perf = jget(e, "access0");
 	}
 	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(exp_nodes, i);
+		json_object *e = jidx(exp_nodes, i);
 		json_object *g = jfind_id(gnodes, jint(e, "id", -1));
 		/* QEMU lays node memory out in id order from address 0 */
 		bool boot_node = jint(e, "memory", 0) > 0 && !boot_seen;
@@ -491,11 +474,11 @@ char *tiervm_verdict_format(const struct tiervm_verdict *v)
 {
 	static const char *const keys[] = { "what", "expected", "guest" };
 	int w[ARRAY_SIZE(keys)] = { 0, 4 /* "spec" */, 5 /* "guest" */ };
-	size_t n = json_object_array_length(v->rows);
+	size_t n = jlen(v->rows);
 	struct sbuf b = { 0 };
 
 	for (size_t i = 0; i < n; i++) {
-		json_object *r = json_object_array_get_idx(v->rows, i);
+		json_object *r = jidx(v->rows, i);
 
 		for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
 			int len = (int)strlen(jstr(r, keys[k], ""));
@@ -507,7 +490,7 @@ char *tiervm_verdict_format(const struct tiervm_verdict *v)
 	sbuf_addf(&b, "%-*s  %-*s  %-*s  %s\n", w[0], "", w[1], "spec", w[2],
 		  "guest", "verdict");
 	for (size_t i = 0; i < n; i++) {
-		json_object *r = json_object_array_get_idx(v->rows, i);
+		json_object *r = jidx(v->rows, i);
 
 		sbuf_addf(&b, "%-*s  %-*s  %-*s  %s\n", w[0],
 			  jstr(r, "what", ""), w[1], jstr(r, "expected", ""),

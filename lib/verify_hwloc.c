@@ -107,8 +107,8 @@ static json_object *probe_access(json_object *node)
 {
 	json_object *acc = jget(node, "access"), *best = NULL;
 
-	for (size_t i = 0; acc && i < json_object_array_length(acc); i++) {
-		json_object *a = json_object_array_get_idx(acc, i);
+	for (size_t i = 0; acc && i < jlen(acc); i++) {
+		json_object *a = jidx(acc, i);
 
 		if (!best || jint(a, "class", -1) == 1)
 			best = a;
@@ -160,24 +160,21 @@ void verify_hwloc(json_object *report, struct tiervm_verdict *v)
 	nodes = xcalloc(1024, sizeof(*nodes));
 	walk(xmlDocGetRootElement(doc), nodes, &count, caches, 0);
 	/* hwloc hides GPU memory nodes unless HWLOC_KEEP_NVIDIA_GPU_NUMA_NODES */
-	for (size_t i = 0; pnodes && i < json_object_array_length(pnodes);
-	     i++) {
-		json_object *p = json_object_array_get_idx(pnodes, i);
+	for (size_t i = 0; pnodes && i < jlen(pnodes); i++) {
+		json_object *p = jidx(pnodes, i);
 
-		online +=
-			jint(p, "memory", -1) > 0 &&
-			strcmp(json_object_get_string(jget(p, "kind")), "gpu");
+		online += jint(p, "memory", -1) > 0 &&
+			  strcmp(jstr(p, "kind", ""), "gpu");
 	}
 	snprintf(what, sizeof(what), "hwloc: NUMA nodes with memory");
 	compare(v, what, (long long)online, count);
 	for (unsigned k = 0; k < count; k++) {
 		json_object *p = NULL, *a;
 
-		for (size_t i = 0;
-		     pnodes && i < json_object_array_length(pnodes); i++)
-			if (jint(json_object_array_get_idx(pnodes, i), "id",
-				 -1) == nodes[k].os_index)
-				p = json_object_array_get_idx(pnodes, i);
+		for (size_t i = 0; pnodes && i < jlen(pnodes); i++)
+			if (jint(jidx(pnodes, i), "id", -1) ==
+			    nodes[k].os_index)
+				p = jidx(pnodes, i);
 		snprintf(what, sizeof(what), "hwloc: node %lld memory",
 			 nodes[k].os_index);
 		compare(v, what, jint(p, "memory", -1), nodes[k].memory);
@@ -203,10 +200,7 @@ void verify_hwloc(json_object *report, struct tiervm_verdict *v)
 				{ "SPM", "soft-reserved" },
 				{ "CXL-DRAM", "cxl" },
 			};
-			const char *want = NULL,
-				   *kind = p ? json_object_get_string(
-						       jget(p, "kind"))
-					     : "";
+			const char *want = NULL, *kind = jstr(p, "kind", "");
 
 			for (size_t m = 0; m < sizeof(map) / sizeof(map[0]);
 			     m++)
@@ -232,10 +226,7 @@ void verify_hwloc(json_object *report, struct tiervm_verdict *v)
 		snprintf(what, sizeof(what),
 			 "hwloc: node %lld memory-side caches",
 			 nodes[k].os_index);
-		compare(v, what,
-			(long long)(p ? json_object_array_length(
-						jget(p, "caches"))
-				      : 0),
+		compare(v, what, (long long)(p ? jlen(jget(p, "caches")) : 0),
 			nodes[k].n_caches);
 	}
 	free(nodes);
