@@ -89,6 +89,8 @@ struct tiervm_host_cxl {
 			 * their endpoint decoders in position order */
 	char *mode;    /* endpoint decoders: pmem, ram or none */
 	int commit;    /* regions */
+	/* regions (6.9+): access0's figures, the kernel's sum of the path */
+	uint64_t read_latency, read_bandwidth;
 };
 
 struct tiervm_host_iomem {

@@ -167,6 +167,7 @@ static void read_cxl_tree(struct disc *d, struct tiervm_host_cxl *x)
 	x->ways = -1;
 	x->commit = -1;
 	x->pmem_size = x->ram_size = x->granularity = UINT64_MAX;
+	x->read_latency = x->read_bandwidth = UINT64_MAX;
 	if (!strcmp(x->type, "root") || !strcmp(x->type, "port") ||
 	    !strcmp(x->type, "endpoint")) {
 		p = xasprintf("%s/%s/uport", dir, x->name);
@@ -189,6 +190,14 @@ static void read_cxl_tree(struct disc *d, struct tiervm_host_cxl *x)
 		if (!strcmp(x->type, "region")) {
 			x->commit = read_int_or(d, x->name, "commit", -1);
 			x->targets = cxl_region_targets(d, x->name, x->ways);
+			p = xasprintf("%s/%s/access0/read_latency", dir,
+				      x->name);
+			x->read_latency = host_readu(d, p);
+			free(p);
+			p = xasprintf("%s/%s/access0/read_bandwidth", dir,
+				      x->name);
+			x->read_bandwidth = host_readu(d, p);
+			free(p);
 		} else {
 			x->targets = host_readf(d, "%s/%s/target_list", dir,
 						x->name);

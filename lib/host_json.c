@@ -194,6 +194,16 @@ json_object *tiervm_host_to_json(const struct tiervm_host *h)
 		if (x->commit >= 0)
 			json_object_object_add(e, "commit",
 					       json_object_new_int(x->commit));
+		if (x->read_latency != UINT64_MAX)
+			json_object_object_add(
+				e, "read_latency",
+				json_object_new_int64(
+					(int64_t)x->read_latency));
+		if (x->read_bandwidth != UINT64_MAX)
+			json_object_object_add(
+				e, "read_bandwidth",
+				json_object_new_int64(
+					(int64_t)x->read_bandwidth));
 		json_object_array_add(cxl, e);
 	}
 	json_object_object_add(o, "cxl", cxl);

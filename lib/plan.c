@@ -231,6 +231,7 @@ static void node_args(struct plan_ctx *c)
 				: NULL);
 		json_object_array_put_idx(c->exp_nodes, id, e);
 	}
+	plan_cxl_port_nodes(c);
 }
 
 /* ---- distances (ACPI SLIT) -------------------------------------------- */
@@ -254,6 +255,7 @@ static void dist_args(struct plan_ctx *c)
 		}
 		json_object_object_add(exp_node(c, i), "distances", row);
 	}
+	plan_cxl_port_distances(c);
 }
 
 /* ---- HMAT latency and bandwidth ---------------------------------------- */
@@ -291,6 +293,7 @@ static void hmat_args(struct plan_ctx *c)
 				i, t, bw);
 			free(bw);
 		}
+		plan_cxl_port_hmat(c, i);
 	}
 	for (unsigned t = 0; t < r->n; t++) {
 		const struct tiervm_node *n = tiervm_spec_node(c->s, t);

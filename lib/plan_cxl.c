@@ -15,6 +15,7 @@
 #include "plan_internal.h"
 #include "qemu_caps.h"
 #include "spec_cxl.h"
+#include "spec_resolve.h"
 #include "units.h"
 
 /*
@@ -294,6 +295,22 @@ static json_object *expected_region(const struct tiervm_cxl_topology *t,
 	if (r->has_node)
 		json_object_object_add(e, "node",
 				       json_object_new_int((int)r->node));
+	if (r->latency)
+		json_object_object_add(
+			e, "latency",
+			json_object_new_int64((int64_t)r->latency));
+	if (r->bandwidth) {
+		int w = tiervm_cxl_window_index(t, r->window);
+
+		json_object_object_add(
+			e, "bandwidth",
+			json_object_new_int64((int64_t)r->bandwidth));
+		/* each bridge's path adds its own: the region's is their sum */
+		json_object_object_add(
+			e, "bridges",
+			json_object_new_int(
+				w < 0 ? 1 : (int)t->windows[w].host_bridges.n));
+	}
 	return e;
 }
 
@@ -353,6 +370,98 @@ void plan_cxl_kernel_arg(struct plan_ctx *c)
 		strv_push(&c->p->kernel_args, b.s);
 }
 
+/*
+ * The generic port of each host bridge a region gives figures for: a
+ * proximity domain of its own (numbered after the spec's nodes, in bridge
+ * order) that the HMAT gives the figures to.  @k receives the domain.
+ */
+static bool port_domain(struct plan_ctx *c, unsigned hb, unsigned *k)
+{
+	const struct tiervm_cxl_topology *t = &c->s->cxl;
+	const struct tiervm_cxl_region *r;
+	unsigned n = c->p->r->n;
+
+	for (unsigned h = 0; h <= hb && h < t->n_hbs; h++)
+		if (tiervm_cxl_hb_figures(t, (int)h, &r)) {
+			if (h == hb) {
+				*k = n;
+				return true;
+			}
+			n++;
+		}
+	return false;
+}
+
+void plan_cxl_port_nodes(struct plan_ctx *c)
+{
+	unsigned k;
+
+	for (unsigned h = 0; h < c->s->cxl.n_hbs; h++)
+		if (port_domain(c, h, &k)) {
+			plan_arg(c, "-numa");
+			plan_arg(c, "node,nodeid=%u", k);
+		}
+}
+
+void plan_cxl_port_distances(struct plan_ctx *c)
+{
+	const struct tiervm_resolved *r = c->p->r;
+	unsigned k, k2;
+
+	/* QEMU wants every pair once any is given; Linux makes no node of
+	 * a generic port, so these reach no guest table but QEMU's */
+	if (r->n < 2)
+		return;
+	for (unsigned h = 0; h < c->s->cxl.n_hbs; h++) {
+		if (!port_domain(c, h, &k))
+			continue;
+		for (unsigned i = 0; i < r->n; i++) {
+			plan_arg(c, "-numa");
+			plan_arg(c, "dist,src=%u,dst=%u,val=20", i, k);
+			plan_arg(c, "-numa");
+			plan_arg(c, "dist,src=%u,dst=%u,val=20", k, i);
+		}
+		for (unsigned h2 = 0; h2 < h; h2++)
+			if (port_domain(c, h2, &k2)) {
+				plan_arg(c, "-numa");
+				plan_arg(c, "dist,src=%u,dst=%u,val=20", k, k2);
+				plan_arg(c, "-numa");
+				plan_arg(c, "dist,src=%u,dst=%u,val=20", k2, k);
+			}
+	}
+}
+
+void plan_cxl_port_hmat(struct plan_ctx *c, unsigned initiator)
+{
+	const struct tiervm_cxl_topology *t = &c->s->cxl;
+	const struct tiervm_cxl_region *r;
+	unsigned k;
+
+	for (unsigned h = 0; h < t->n_hbs; h++) {
+		uint64_t lat, bw;
+		char *b;
+
+		if (!port_domain(c, h, &k) ||
+		    !tiervm_cxl_hb_figures(t, (int)h, &r))
+			continue;
+		/* a figure the region leaves out: CXL's default (hmat-defaults.md) */
+		tiervm_kind_defaults(TIERVM_KIND_CXL, &lat, &bw);
+		b = tiervm_format_size(r->bandwidth ? r->bandwidth : bw);
+		plan_arg(c, "-numa");
+		plan_arg(
+			c,
+			"hmat-lb,initiator=%u,target=%u,hierarchy=memory,data-type=access-latency,latency=%llu",
+			initiator, k,
+			(unsigned long long)(r->latency ? r->latency : lat));
+		plan_arg(c, "-numa");
+		plan_arg(
+			c,
+			"hmat-lb,initiator=%u,target=%u,hierarchy=memory,data-type=access-bandwidth,bandwidth=%s",
+			initiator, k, b);
+		free(b);
+	}
+}
+
 void plan_cxls(struct plan_ctx *c)
 {
 	const struct tiervm_cxl_topology *t = &c->s->cxl;
@@ -404,6 +513,17 @@ void plan_cxls(struct plan_ctx *c)
 	}
 	for (unsigned i = 0; i < t->n_devs; i++)
 		device_args(c, i);
+	for (unsigned h = 0; h < t->n_hbs; h++) {
+		unsigned k;
+
+		if (!port_domain(c, h, &k))
+			continue;
+		plan_arg(c, "-object");
+		plan_arg(
+			c,
+			"acpi-generic-port,id=tiervm-gp-%s,pci-bus=tiervm-hb-%s,node=%u",
+			or_empty(t->hbs[h].id), or_empty(t->hbs[h].id), k);
+	}
 
 	json_object_object_add(c->exp, "cxl_topology", expected_tree(t));
 	regions = json_object_new_array();
@@ -497,6 +617,25 @@ void plan_cxl_check(struct plan_ctx *c)
 				c->d, x->line, p, "type",
 				"volatile CXL memory needs QEMU 8.0 or later (cxl-type3 volatile-memdev); the installed QEMU is %u.%u.%u",
 				q->major, q->minor, q->micro);
+		free(p);
+	}
+	for (unsigned i = 0; i < t->n_regions; i++) {
+		const struct tiervm_cxl_region *r = &t->regions[i];
+		char *p = xasprintf("cxl.regions[%u].%s", i,
+				    r->latency ? "latency" : "bandwidth");
+
+		if ((r->latency || r->bandwidth) && !q->generic_port)
+			diag_add(
+				c->d, r->line, p,
+				"figures for a CXL path need ACPI generic ports (acpi-generic-port, QEMU 9.1 or later); the installed QEMU is %u.%u.%u",
+				q->major, q->minor, q->micro);
+		if ((r->latency || r->bandwidth) &&
+		    guest_kernel(c->s, &km, &kn) &&
+		    (km < 6 || (km == 6 && kn < 9)))
+			diag_add(
+				c->d, r->line, p,
+				"figures for a CXL region show in guest kernel 6.9 or later (from generic ports), and the guest's is %u.%u; set guest.kernel: debian-backports",
+				km, kn);
 		free(p);
 	}
 	for (unsigned i = 0; i < t->n_regions; i++) {

@@ -31,6 +31,10 @@ void plan_cxls(struct plan_ctx *c);
 void plan_cxl_machine(struct plan_ctx *c, struct sbuf *m);
 void plan_cxl_kernel_arg(struct plan_ctx *c);
 void plan_cxl_check(struct plan_ctx *c);
+/* Generic ports' proximity domains: -numa node, dist and hmat-lb. */
+void plan_cxl_port_nodes(struct plan_ctx *c);
+void plan_cxl_port_distances(struct plan_ctx *c);
+void plan_cxl_port_hmat(struct plan_ctx *c, unsigned initiator);
 /* Device memory each device takes from maxmem, and DIMM slots. */
 uint64_t plan_device_memory(const struct tiervm_spec *s, unsigned *slots);
 

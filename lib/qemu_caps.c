@@ -124,6 +124,10 @@ bool tiervm_qemu_probe(struct tiervm_qemu_caps *caps, tiervm_error **errp)
 	caps->cxl_volatile = has_property(out, "volatile-memdev");
 	caps->cxl_persistent_memdev = has_property(out, "persistent-memdev");
 	free(out);
+	/* an object QEMU lacks is an error, not an empty list */
+	caps->generic_port =
+		ask(bin, "-object", "acpi-generic-port,help", &out, NULL);
+	free(out);
 	if (!ask(bin, "-device", "virtio-mem-pci,help", &out, NULL))
 		out = xstrdup("");
 	caps->vmem_dynamic_memslots = has_property(out, "dynamic-memslots");

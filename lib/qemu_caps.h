@@ -14,8 +14,9 @@ struct tiervm_qemu_caps {
 	char *binary;
 	unsigned major, minor, micro;
 	bool machine_q35, machine_pc;
-	bool cxl_volatile;		  /* cxl-type3 volatile-memdev (8.0+) */
-	bool cxl_persistent_memdev;	  /* its name for memdev= since 8.0 */
+	bool cxl_volatile;	    /* cxl-type3 volatile-memdev (8.0+) */
+	bool cxl_persistent_memdev; /* its name for memdev= since 8.0 */
+	bool generic_port; /* -object acpi-generic-port: CXL paths in HMAT */
 	bool vmem_dynamic_memslots;	  /* virtio-mem-pci dynamic-memslots */
 	bool vmem_unplugged_inaccessible; /* virtio-mem-pci */
 	bool kvm_usable;		  /* /dev/kvm opens read-write */

@@ -223,6 +223,12 @@ struct tiervm_cxl_region {
 	enum tiervm_cxl_mode mode;
 	bool has_node;
 	unsigned node; /* the guest node expected for its memory */
+	/*
+	 * The platform's figures for the path to its host bridges (ACPI
+	 * generic ports in the HMAT; the devices and links add theirs):
+	 * ns and bytes per second, 0 when not given.
+	 */
+	uint64_t latency, bandwidth;
 };
 
 /*

@@ -246,3 +246,18 @@ unsigned tiervm_cxl_regions_at_dev(const struct tiervm_cxl_topology *t, int dev)
 		n += region_has(t, &t->regions[i], -1, -1, dev);
 	return n;
 }
+
+bool tiervm_cxl_hb_figures(const struct tiervm_cxl_topology *t, int hb,
+			   const struct tiervm_cxl_region **from)
+{
+	for (unsigned i = 0; i < t->n_regions; i++) {
+		const struct tiervm_cxl_region *r = &t->regions[i];
+
+		if ((r->latency || r->bandwidth) &&
+		    region_has(t, r, hb, -1, -1)) {
+			*from = r;
+			return true;
+		}
+	}
+	return false;
+}

@@ -44,6 +44,14 @@ bool tiervm_cxl_order(const struct tiervm_cxl_topology *t,
 enum tiervm_cxl_type tiervm_cxl_region_type(const struct tiervm_cxl_topology *t,
 					    const struct tiervm_cxl_region *r);
 
+/*
+ * The latency and bandwidth the first region through host bridge @hb that
+ * gives them sets for its generic port, with that region's index; false
+ * when no region through it gives any.
+ */
+bool tiervm_cxl_hb_figures(const struct tiervm_cxl_topology *t, int hb,
+			   const struct tiervm_cxl_region **from);
+
 /* How many regions pass through each part: the HDM decoders they use. */
 unsigned tiervm_cxl_regions_at_hb(const struct tiervm_cxl_topology *t, int hb);
 unsigned tiervm_cxl_regions_at_switch(const struct tiervm_cxl_topology *t,

@@ -102,9 +102,10 @@ static void parse_window(struct ywalk *w, yaml_node_t *n, const char *path,
 static void parse_region(struct ywalk *w, yaml_node_t *n, const char *path,
 			 struct tiervm_cxl_region *r)
 {
-	static const char *const keys[] = { "id",   "window",	   "devices",
-					    "ways", "granularity", "size",
-					    "mode", "node",	   NULL };
+	static const char *const keys[] = {
+		"id",	"window", "devices", "ways",	  "granularity", "size",
+		"mode", "node",	  "latency", "bandwidth", NULL
+	};
 	int e;
 
 	r->line = yline(n);
@@ -124,6 +125,8 @@ static void parse_region(struct ywalk *w, yaml_node_t *n, const char *path,
 	YWITH(n, path, "node",
 	      r->has_node =
 		      ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &r->node));
+	YWITH(n, path, "latency", ywalk_latency(w, v, p, &r->latency));
+	YWITH(n, path, "bandwidth", ywalk_size(w, v, p, &r->bandwidth));
 }
 
 void spec_cxl_parse(struct ywalk *w, yaml_node_t *n, struct tiervm_spec *s)

@@ -421,6 +421,39 @@ static void resolve_region(struct tiervm_spec *s, unsigned i,
 			(unsigned long long)(r->size / MiB), win->id,
 			(unsigned long long)(room / MiB));
 out:
+	if (r->bandwidth % MiB)
+		diag_add_in(
+			d, r->line, p, "bandwidth",
+			"must be a non-zero multiple of 1M per second (HMAT counts MB/s)");
+	/* one generic port per host bridge: one pair of figures for it */
+	for (unsigned h = 0; (r->latency || r->bandwidth) && h < t->n_hbs;
+	     h++) {
+		const struct tiervm_cxl_region *first;
+
+		if (tiervm_cxl_hb_figures(t, (int)h, &first) && first != r &&
+		    (first->latency != r->latency ||
+		     first->bandwidth != r->bandwidth) &&
+		    tiervm_cxl_regions_at_hb(t, (int)h) > 1) {
+			unsigned k;
+
+			for (k = 0; k < r->devices.n; k++) {
+				int dv = tiervm_cxl_dev_index(t,
+							      r->devices.id[k]);
+				struct tiervm_cxl_place pl;
+
+				if (dv >= 0 &&
+				    tiervm_cxl_port(t, t->devs[dv].port, &pl) &&
+				    pl.hb == (int)h)
+					break;
+			}
+			if (k < r->devices.n)
+				diag_add_in(
+					d, r->line, p, "latency",
+					"host bridge '%s' has its figures from region '%s' already (one generic port per bridge): give both regions the same latency and bandwidth",
+					t->hbs[h].id,
+					first->id ? first->id : "");
+		}
+	}
 	if (r->mode == TIERVM_CXL_FSDAX &&
 	    tiervm_cxl_region_type(t, r) == TIERVM_CXL_VOLATILE)
 		diag_add_in(

@@ -391,6 +391,10 @@ tiervm_resolve_with_host(const struct tiervm_spec *s,
 	r->sockets = s->machine.sockets ? s->machine.sockets
 					: (cpu_nodes ? cpu_nodes : 1);
 	r->hmat = s->n_hmat || s->n_caches;
+	/* a CXL region's figures are its host bridges' generic ports' HMAT */
+	for (unsigned i = 0; i < s->cxl.n_regions; i++)
+		r->hmat |= s->cxl.regions[i].latency ||
+			   s->cxl.regions[i].bandwidth;
 	declared_initiators(s, r);
 	fill_distances(s, r);
 	fill_initiators(s, r);

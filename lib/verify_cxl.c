@@ -475,6 +475,43 @@ static void verify_region(struct tiervm_verdict *v, json_object *e,
 				   : "FAIL",
 			   what, es, gs);
 	}
+	/*
+	 * Figures: the region's generic ports give the platform's part of
+	 * the path; the kernel adds the devices' (CDAT) and the links' to
+	 * it.  So the guest's latency is at least the spec's and its
+	 * bandwidth at most the spec's per bridge it interleaves, summed,
+	 * and present: the kernel used them.
+	 */
+	if (jget(e, "latency")) {
+		char es[48];
+
+		snprintf(what, sizeof(what), "cxl %s read latency (ns)",
+			 jstr(e, "id", ""));
+		snprintf(es, sizeof(es), ">= %lld (+ devices and links)",
+			 jint(e, "latency", 0));
+		snprintf(gs, sizeof(gs), "%lld", jint(reg, "read_latency", -1));
+		verify_row(v,
+			   jint(reg, "read_latency", -1) >=
+					   jint(e, "latency", 0)
+				   ? "ok"
+				   : "FAIL",
+			   what, es, gs);
+	}
+	if (jget(e, "bandwidth")) {
+		char es[48];
+		long long wbw = (jint(e, "bandwidth", 0) >> 20) *
+				jint(e, "bridges", 1),
+			  gbw = jint(reg, "read_bandwidth", -1);
+
+		snprintf(what, sizeof(what), "cxl %s read bandwidth (MB/s)",
+			 jstr(e, "id", ""));
+		snprintf(es, sizeof(es), "<= %lld (%lld bridge%s' paths)", wbw,
+			 jint(e, "bridges", 1),
+			 jint(e, "bridges", 1) == 1 ? "" : "s");
+		snprintf(gs, sizeof(gs), "%lld", gbw);
+		verify_row(v, gbw > 0 && gbw <= wbw ? "ok" : "FAIL", what, es,
+			   gs);
+	}
 	if (strcmp(mode, "kmem") || !rep)
 		return;
 	/* the kernel picks the node: the window's own, after the SRAT's */

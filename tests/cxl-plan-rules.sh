@@ -82,4 +82,20 @@ EOT
 expect decoders "decoders.yaml:[0-9]*: cxl.host-bridges\[0\]: 5 regions pass through it; QEMU [0-9.]* has [14] HDM decoders\{0,1\} per host bridge"
 expect decoders "cxl.switches\[0\].id: 5 regions pass through switch 'sw0'"
 expect decoders "cxl.devices\[0\].id: 'm0' is in 5 regions"
+# figures for a CXL path: a generic port per bridge (QEMU 9.1+), shown by
+# guest kernel 6.9+; Debian 12's kernel is 6.1
+{
+	head
+	cat <<EOT
+cxl:
+  host-bridges: [{id: hb0, root-ports: [rp0]}]
+  devices: [{id: m0, port: rp0, size: 256M}]
+  windows: [{id: w0, size: 256M, host-bridges: [hb0]}]
+  regions: [{id: r0, window: w0, devices: [m0], latency: 200}]
+EOT
+} > "$work/figures.yaml"
+expect figures "figures.yaml:[0-9]*: cxl.regions\[0\].latency: figures for a CXL region show in guest kernel 6.9 or later"
+if ! qemu-system-x86_64 -object acpi-generic-port,help > /dev/null 2>&1; then
+	expect figures "figures.yaml:[0-9]*: cxl.regions\[0\].latency: figures for a CXL path need ACPI generic ports (acpi-generic-port, QEMU 9.1 or later)"
+fi
 exit $failed
