@@ -14,4 +14,8 @@ void verify_hwloc(json_object *report, struct tiervm_verdict *v);
 void verify_cxl(struct tiervm_verdict *v, json_object *exp, json_object *report,
 		json_object *guest, long long dram_tier);
 
+/* The cxl tool's view of the tree against the declared one. */
+void verify_cxl_tool(struct tiervm_verdict *v, json_object *topo,
+		     json_object *regions, json_object *report);
+
 #endif
