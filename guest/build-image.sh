@@ -76,8 +76,13 @@ echo "${kver:-unknown}" > "$out/kernel-release"
 # payload cannot be found) the bzImage boots as before.
 pvh_vmlinux() {
 	config=
-	for c in "${modroot:+$modroot/boot/config-$kver}" "$(dirname "$kernel")/config-$kver" \
-		"/boot/config-$kver"; do
+	# where tiervm's plan looks too (lib/image_kconfig.c): beside it, in
+	# /boot, the modules' build tree, or a build tree the image is in
+	kdir=$(dirname "$kernel") tree=
+	case "$kdir" in */arch/x86/boot) tree=$kdir/../../../.config ;; esac
+	for c in "${modroot:+$modroot/boot/config-$kver}" "$kdir/config-$kver" \
+		"/boot/config-$kver" "/lib/modules/$kver/build/.config" \
+		"$tree" "$kdir/.config"; do
 		[ -n "$c" ] && [ -f "$c" ] && { config=$c; break; }
 	done
 	[ -n "$config" ] && grep -q '^CONFIG_PVH=y' "$config" || {

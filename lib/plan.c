@@ -558,8 +558,42 @@ static void soft_reserved(struct plan_ctx *c)
 	tiervm_layout_clear(&l);
 }
 
+/*
+ * How a kernel given by path boots: uncompressed at its PVH entry when its
+ * config says CONFIG_PVH (the image builder extracts the vmlinux once),
+ * else as the bzImage, whose own decompressor takes seconds under TCG.
+ * Debian's kernels have it.
+ */
+static void boot_form_note(struct plan_ctx *c)
+{
+	const char *k = c->s->guest.kernel;
+	char *config = NULL;
+	enum tiervm_kopt has;
+
+	if (!strcmp(k, "auto") || !strncmp(k, "debian-", 7))
+		return;
+	has = tiervm_kernel_option(k, "CONFIG_PVH", &config);
+	if (has == TIERVM_KOPT_YES)
+		plan_note(
+			c,
+			"kernel %s has CONFIG_PVH (%s): it boots uncompressed at its PVH entry, its payload extracted once into the image cache",
+			k, config);
+	else if (has == TIERVM_KOPT_NO)
+		plan_note(
+			c,
+			"kernel %s lacks CONFIG_PVH (%s): the bzImage boots, its own decompressor seconds of every boot under TCG",
+			k, config);
+	else
+		plan_note(
+			c,
+			"tiervm cannot tell whether kernel %s has CONFIG_PVH (no config-RELEASE beside it or in /boot, no build tree .config): the bzImage boots as it is",
+			k);
+	free(config);
+}
+
 static void kernel_args(struct plan_ctx *c)
 {
+	boot_form_note(c);
 	soft_reserved(c);
 	/*
 	 * TCG executes no instruction speculatively, so the kernel's
