@@ -6,15 +6,13 @@
  *
  * Drivers come in groups, one list per group in /etc/modules.GROUP in the
  * order modprobe would load them (build-image.sh writes them).  A group is
- * loaded only where the machine has its hardware.  The device groups and
- * the memory groups share no module, so they load on two threads: with
- * two vCPUs (multi-threaded TCG) the memory drivers' init functions (the
- * NFIT parse, the CXL port walk) overlap the virtio probes.
+ * loaded only where the machine has its hardware, one module after the
+ * other: on two threads at once they gained nothing measurable, and QEMU
+ * 7.2's multi-threaded TCG once lost a vCPU thread to a segfault then.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,7 +119,7 @@ static int load_module(const char *name)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	/* EEXIST: built in, or loaded by the other chain or an earlier group */
+	/* EEXIST: built in, or loaded by an earlier group */
 	rc = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
 	close(fd);
 	return rc == -EEXIST ? 0 : rc;
@@ -146,7 +144,7 @@ static int load_list(const char *group)
 	return failed;
 }
 
-/* Called by the probe alone, after boot_init()'s threads are done. */
+/* For the probe's later needs (device_dax); remembers what it loaded. */
 int boot_load_group(const char *group)
 {
 	static const char *loaded[MAX_GROUPS];
@@ -160,13 +158,10 @@ int boot_load_group(const char *group)
 	return load_list(group);
 }
 
-static void *load_chain(void *opaque)
+static void load_chain(struct chain *c)
 {
-	struct chain *c = opaque;
-
 	for (size_t i = 0; i < c->n; i++)
 		c->failed += load_list(c->group[i]);
-	return NULL;
 }
 
 static void add(struct chain *c, const char *group, struct sbuf *names)
@@ -192,8 +187,6 @@ int boot_init(void)
 				 *const ninep[] = { "0x1009", "0x1049", NULL };
 	struct chain devices = { 0 }, memory = { 0 };
 	struct sbuf names = { 0 };
-	pthread_t t;
-	bool threaded;
 	int rc;
 
 	if (getpid() != 1)
@@ -225,12 +218,8 @@ int boot_init(void)
 	if (iomem_has("Soft Reserved"))
 		add(&memory, "hmem", &names);
 
-	threaded = memory.n && !pthread_create(&t, NULL, load_chain, &memory);
 	load_chain(&devices);
-	if (threaded)
-		pthread_join(t, NULL);
-	else
-		load_chain(&memory);
+	load_chain(&memory);
 
 	{
 		int failed = devices.failed + memory.failed;
