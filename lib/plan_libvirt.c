@@ -274,6 +274,18 @@ static void memory_backing(struct dom *x, xmlNode *domain)
 		first = false;
 		free(key);
 	}
+	/* a generic port is a proximity domain without memory: a cell again */
+	for (unsigned i = 0; i < x->s->cxl.n_regions; i++) {
+		const struct tiervm_cxl_region *r = &x->s->cxl.regions[i];
+		char *key = xasprintf("cxl.regions[%u]", i);
+
+		if (r->latency || r->bandwidth)
+			diag_add_in(
+				&x->d, r->line, key,
+				r->latency ? "latency" : "bandwidth",
+				"a CXL path's figures need a generic port, a NUMA node without memory, which libvirt 9.0 cannot give (every cell gets a memory backend): leave them out, or use tiervm's own engine");
+		free(key);
+	}
 	if (kind == TIERVM_BACKEND_RAM && !huge && !prealloc)
 		return;
 	mb = add(domain, "memoryBacking", NULL);

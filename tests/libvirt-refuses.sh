@@ -1,9 +1,16 @@
 #!/bin/sh
 # What libvirt cannot say is refused for `plan --format libvirt`: one line
 # naming the spec's key, exit 2; the same spec plans for QEMU itself.
-# usage: libvirt-refuses.sh TIERVM SPEC KEY
+# usage: libvirt-refuses.sh TIERVM SPEC KEY [FETCH]
+# With FETCH (scripts/qemu-backports.sh) the spec is planned for the QEMU it
+# unpacks (skipped, saying why, when it cannot be had).
 set -u
-tiervm=$1 spec=$2 key=$3
+tiervm=$1 spec=$2 key=$3 fetch=${4:-}
+if [ -n "$fetch" ]; then
+	TIERVM_QEMU=$(sh "$fetch") || { echo "SKIP: bookworm-backports' QEMU could not be fetched"; exit 77; }
+	QEMU_MODULE_DIR=$(dirname "$(dirname "$TIERVM_QEMU")")/lib/x86_64-linux-gnu/qemu
+	export TIERVM_QEMU QEMU_MODULE_DIR
+fi
 "$tiervm" plan "$spec" > /dev/null || { echo "the spec does not plan for QEMU"; exit 1; }
 "$tiervm" plan "$spec" --format libvirt > /dev/null 2> "${TMPDIR:-/tmp}/libvirt-refuses.$$"
 rc=$?
