@@ -307,8 +307,9 @@ static bool free_decoder(const char *mem, char *out, size_t len)
 static const char *provision_ram(json_object *r, const struct order *o,
 				 struct sbuf *log)
 {
-	char root[32], *path, *name, val[NAME_MAX + 32], dax[NAME_MAX + 1],
-		*node;
+	char root[32], *path, *name, val[32], dax[NAME_MAX + 1], *node;
+	/* each memdev's endpoint decoder, in position order */
+	char epd[MAX_WAYS][NAME_MAX + 1];
 	const char *status = "ok";
 
 	snprintf(root, sizeof(root), "decoder0.%u", o->decoder);
@@ -332,12 +333,10 @@ static const char *provision_ram(json_object *r, const struct order *o,
 		goto out;
 	}
 	for (unsigned k = 0; k < o->ways; k++) {
-		char epd[NAME_MAX + 1];
-
 		snprintf(val, sizeof(val), "%llu", o->size / o->ways);
-		if (!free_decoder(o->mem[k], epd, sizeof(epd)) ||
-		    !cxl_write(epd, "mode", "ram", log) ||
-		    !cxl_write(epd, "dpa_size", val, log)) {
+		if (!free_decoder(o->mem[k], epd[k], sizeof(epd[k])) ||
+		    !cxl_write(epd[k], "mode", "ram", log) ||
+		    !cxl_write(epd[k], "dpa_size", val, log)) {
 			status = "no endpoint decoder for a memdev";
 			goto out;
 		}
@@ -348,30 +347,10 @@ static const char *provision_ram(json_object *r, const struct order *o,
 		goto out;
 	}
 	for (unsigned k = 0; k < o->ways; k++) {
-		char epd[NAME_MAX + 1], attr[32];
+		char attr[32];
 
-		/* the decoder just given its share: the last one with one */
-		if (!endpoint_of(o->mem[k], epd, sizeof(epd))) {
-			status = "no endpoint for a memdev";
-			goto out;
-		}
-		for (int j = 7; j >= 0; j--) {
-			char *p =
-				xasprintf(CXL_DEVICES "/decoder%s.%d/dpa_size",
-					  epd + 8, j);
-			char *v = prov_read_small(p);
-			bool used = *v && strtoull(v, NULL, 0);
-
-			free(p);
-			free(v);
-			if (used) {
-				snprintf(val, sizeof(val), "decoder%s.%d",
-					 epd + 8, j);
-				break;
-			}
-		}
 		snprintf(attr, sizeof(attr), "target%u", k);
-		if (!cxl_write(name, attr, val, log)) {
+		if (!cxl_write(name, attr, epd[k], log)) {
 			status = "setting the region's targets failed";
 			goto out;
 		}

@@ -175,13 +175,18 @@ static void read_cxl_tree(struct disc *d, struct tiervm_host_cxl *x)
 		free(p);
 		x->dports = cxl_dports(d, x->name);
 	} else if (!strcmp(x->type, "memdev")) {
+		char *pm = host_readf(d, "%s/%s/pmem/size", dir, x->name),
+		     *rm = host_readf(d, "%s/%s/ram/size", dir, x->name);
+
 		x->serial = host_readf(d, "%s/%s/serial", dir, x->name);
-		p = xasprintf("%s/%s/pmem/size", dir, x->name);
-		x->pmem_size = host_readu(d, p);
-		free(p);
-		p = xasprintf("%s/%s/ram/size", dir, x->name);
-		x->ram_size = host_readu(d, p);
-		free(p);
+		if (pm && !tiervm_fs_parse_u64(pm, &x->pmem_size))
+			x->pmem_size = UINT64_MAX;
+		if (rm && !tiervm_fs_parse_u64(rm, &x->ram_size))
+			x->ram_size = UINT64_MAX;
+		x->detail = xasprintf("ram %s, pmem %s", rm ? rm : "?",
+				      pm ? pm : "?");
+		free(pm);
+		free(rm);
 	} else if (!strcmp(x->type, "decoder") || !strcmp(x->type, "region")) {
 		x->ways = read_int_or(d, x->name, "interleave_ways", -1);
 		p = xasprintf("%s/%s/interleave_granularity", dir, x->name);
@@ -233,17 +238,7 @@ static void read_cxl(struct disc *d)
 		p = xasprintf("%s/%s/size", dir, ents[i]);
 		x->size = host_readu(d, p);
 		free(p);
-		if (!strcmp(type, "memdev")) {
-			char *pm =
-				host_readf(d, "%s/%s/pmem/size", dir, ents[i]);
-			char *rm =
-				host_readf(d, "%s/%s/ram/size", dir, ents[i]);
-
-			x->detail = xasprintf("ram %s, pmem %s", rm ? rm : "?",
-					      pm ? pm : "?");
-			free(pm);
-			free(rm);
-		} else if (!strcmp(type, "region")) {
+		if (!strcmp(type, "region")) {
 			x->detail = host_readf(d, "%s/%s/mode", dir, ents[i]);
 		}
 		read_cxl_tree(d, x);

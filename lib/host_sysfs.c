@@ -80,28 +80,33 @@ char *tiervm_fs_read(const struct tiervm_fsroot *root, const char *path,
 	return buf;
 }
 
+bool tiervm_fs_parse_u64(const char *s, uint64_t *out)
+{
+	tiervm_error *err = NULL;
+	bool ok;
+
+	/* some attributes are hex ("0x10000000"): read those too */
+	if (s[0] == '0' && s[1] == 'x') {
+		char *end;
+
+		errno = 0;
+		*out = strtoull(s + 2, &end, 16);
+		return !errno && end != s + 2 && !*end;
+	}
+	ok = tiervm_parse_u64(s, out, &err);
+	tiervm_error_free(err);
+	return ok;
+}
+
 bool tiervm_fs_read_u64(const struct tiervm_fsroot *root, const char *path,
 			uint64_t *out, tiervm_error **errp)
 {
-	tiervm_error *err = NULL;
 	char *s = tiervm_fs_read(root, path, errp);
-	const char *p;
 	bool ok;
 
 	if (!s)
 		return false;
-	p = s;
-	/* some attributes are hex ("0x10000000"): read those too */
-	if (p[0] == '0' && p[1] == 'x') {
-		char *end;
-
-		errno = 0;
-		*out = strtoull(p + 2, &end, 16);
-		ok = !errno && end != p + 2 && !*end;
-	} else {
-		ok = tiervm_parse_u64(p, out, &err);
-		tiervm_error_free(err);
-	}
+	ok = tiervm_fs_parse_u64(s, out);
 	if (!ok)
 		tiervm_error_setg(errp, "%s: '%.40s' is not a number", path, s);
 	free(s);

@@ -25,6 +25,8 @@ void tiervm_fsroot_close(struct tiervm_fsroot *root);
 /* Whole small file, trailing newline stripped; NULL with errp on failure. */
 char *tiervm_fs_read(const struct tiervm_fsroot *root, const char *path,
 		     tiervm_error **errp);
+/* A sysfs number, decimal or 0x-prefixed hex, as tiervm_fs_read_u64(). */
+bool tiervm_fs_parse_u64(const char *s, uint64_t *out);
 bool tiervm_fs_read_u64(const struct tiervm_fsroot *root, const char *path,
 			uint64_t *out, tiervm_error **errp);
 /* Directory entries (no . and ..), sorted; *n_out entries, NULL-terminated. */

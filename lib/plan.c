@@ -454,6 +454,28 @@ static bool kernel_fakes_efi(struct plan_ctx *c, char **why)
 	return false;
 }
 
+/* Debian's kernels are known by name; a path by its bzImage's header. */
+bool plan_guest_kernel(const struct tiervm_spec *s, unsigned *major,
+		       unsigned *minor)
+{
+	const char *k = s->guest.kernel;
+	char *release;
+	bool ok;
+
+	if (!strcmp(k, "auto") || !strcmp(k, "debian-stable")) {
+		*major = 6, *minor = 1; /* Debian 12's */
+		return true;
+	}
+	if (!strcmp(k, "debian-backports")) {
+		*major = 6, *minor = 12;
+		return true;
+	}
+	release = tiervm_kernel_release(k);
+	ok = release && sscanf(release, "%u.%u", major, minor) == 2;
+	free(release);
+	return ok;
+}
+
 /*
  * A soft-reserved node's range is marked where the guest kernel allows:
  * efi_fake_mem=SIZE@ADDR:0x40000 (EFI_MEMORY_SP) under UEFI makes it
@@ -469,17 +491,10 @@ static bool kernel_fakes_efi(struct plan_ctx *c, char **why)
  */
 static bool e820_soft_reserved(struct plan_ctx *c)
 {
-	const char *k = c->s->guest.kernel;
-	char *release;
-	unsigned major = 0, minor = 0;
+	unsigned major, minor;
 
-	if (!strcmp(k, "auto") || !strncmp(k, "debian-", 7))
-		return true;
-	release = tiervm_kernel_release(k);
-	if (release)
-		sscanf(release, "%u.%u", &major, &minor);
-	free(release);
-	return major > 5 || (major == 5 && minor >= 5);
+	return plan_guest_kernel(c->s, &major, &minor) &&
+	       (major > 5 || (major == 5 && minor >= 5));
 }
 
 static void soft_reserved(struct plan_ctx *c)

@@ -34,6 +34,12 @@ static const char *or_empty(const char *id)
 	return id ? id : "";
 }
 
+/* @id as a JSON string ("" for none). */
+static json_object *jid(const char *id)
+{
+	return json_object_new_string(or_empty(id));
+}
+
 /* Bus numbers: pcie.0's devices sit below 12 (QEMU's docs start there). */
 #define FIRST_BUS 12
 
@@ -141,8 +147,7 @@ static json_object *ids(const struct tiervm_idlist *l)
 	json_object *a = json_object_new_array();
 
 	for (unsigned i = 0; i < l->n; i++)
-		json_object_array_add(
-			a, json_object_new_string(or_empty(l->id[i])));
+		json_object_array_add(a, jid(l->id[i]));
 	return a;
 }
 
@@ -155,9 +160,7 @@ static json_object *expected_tree(const struct tiervm_cxl_topology *t)
 	for (unsigned h = 0; h < t->n_hbs; h++) {
 		json_object *e = json_object_new_object();
 
-		json_object_object_add(
-			e, "id",
-			json_object_new_string(or_empty(t->hbs[h].id)));
+		json_object_object_add(e, "id", jid(t->hbs[h].id));
 		/* the ACPI0016 device's _UID, which QEMU makes its bus_nr */
 		json_object_object_add(e, "uid",
 				       json_object_new_int((int)hb_bus(t, h)));
@@ -173,14 +176,9 @@ static json_object *expected_tree(const struct tiervm_cxl_topology *t)
 
 		if (!tiervm_cxl_port(t, t->switches[i].port, &p))
 			p.hb = -1;
-		json_object_object_add(
-			e, "id",
-			json_object_new_string(or_empty(t->switches[i].id)));
-		json_object_object_add(
-			e, "host_bridge",
-			p.hb >= 0 ? json_object_new_string(
-					    or_empty(t->hbs[p.hb].id))
-				  : NULL);
+		json_object_object_add(e, "id", jid(t->switches[i].id));
+		json_object_object_add(e, "host_bridge",
+				       p.hb >= 0 ? jid(t->hbs[p.hb].id) : NULL);
 		json_object_object_add(e, "downstream_ports",
 				       ids(&t->switches[i].downstream));
 		json_object_array_add(a, e);
@@ -196,34 +194,25 @@ static json_object *expected_tree(const struct tiervm_cxl_topology *t)
 		if (!tiervm_cxl_port(t, x->port, &p))
 			p = (struct tiervm_cxl_place){ -1, -1, -1, -1 };
 		snprintf(sn, sizeof(sn), "0x%llx", SERIAL_BASE + i);
-		json_object_object_add(e, "id",
-				       json_object_new_string(or_empty(x->id)));
+		json_object_object_add(e, "id", jid(x->id));
 		json_object_object_add(e, "serial", json_object_new_string(sn));
 		json_object_object_add(e, "size",
 				       json_object_new_int64((int64_t)x->size));
 		json_object_object_add(
 			e, "type",
 			json_object_new_string(tiervm_cxl_type_names[x->type]));
-		json_object_object_add(
-			e, "host_bridge",
-			p.hb >= 0 ? json_object_new_string(
-					    or_empty(t->hbs[p.hb].id))
-				  : NULL);
+		json_object_object_add(e, "host_bridge",
+				       p.hb >= 0 ? jid(t->hbs[p.hb].id) : NULL);
 		json_object_object_add(
 			e, "root_port",
-			p.hb >= 0 ? json_object_new_string(or_empty(
-					    t->hbs[p.hb].root_ports.id[p.rp]))
+			p.hb >= 0 ? jid(t->hbs[p.hb].root_ports.id[p.rp])
 				  : NULL);
-		json_object_object_add(
-			e, "switch",
-			p.sw >= 0 ? json_object_new_string(
-					    or_empty(t->switches[p.sw].id))
-				  : NULL);
+		json_object_object_add(e, "switch",
+				       p.sw >= 0 ? jid(t->switches[p.sw].id)
+						 : NULL);
 		json_object_object_add(
 			e, "downstream_port",
-			p.sw >= 0 ? json_object_new_string(or_empty(
-					    t->switches[p.sw]
-						    .downstream.id[p.dp]))
+			p.sw >= 0 ? jid(t->switches[p.sw].downstream.id[p.dp])
 				  : NULL);
 		json_object_array_add(a, e);
 	}
@@ -233,8 +222,7 @@ static json_object *expected_tree(const struct tiervm_cxl_topology *t)
 		const struct tiervm_cxl_window *w = &t->windows[i];
 		json_object *e = json_object_new_object();
 
-		json_object_object_add(e, "id",
-				       json_object_new_string(or_empty(w->id)));
+		json_object_object_add(e, "id", jid(w->id));
 		json_object_object_add(e, "size",
 				       json_object_new_int64((int64_t)w->size));
 		json_object_object_add(e, "host_bridges",
@@ -256,10 +244,8 @@ static json_object *expected_region(const struct tiervm_cxl_topology *t,
 	const struct tiervm_cxl_region *r = &t->regions[i];
 	json_object *e = json_object_new_object(), *devs, *sns;
 
-	json_object_object_add(e, "id",
-			       json_object_new_string(or_empty(r->id)));
-	json_object_object_add(e, "window",
-			       json_object_new_string(or_empty(r->window)));
+	json_object_object_add(e, "id", jid(r->id));
+	json_object_object_add(e, "window", jid(r->window));
 	json_object_object_add(
 		e, "decoder",
 		json_object_new_int(tiervm_cxl_window_index(t, r->window)));
@@ -286,8 +272,7 @@ static json_object *expected_region(const struct tiervm_cxl_topology *t,
 			continue;
 		}
 		snprintf(sn, sizeof(sn), "0x%llx", SERIAL_BASE + pos[k]);
-		json_object_array_add(devs, json_object_new_string(or_empty(
-						    t->devs[pos[k]].id)));
+		json_object_array_add(devs, jid(t->devs[pos[k]].id));
 		json_object_array_add(sns, json_object_new_string(sn));
 	}
 	json_object_object_add(e, "devices", devs);
@@ -536,28 +521,6 @@ void plan_cxls(struct plan_ctx *c)
 	json_object_object_add(c->exp, "cxl", regions);
 }
 
-/* The guest kernel's version, where tiervm can know it before booting. */
-static bool guest_kernel(const struct tiervm_spec *s, unsigned *major,
-			 unsigned *minor)
-{
-	const char *k = s->guest.kernel;
-	char *release;
-	bool ok;
-
-	if (!strcmp(k, "auto") || !strcmp(k, "debian-stable")) {
-		*major = 6, *minor = 1; /* Debian 12's */
-		return true;
-	}
-	if (!strcmp(k, "debian-backports")) {
-		*major = 6, *minor = 12;
-		return true;
-	}
-	release = tiervm_kernel_release(k);
-	ok = release && sscanf(release, "%u.%u", major, minor) == 2;
-	free(release);
-	return ok;
-}
-
 void plan_cxl_check(struct plan_ctx *c)
 {
 	const struct tiervm_qemu_caps *q = c->p->caps;
@@ -630,7 +593,7 @@ void plan_cxl_check(struct plan_ctx *c)
 				"figures for a CXL path need ACPI generic ports (acpi-generic-port, QEMU 9.1 or later); the installed QEMU is %u.%u.%u",
 				q->major, q->minor, q->micro);
 		if ((r->latency || r->bandwidth) &&
-		    guest_kernel(c->s, &km, &kn) &&
+		    plan_guest_kernel(c->s, &km, &kn) &&
 		    (km < 6 || (km == 6 && kn < 9)))
 			diag_add(
 				c->d, r->line, p,
@@ -644,7 +607,7 @@ void plan_cxl_check(struct plan_ctx *c)
 		char *p;
 
 		if (tiervm_cxl_region_type(t, r) != TIERVM_CXL_VOLATILE ||
-		    !guest_kernel(c->s, &km, &kn) || km > 6 ||
+		    !plan_guest_kernel(c->s, &km, &kn) || km > 6 ||
 		    (km == 6 && kn >= 3))
 			continue;
 		p = t->listed ? xasprintf("cxl[%u].type", i)

@@ -23,6 +23,13 @@ void plan_note(struct plan_ctx *c, const char *fmt, ...)
 void plan_backend_arg(struct plan_ctx *c, const char *id, uint64_t size,
 		      const struct tiervm_mem *m, int line, const char *key);
 
+/*
+ * The guest kernel's version where tiervm knows it before booting:
+ * Debian's kernels by name, a path by its bzImage header; false otherwise.
+ */
+bool plan_guest_kernel(const struct tiervm_spec *s, unsigned *major,
+		       unsigned *minor);
+
 /* Feature emitters: QEMU arguments and expected view, one per feature. */
 void plan_nvdimms(struct plan_ctx *c);
 void plan_vmems(struct plan_ctx *c);

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <string.h>
+
 #include "util_json.h"
 
 json_object *jget(json_object *o, const char *key)
@@ -24,6 +26,17 @@ const char *jstr(json_object *o, const char *key, const char *dflt)
 	return v && !json_object_is_type(v, json_type_null)
 		       ? json_object_get_string(v)
 		       : dflt;
+}
+
+json_object *jfind_str(json_object *array, const char *key, const char *value)
+{
+	for (size_t i = 0; value && i < jlen(array); i++) {
+		json_object *e = jidx(array, i);
+
+		if (!strcmp(jstr(e, key, ""), value))
+			return e;
+	}
+	return NULL;
 }
 
 json_object *jfind_id(json_object *array, long long id)

@@ -22,6 +22,9 @@ size_t jlen(json_object *a);
 /* @a's element @i when @a is an array that long, else NULL. */
 json_object *jidx(json_object *a, size_t i);
 
+/* The first element of @array (may be NULL) whose @key is @value, or NULL. */
+json_object *jfind_str(json_object *array, const char *key, const char *value);
+
 /* The element of @array (may be NULL) whose "id" is @id, or NULL. */
 json_object *jfind_id(json_object *array, long long id);
 

@@ -340,17 +340,6 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 }
 
 /* The entry of the guest's @list with the id of the expected @e. */
-static json_object *find_id(json_object *list, json_object *e)
-{
-	for (size_t k = 0; list && k < jlen(list); k++) {
-		json_object *g = jidx(list, k);
-
-		if (!strcmp(jstr(g, "id", ""), jstr(e, "id", "")))
-			return g;
-	}
-	return NULL;
-}
-
 static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 			   json_object *report, json_object *guest,
 			   long long dram_tier)
@@ -373,7 +362,8 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 		     "%lld", regions);
 	for (size_t i = 0; nv && i < jlen(nv); i++) {
 		json_object *e = jidx(nv, i);
-		json_object *g = find_id(jget(report, "nvdimms"), e);
+		json_object *g = jfind_str(jget(report, "nvdimms"), "id",
+					   jstr(e, "id", ""));
 		const char *mode = jstr(e, "mode", "");
 		char what[96], gs[160];
 

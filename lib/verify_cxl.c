@@ -28,17 +28,6 @@ static const char *sidx(json_object *a, size_t i)
 	return v ? v : "";
 }
 
-static json_object *by_name(json_object *list, const char *name)
-{
-	for (size_t i = 0; list && i < jlen(list); i++) {
-		json_object *e = jidx(list, i);
-
-		if (!strcmp(jstr(e, "name", ""), name))
-			return e;
-	}
-	return NULL;
-}
-
 /* The guest entry of @type whose @key is @value. */
 static json_object *find(json_object *list, const char *type, const char *key,
 			 const char *value)
@@ -110,20 +99,33 @@ static json_object *bridge_port(json_object *g, long long uid)
 }
 
 /*
+ * The components of sysfs path @path, at most 16, in *@copy (to free):
+ * "pci0000:0c/0000:0c:00.0/0000:0d:00.0/mem0" has four.
+ */
+static unsigned path_parts(const char *path, char **copy, char *parts[16])
+{
+	char *save = NULL;
+	unsigned n = 0;
+
+	*copy = xstrdup(path);
+	for (char *p = strtok_r(*copy, "/", &save); p && n < 16;
+	     p = strtok_r(NULL, "/", &save))
+		parts[n++] = p;
+	return n;
+}
+
+/*
  * Where memdev @m sits, as "hbID port N[, switch port M]", from its PCI
  * path: pciDDDD:BB/RP/[USP/DSP/]DEV/memN, BB the bridge's _UID in hex.
  */
 static char *guest_place(json_object *g, json_object *m, json_object *hbs)
 {
-	char *path = xstrdup(jstr(m, "path", "")), *parts[16], *save = NULL;
-	unsigned n = 0, bus = 0;
+	char *path, *parts[16];
+	unsigned n = path_parts(jstr(m, "path", ""), &path, parts), bus = 0;
 	const char *hb = "?";
 	json_object *port;
 	struct sbuf b = { 0 };
 
-	for (char *p = strtok_r(path, "/", &save); p && n < 16;
-	     p = strtok_r(NULL, "/", &save))
-		parts[n++] = p;
 	if (n < 4 || sscanf(parts[0], "pci%*x:%x", &bus) != 1) {
 		free(path);
 		return xstrdup("not below a host bridge");
@@ -186,16 +188,13 @@ static json_object *switch_port(json_object *g, json_object *topo,
 
 	for (size_t i = 0; devs && i < jlen(devs); i++) {
 		json_object *d = jidx(devs, i), *m, *port;
-		char *path, *parts[16], *save = NULL;
-		unsigned n = 0;
+		char *path, *parts[16];
+		unsigned n;
 
 		if (strcmp(jstr(d, "switch", ""), sw))
 			continue;
 		m = find(g, "memdev", "serial", jstr(d, "serial", ""));
-		path = xstrdup(jstr(m, "path", ""));
-		for (char *p = strtok_r(path, "/", &save); p && n < 16;
-		     p = strtok_r(NULL, "/", &save))
-			parts[n++] = p;
+		n = path_parts(jstr(m, "path", ""), &path, parts);
 		port = n >= 6 ? find(g, "port", "uport", parts[2]) : NULL;
 		free(path);
 		if (port)
@@ -212,6 +211,20 @@ static bool parent_is_root(const char *path)
 	while (prev && prev > path && prev[-1] != '/')
 		prev--;
 	return last && prev && !strncmp(prev, "root", 4) && prev < last;
+}
+
+/* One row: guest @port (may be NULL: @missing) has @want dports. */
+static void ports_row(struct tiervm_verdict *v, const char *what,
+		      json_object *port, size_t want, const char *missing)
+{
+	char e[32];
+
+	snprintf(e, sizeof(e), "%zu", want);
+	verify_row(v,
+		   port && dport_count(jstr(port, "dports", "")) == want
+			   ? "ok"
+			   : "FAIL",
+		   what, e, port ? jstr(port, "dports", "none") : missing);
 }
 
 static void verify_bridges(struct tiervm_verdict *v, json_object *topo,
@@ -240,15 +253,7 @@ static void verify_bridges(struct tiervm_verdict *v, json_object *topo,
 		snprintf(what, sizeof(what),
 			 "cxl host bridge %s (uid %lld) root ports",
 			 jstr(h, "id", ""), jint(h, "uid", -1));
-		snprintf(e, sizeof(e), "%zu", want);
-		snprintf(s, sizeof(s), "%s",
-			 port ? jstr(port, "dports", "none")
-			      : "no such bridge");
-		verify_row(v,
-			   port && dport_count(jstr(port, "dports", "")) == want
-				   ? "ok"
-				   : "FAIL",
-			   what, e, s);
+		ports_row(v, what, port, want, "no such bridge");
 	}
 	for (size_t i = 0; sws && i < jlen(sws); i++) {
 		json_object *sw = jidx(sws, i);
@@ -257,15 +262,8 @@ static void verify_bridges(struct tiervm_verdict *v, json_object *topo,
 
 		snprintf(what, sizeof(what), "cxl switch %s downstream ports",
 			 jstr(sw, "id", ""));
-		snprintf(e, sizeof(e), "%zu", want);
-		snprintf(s, sizeof(s), "%s",
-			 port ? jstr(port, "dports", "none")
-			      : "no switch port found (no device below it?)");
-		verify_row(v,
-			   port && dport_count(jstr(port, "dports", "")) == want
-				   ? "ok"
-				   : "FAIL",
-			   what, e, s);
+		ports_row(v, what, port, want,
+			  "no switch port found (no device below it?)");
 	}
 }
 
@@ -329,7 +327,7 @@ static void verify_windows(struct tiervm_verdict *v, json_object *topo,
 		json_object *dec;
 
 		snprintf(name, sizeof(name), "decoder0.%zu", i);
-		dec = by_name(g, name);
+		dec = jfind_str(g, "name", name);
 		bl = jget(w, "host_bridges");
 		for (size_t k = 0; bl && k < jlen(bl); k++) {
 			const char *id = sidx(bl, k);
@@ -379,26 +377,22 @@ static const char *epd_serial(json_object *g, const char *epd)
 	if (sscanf(epd, "decoder%u.", &n) != 1)
 		return "?";
 	snprintf(ep, sizeof(ep), "endpoint%u", n);
-	port = by_name(g, ep);
-	return jstr(by_name(g, jstr(port, "uport", "")), "serial", "?");
+	port = jfind_str(g, "name", ep);
+	return jstr(jfind_str(g, "name", jstr(port, "uport", "")), "serial",
+		    "?");
 }
 
 static void verify_region(struct tiervm_verdict *v, json_object *e,
 			  json_object *report, json_object *g,
 			  json_object *guest, long long dram_tier)
 {
-	json_object *rep = NULL, *reg, *sns = jget(e, "serials"), *gn;
+	json_object *rep, *reg, *sns = jget(e, "serials"), *gn;
 	const char *mode = jstr(e, "mode", "");
 	char what[128], gs[160], *want, *got, dec[32];
 	struct sbuf order = { 0 };
 
-	for (size_t i = 0; i < jlen(jget(report, "cxl")); i++) {
-		json_object *r = jidx(jget(report, "cxl"), i);
-
-		if (!strcmp(jstr(r, "id", ""), jstr(e, "id", "")))
-			rep = r;
-	}
-	reg = by_name(g, jstr(rep, "cxl_region", ""));
+	rep = jfind_str(jget(report, "cxl"), "id", jstr(e, "id", ""));
+	reg = jfind_str(g, "name", jstr(rep, "cxl_region", ""));
 	snprintf(dec, sizeof(dec), "decoder0.%lld", jint(e, "decoder", -1));
 	want = xasprintf("%lldM in %s, %lld ways at %lld, committed",
 			 jint(e, "size", 0) >> 20, dec, jint(e, "ways", 0),

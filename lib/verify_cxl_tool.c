@@ -139,20 +139,13 @@ void verify_cxl_tool(struct tiervm_verdict *v, json_object *topo,
 		 sorted(&t.memdevs));
 	strv_free(&w);
 	for (size_t i = 0; regions && i < jlen(regions); i++) {
-		json_object *e = jidx(regions, i), *r = NULL,
-			    *rep = jget(report, "cxl");
-		const char *name = NULL;
+		json_object *e = jidx(regions, i);
+		/* the guest's name for the region, from the report */
+		const char *name = jstr(
+			jfind_str(jget(report, "cxl"), "id", jstr(e, "id", "")),
+			"cxl_region", NULL);
+		json_object *r = jfind_str(t.regions, "region", name);
 		char what[96];
-
-		for (size_t k = 0; rep && k < jlen(rep); k++)
-			if (!strcmp(jstr(jidx(rep, k), "id", ""),
-				    jstr(e, "id", "")))
-				name = jstr(jidx(rep, k), "cxl_region", NULL);
-		for (size_t k = 0; name && t.regions && k < jlen(t.regions);
-		     k++)
-			if (!strcmp(jstr(jidx(t.regions, k), "region", ""),
-				    name))
-				r = jidx(t.regions, k);
 		snprintf(what, sizeof(what), "cxl tool: region %s",
 			 jstr(e, "id", ""));
 		row_free(v, what,
