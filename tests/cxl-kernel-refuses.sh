@@ -7,11 +7,6 @@ set -u
 tiervm=$1 spec=$2
 shift 2
 . "$(dirname "$0")/common.sh"
-fail() {
-	echo "FAILED: $*"
-	rm -rf "$work"
-	exit 1
-}
 "$tiervm" plan "$spec" > /dev/null 2> "$work/plan"
 rc=$?
 cat "$work/plan"

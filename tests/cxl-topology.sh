@@ -10,11 +10,6 @@ set -u
 tiervm=$1 spec=$2
 shift 2
 . "$(dirname "$0")/common.sh"
-fail() {
-	echo "FAILED: $*"
-	rm -rf "$work"
-	exit 1
-}
 if [ "${1:-}" = --qemu ]; then
 	min=$2 fetch=$3
 	shift 3
@@ -26,16 +21,12 @@ if [ "${1:-}" = --qemu ]; then
 		cat "$work/out"
 		[ "$rc" -eq 2 ] || fail "plan gave exit $rc on QEMU $have"
 		grep -q "QEMU $min" "$work/out" || fail "no message naming QEMU $min"
-		if ! qemu=$(sh "$fetch"); then
+		if ! use_fetched_qemu "$fetch"; then
 			rm -rf "$work"
 			echo "SKIP: QEMU $have is installed and bookworm-backports' QEMU could not be fetched (the plan's refusal was checked)"
 			exit 77
 		fi
-		QEMU_MODULE_DIR=$(dirname "$(dirname "$qemu")")/lib/x86_64-linux-gnu/qemu
-		export QEMU_MODULE_DIR
 	fi
-	TIERVM_QEMU=$qemu
-	export TIERVM_QEMU
 fi
 "$tiervm" up "$spec" --check --accel tcg > "$work/out" 2>&1
 rc=$?

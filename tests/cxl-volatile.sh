@@ -9,11 +9,6 @@
 set -u
 tiervm=$1 spec=$2 fetch=$3
 . "$(dirname "$0")/common.sh"
-fail() {
-	echo "FAILED: $*"
-	rm -rf "$work"
-	exit 1
-}
 qemu_version() { # QEMU -> "MAJOR MINOR"
 	"$1" -version | sed -n 's/^QEMU emulator version \([0-9]*\)\.\([0-9]*\).*/\1 \2/p'
 }
@@ -27,18 +22,13 @@ if [ "$1" -lt 8 ]; then
 	[ "$rc" -eq 2 ] || fail "plan gave exit $rc for volatile CXL on QEMU $1.$2"
 	grep -q "cxl.*type: volatile CXL memory needs QEMU 8.0 or later .* the installed QEMU is $1\.$2" "$work/out" ||
 		fail "no message naming the QEMU version needed"
-	if ! qemu=$(sh "$fetch"); then
+	if ! use_fetched_qemu "$fetch"; then
 		rm -rf "$work"
 		echo "SKIP: QEMU $1.$2 is installed and bookworm-backports' QEMU could not be fetched; the volatile CXL boot needs QEMU 8.0 or later (the plan's refusal was checked)"
 		exit 77
 	fi
-	# its own modules, not the system QEMU's ("only modules from the same build")
-	QEMU_MODULE_DIR=$(dirname "$(dirname "$qemu")")/lib/x86_64-linux-gnu/qemu
-	export QEMU_MODULE_DIR
 fi
-TIERVM_QEMU=$qemu
-export TIERVM_QEMU
-echo "QEMU: $("$qemu" -version | head -n 1)"
+echo "QEMU: $("${TIERVM_QEMU:-qemu-system-x86_64}" -version | head -n 1)"
 "$tiervm" up "$spec" --check > "$work/out" 2>&1
 rc=$?
 cat "$work/out"
