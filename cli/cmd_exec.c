@@ -35,9 +35,13 @@ int cmd_exec(int argc, char **argv)
 		{ "cwd", required_argument, NULL, 'C' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "access-counts", required_argument, NULL, 'A' },
+		{ "access-plot", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tiervm_exec_req req = { .in_fd = 0, .out_fd = 1, .err_fd = 2 };
+	struct tiervm_window_opts w = { 0 };
+	json_object *counts = NULL;
 	struct strv extra = { 0 };
 	tiervm_error *err = NULL;
 	char **env;
@@ -58,6 +62,10 @@ int cmd_exec(int argc, char **argv)
 			req.cpunodes = optarg;
 		} else if (c == 'C') {
 			req.cwd = optarg;
+		} else if (c == 'A') {
+			w.file = optarg;
+		} else if (c == 'L') {
+			w.plot = optarg;
 		} else if (c == 'e' && strchr(optarg, '=')) {
 			strv_push(&extra, xstrdup(optarg));
 		} else if (c != 't' || opt_timeout(optarg, &req.timeout_ms)) {
@@ -69,10 +77,17 @@ int cmd_exec(int argc, char **argv)
 		strv_free(&extra);
 		return usage("exec");
 	}
+	if (w.plot && !w.file) {
+		strv_free(&extra);
+		return usage_error("--access-plot goes with --access-counts");
+	}
 	req.argv = argv + optind;
 	req.env = env = tiervm_exec_env(extra.v);
 	catch_interrupts();
-	status = tiervm_exec(argv[0], &req, &err);
+	status = tiervm_exec_counted(argv[0], &req, &w, &counts, &err);
+	if (counts)
+		print_counts(counts, w.file);
+	json_object_put(counts);
 	tiervm_strv_free_null(env);
 	strv_free(&extra);
 	return finish(status, err);

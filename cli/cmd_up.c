@@ -70,6 +70,9 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 		{ "no-verify", no_argument, NULL, 'V' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "unchecked", no_argument, NULL, 'X' },
+		{ "counting", no_argument, NULL, 'K' },
+		{ "access-counts", required_argument, NULL, 'A' },
+		{ "access-plot", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -112,6 +115,15 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 			break;
 		case 'X':
 			o->unchecked = true;
+			break;
+		case 'K':
+			o->counting = true;
+			break;
+		case 'A':
+			o->window.file = optarg;
+			break;
+		case 'L':
+			o->window.plot = optarg;
 			break;
 		case 's':
 			if (!parse_share(optarg, &shares[o->n_shares++]))
@@ -170,6 +182,8 @@ int cmd_up(int argc, char **argv)
 	/* with a command, stdout is the command's alone */
 	if (res.verdict.rows)
 		print_result(&res, json, o.command ? stderr : stdout);
+	if (res.counts)
+		print_counts(res.counts, o.window.file);
 	rc = !ok					    ? report(err)
 	     : res.verdict.failed && res.command_status < 0 ? EXIT_FAIL
 	     : res.command_status >= 0			    ? res.command_status

@@ -54,7 +54,8 @@ static const struct command {
 	  "[--timeout S] [--capture FILE] [--picture FILE.svg]\n"
 	  "[--name NAME] [--engine qemu|libvirt] [--connect URI]\n"
 	  "[--share DIR[:GUESTDIR][:ro]]... [--no-verify] [--strict]\n"
-	  "[--unchecked] [-- CMD [ARG]...]",
+	  "[--unchecked] [--counting] [--access-counts FILE.json\n"
+	  "[--access-plot FILE.svg]] [-- CMD [ARG]...]",
 	  "boot SPEC, wait for the guest's probe, compare it with the spec",
 	  "  --check         power the guest off once verified\n"
 	  "  --engine E      qemu (default: tiervm runs QEMU) or libvirt\n"
@@ -66,6 +67,12 @@ static const struct command {
 	  "  --strict        where the spec contradicts itself, refuse it\n"
 	  "  --unchecked     with --check: boot what validation refuses,\n"
 	  "                  to see the guest kernel refuse it too\n"
+	  "  --counting      load tiervm's TCG plugin, disarmed: `exec\n"
+	  "                  --access-counts` counts accesses per node\n"
+	  "  --access-counts FILE\n"
+	  "                  count CMD's loads and stores per node into\n"
+	  "                  FILE (JSON); the table goes to stderr\n"
+	  "  --access-plot FILE.svg  accesses per second, per node\n"
 	  "  --name NAME     the guest's name (default: the spec's; with\n"
 	  "                  --check or CMD, the spec's and tiervm's pid)\n"
 	  "  --share DIR[:GUESTDIR][:ro]\n"
@@ -100,6 +107,7 @@ static const struct command {
 	{ "exec", cmd_exec,
 	  "NAME [--membind N | --preferred N | --interleave N]\n"
 	  "[--cpunodebind N] [--cwd DIR] [--env K=V]... [--timeout S]\n"
+	  "[--access-counts FILE.json [--access-plot FILE.svg]]\n"
 	  "[--] CMD [ARG]...",
 	  "run CMD in a running guest; exit with its status",
 	  "  --membind N     allocate only on nodes N (numactl's syntax)\n"
@@ -111,6 +119,8 @@ static const struct command {
 	  "  --env K=V       set K for CMD (PATH, HOME, TERM, LANG, ...\n"
 	  "                  come from this environment)\n"
 	  "  --timeout S     kill CMD after S seconds (exit 1)\n"
+	  "  --access-counts FILE  count CMD's accesses per node (a guest\n"
+	  "                  started with up --counting); JSON in FILE\n"
 	  "  stdin goes to CMD; ^C sends it SIGINT; a second ^C kills it\n"
 	  "  and powers the guest off\n" },
 	{ "shell", cmd_shell, "NAME",

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counts.h"
 #include "tiervm.h"
 #include "util.h"
 
@@ -57,6 +58,16 @@ void print_json(json_object *o)
 			       o, JSON_C_TO_STRING_PRETTY |
 					  JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
+}
+
+void print_counts(json_object *counts, const char *file)
+{
+	char *table = tiervm_counts_format_table(counts);
+
+	fflush(stdout);
+	fputs(table, stderr);
+	fprintf(stderr, "tiervm: access counts in %s\n", file);
+	free(table);
 }
 
 void print_stage(const char *msg, void *start_ms)

@@ -46,4 +46,7 @@ void catch_interrupts(void);
 /* "[  1.2s] MSG" on stderr, timed from *@start_ms (a long long). */
 void print_stage(const char *msg, void *start_ms);
 
+/* A counting window's per-node table, on stderr after CMD's output. */
+void print_counts(json_object *counts, const char *file);
+
 #endif

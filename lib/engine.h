@@ -41,6 +41,8 @@ struct tiervm_launch {
 	const struct tiervm_share *shares;
 	unsigned n_shares;
 	const char *connect; /* libvirt's connection URI; NULL: its default */
+	/* tiervm's TCG plugin loaded on RUNDIR/counts (counts.h) */
+	bool counting;
 	/* filled by tiervm_engine_start() */
 	const char *append;  /* the whole kernel command line */
 	const int *nv_locks; /* [plan->spec->n_nvdimms]: locked backing files */
@@ -53,6 +55,8 @@ struct tiervm_monitor {
 
 struct tiervm_engine {
 	const char *name;
+	/* it loads tiervm's TCG plugin (tiervm_launch.counting) */
+	bool counts;
 	/* Start the guest, detached: it outlives the caller unless stopped. */
 	bool (*start)(struct tiervm_vm *vm, const struct tiervm_launch *launch,
 		      tiervm_error **errp);

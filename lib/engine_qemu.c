@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "nvdimm.h"
 #include "qemu_qmp.h"
+#include "counts.h"
 #include "timeouts.h"
 #include "util.h"
 #include "util_json.h"
@@ -256,6 +257,16 @@ static bool qemu_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
 
 	for (size_t i = 0; i < plan->argv.n; i++)
 		strv_push(&argv, nvdimm_by_fd(l, plan->argv.v[i]));
+	if (l->counting) {
+		char *plugin;
+
+		if (!tiervm_counts_create(vm, plan, &plugin, errp)) {
+			strv_free(&argv);
+			return false;
+		}
+		strv_pushf(&argv, "-plugin");
+		strv_push(&argv, plugin);
+	}
 	strv_pushf(&argv, "-nodefaults");
 	strv_pushf(&argv, "-no-user-config");
 	strv_pushf(&argv, "-display");
@@ -511,6 +522,7 @@ static bool qemu_quit(struct tiervm_monitor *m, tiervm_error **errp)
 
 const struct tiervm_engine tiervm_engine_qemu = {
 	.name = "qemu",
+	.counts = true,
 	.start = qemu_start,
 	.running = qemu_running,
 	.wait_exit = qemu_wait_exit,

@@ -23,7 +23,7 @@
 #endif
 
 /* Helpers sit beside the tiervm binary in a build tree, else in libexec. */
-static char *helper(const char *name)
+char *tiervm_helper_path(const char *name)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -134,8 +134,8 @@ static void drop_stale(const char *base, const char *fresh)
 bool tiervm_image_get(const char *choice, struct tiervm_image *img,
 		      tiervm_error **errp)
 {
-	char *probe = helper("tiervm-probe"),
-	     *builder = helper("tiervm-build-image");
+	char *probe = tiervm_helper_path("tiervm-probe"),
+	     *builder = tiervm_helper_path("tiervm-build-image");
 	char *base = cache_base(), *dir = NULL, *lock = NULL, *out = NULL;
 	const char *kind = !strcmp(choice, "auto") ? "debian-stable" : choice;
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -146,7 +146,7 @@ bool tiervm_image_get(const char *choice, struct tiervm_image *img,
 	h = file_hash(probe, h);
 	h = file_hash(builder, h);
 	{
-		char *capture = helper("tiervm-capture");
+		char *capture = tiervm_helper_path("tiervm-capture");
 
 		h = file_hash(capture, h);
 		free(capture);

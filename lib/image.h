@@ -23,4 +23,10 @@ bool tiervm_image_get(const char *kernel_choice, struct tiervm_image *img,
 		      tiervm_error **errp);
 void tiervm_image_clear(struct tiervm_image *img);
 
+/**
+ * tiervm_helper_path - where tiervm's helper @name is: beside the tiervm
+ * binary in a build tree, else in libexec.  Freed by the caller.
+ */
+char *tiervm_helper_path(const char *name);
+
 #endif

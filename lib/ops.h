@@ -66,6 +66,12 @@ struct tiervm_spec_from_opts {
 char *tiervm_spec_from(const struct tiervm_spec_from_opts *o,
 		       tiervm_error **errp);
 
+/* A counting window around a command (counts.h): what to write. */
+struct tiervm_window_opts {
+	const char *file; /* NULL: no window; else the counts as JSON */
+	const char *plot; /* NULL, or an SVG of the time series */
+};
+
 struct tiervm_up_opts {
 	const char *spec; /* the spec file */
 	/* NULL: the spec's name, with the pid added for --check or a command */
@@ -88,6 +94,9 @@ struct tiervm_up_opts {
 	/* boot what validation would refuse (with check only), to see the
 	 * guest kernel refuse it too */
 	bool unchecked;
+	/* load the counting plugin (disarmed); access_counts implies it */
+	bool counting;
+	struct tiervm_window_opts window; /* around the command */
 	tiervm_progress_fn *progress; /* boot stages and notes; may be NULL */
 	void *opaque;
 };
@@ -101,6 +110,7 @@ struct tiervm_up_result {
 	json_object *report; /* the probe's */
 	struct tiervm_verdict verdict;
 	int command_status; /* as a shell gives it; -1 when not run */
+	json_object *counts; /* the command's window, with window.file */
 };
 
 /**
@@ -122,6 +132,15 @@ void tiervm_up_result_clear(struct tiervm_up_result *res);
  */
 int tiervm_exec(const char *name, const struct tiervm_exec_req *req,
 		tiervm_error **errp);
+
+/**
+ * tiervm_exec_counted - tiervm_exec() in a counting window (@w->file set)
+ * on a guest started with counting: the window's counts in *@counts (also
+ * written to @w->file) once the command ended, whatever its status.
+ */
+int tiervm_exec_counted(const char *name, const struct tiervm_exec_req *req,
+			const struct tiervm_window_opts *w,
+			json_object **counts, tiervm_error **errp);
 
 /**
  * tiervm_console - the guest's console so far, then as it comes, to

@@ -5,12 +5,20 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "counts.h"
 #include "engine.h"
 #include "ops.h"
 #include "util.h"
 
 int tiervm_exec(const char *name, const struct tiervm_exec_req *req,
 		tiervm_error **errp)
+{
+	return tiervm_exec_counted(name, req, NULL, NULL, errp);
+}
+
+int tiervm_exec_counted(const char *name, const struct tiervm_exec_req *req,
+			const struct tiervm_window_opts *w,
+			json_object **counts, tiervm_error **errp)
 {
 	struct tiervm_vm *vm = tiervm_engine_open(name, true, errp);
 	char *sock;
@@ -25,6 +33,9 @@ int tiervm_exec(const char *name, const struct tiervm_exec_req *req,
 			errp, TIERVM_E_INPUT,
 			"'%s' has no exec channel: it was not started by this tiervm",
 			name);
+	else if (w && w->file)
+		status = tiervm_window_exec(vm, req, w->file, w->plot, counts,
+					    errp);
 	else
 		status = tiervm_exec_run(vm, req, errp);
 	free(sock);

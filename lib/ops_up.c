@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "counts.h"
 #include "engine.h"
 #include "exec.h"
 #include "image.h"
@@ -138,6 +139,27 @@ static bool wait_vmem(struct tiervm_vm *vm, int timeout_ms,
 	return settled == 1;
 }
 
+/*
+ * The plugin learns where QEMU put the memory devices: it counts them
+ * from here on (before the guest's user space runs, so delays apply).
+ */
+static bool place_counted(struct tiervm_vm *vm, tiervm_error **errp)
+{
+	struct tiervm_monitor *m;
+	json_object *devs;
+	bool ok;
+
+	if (!vm->engine->counts)
+		return true;
+	if (!(m = tiervm_engine_monitor(vm, errp)))
+		return false;
+	devs = m->engine->memory_devices(m, errp);
+	ok = devs && tiervm_counts_place(vm, devs, errp);
+	json_object_put(devs);
+	tiervm_monitor_close(m);
+	return ok;
+}
+
 /* From QEMU's start to the verdict; the guest runs on return. */
 static bool boot_and_verify(const struct tiervm_up_opts *o,
 			    struct tiervm_vm *vm,
@@ -149,7 +171,8 @@ static bool boot_and_verify(const struct tiervm_up_opts *o,
 		  from = tiervm_now_ms();
 	tiervm_error *err = NULL;
 
-	if (!save_plan(vm, plan, errp) || !save_spec(vm, plan->spec, errp))
+	if (!save_plan(vm, plan, errp) || !save_spec(vm, plan->spec, errp) ||
+	    !place_counted(vm, errp))
 		return false;
 	if (jget(plan->expected, "virtio_mem") &&
 	    !wait_vmem(vm,
@@ -174,6 +197,15 @@ static bool boot_and_verify(const struct tiervm_up_opts *o,
 		return false;
 	tiervm_vm_save_json(vm, "report.json", res->report, NULL);
 	tiervm_verify(plan, res->report, &res->verdict);
+	{
+		struct strv notes = { 0 };
+
+		tiervm_counts_check_guest(vm, res->report, &notes);
+		for (size_t i = 0; i < notes.n; i++)
+			tiervm_progressf(o->progress, o->opaque, "note: %s",
+					 notes.v[i]);
+		strv_free(&notes);
+	}
 	return true;
 }
 
@@ -281,10 +313,57 @@ static bool after_verify(const struct tiervm_up_opts *o, struct tiervm_vm *vm,
 			o->command->argv[0]);
 		return true;
 	}
-	tiervm_progressf(o->progress, o->opaque, "running %s",
-			 o->command->argv[0]);
-	res->command_status = tiervm_exec_run(vm, o->command, errp);
+	tiervm_progressf(o->progress, o->opaque, "running %s%s",
+			 o->command->argv[0],
+			 o->window.file ? ", counting its accesses" : "");
+	if (o->window.file)
+		res->command_status = tiervm_window_exec(
+			vm, o->command, o->window.file, o->window.plot,
+			&res->counts, errp);
+	else
+		res->command_status = tiervm_exec_run(vm, o->command, errp);
 	return res->command_status >= 0;
+}
+
+/*
+ * Counting (and latency emulation, which the same plugin does) needs the
+ * QEMU engine, TCG and a QEMU whose plugins see true addresses; refused
+ * before anything starts.
+ */
+static bool want_counting(const struct tiervm_up_opts *o,
+			  const struct tiervm_plan *plan,
+			  const struct tiervm_engine *engine,
+			  struct tiervm_launch *l, tiervm_error **errp)
+{
+	const char *what = o->window.file ? "--access-counts"
+			   : o->counting  ? "--counting"
+					  : "machine.emulate-latency";
+
+	if (o->window.file && !o->command) {
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"--access-counts counts a command's accesses: give one after --, or use --counting and tiervm exec NAME --access-counts FILE -- CMD");
+		return false;
+	}
+	if (o->window.plot && !o->window.file) {
+		tiervm_error_set(errp, TIERVM_E_INPUT,
+				 "--access-plot goes with --access-counts");
+		return false;
+	}
+	l->counting = o->counting || o->window.file ||
+		      tiervm_counts_wanted(plan);
+	if (!l->counting)
+		return true;
+	if (!engine->counts) {
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"%s: the %s engine cannot load tiervm's TCG plugin; use --engine qemu",
+			what, engine->name);
+		return false;
+	}
+	return tiervm_counts_check(plan, what, errp) &&
+	       tiervm_counts_outputs_free(o->window.file, o->window.plot,
+					  errp);
 }
 
 /* "qemu+ssh://host/system" names a host; "qemu:///system" this one. */
@@ -353,6 +432,8 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 			"--connect names a libvirt URI: it needs --engine libvirt");
 		goto out;
 	}
+	if (!want_counting(o, plan, engine, &launch, errp))
+		goto out;
 	name = guest_name(o, plan->spec);
 	tiervm_sweep_stale();
 	vm = tiervm_engine_open(name, false, errp);
@@ -417,6 +498,7 @@ void tiervm_up_result_clear(struct tiervm_up_result *res)
 	free(res->dir);
 	free(res->accel);
 	json_object_put(res->report);
+	json_object_put(res->counts);
 	tiervm_verdict_clear(&res->verdict);
 	memset(res, 0, sizeof(*res));
 }

@@ -395,6 +395,44 @@ static void (*const features[])(struct plan_ctx *) = {
 	cache_args,   plan_nvdimms, plan_vmems, plan_cxls,
 };
 
+/*
+ * Slow tiers are tiervm's TCG plugin busy-waiting on each user-space
+ * access (plugin/tiervm-count.c): TCG only, a QEMU whose plugins get true
+ * guest-physical addresses (8.2+), and HMAT figures to wait for.
+ */
+static void check_emulate_latency(struct plan_ctx *c)
+{
+	const struct tiervm_spec *s = c->s;
+	const struct tiervm_qemu_caps *q = c->p->caps;
+	int line = s->machine.emulate_latency_line;
+	bool on = s->machine.emulate_latency;
+
+	for (unsigned i = 0; i < s->n_nodes; i++)
+		if (s->nodes[i].emulate_latency == TIERVM_ON) {
+			on = true;
+			line = line ? line : s->nodes[i].emulate_latency_line;
+		}
+	if (!on)
+		return;
+	if (!tiervm_qemu_at_least(q, 8, 2))
+		diag_add(
+			c->d, line, "machine.emulate-latency",
+			"QEMU %u.%u.%u gives TCG plugins wrong guest-physical addresses beyond the first RAM block (fixed in 8.2); use QEMU 8.2 or later: TIERVM_QEMU=$(scripts/qemu-backports.sh)",
+			q->major, q->minor, q->micro);
+	else if (strcmp(c->p->accel, "tcg"))
+		diag_add(
+			c->d, line, "machine.emulate-latency",
+			"latency is emulated by tiervm's TCG plugin; this guest would run under KVM: set machine.accel: tcg");
+	else if (!c->p->r->hmat)
+		diag_add(
+			c->d, line, "machine.emulate-latency",
+			"needs HMAT latencies to emulate, and this spec has HMAT off");
+	else
+		plan_note(
+			c,
+			"slow tiers: each user-space load or store busy-waits its HMAT latency (initiator to target, ns) in tiervm's TCG plugin; the kernel's own accesses are not slowed");
+}
+
 static void check_qemu(struct plan_ctx *c)
 {
 	const struct tiervm_qemu_caps *q = c->p->caps;
@@ -413,6 +451,7 @@ static void check_qemu(struct plan_ctx *c)
 		diag_add(
 			c->d, 0, "machine.accel",
 			"kvm is not usable here (/dev/kvm cannot be opened read-write); use auto or tcg");
+	check_emulate_latency(c);
 }
 
 /*

@@ -117,6 +117,9 @@ struct tiervm_node {
 	int initiator;	 /* -1: not given */
 	int initiator_line;
 	struct tiervm_mem mem;
+	/* AUTO: as machine.emulate-latency says */
+	enum tiervm_onoff emulate_latency;
+	int emulate_latency_line;
 };
 
 struct tiervm_distance {
@@ -284,6 +287,9 @@ struct tiervm_spec {
 		unsigned hotplug_slots;
 		uint64_t hotplug_memory;
 		int hotplug_line;
+		/* user-space accesses cost their HMAT latency (plugin/) */
+		bool emulate_latency;
+		int emulate_latency_line;
 	} machine;
 	struct {
 		char *kernel; /* "auto", "debian-stable", "debian-backports" or a path */

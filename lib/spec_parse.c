@@ -80,7 +80,7 @@ static void parse_node(struct ywalk *w, yaml_node_t *n, const char *path,
 	static const char *const keys[] = { "id",   "cpus",	 "memory",
 					    "kind", "initiator", "backend",
 					    "path", "hugepages", "prealloc",
-					    "host", NULL };
+					    "host", "emulate-latency", NULL };
 	int e;
 
 	node->line = yline(n);
@@ -110,6 +110,13 @@ static void parse_node(struct ywalk *w, yaml_node_t *n, const char *path,
 		if (ywalk_uint(w, v, p, TIERVM_MAX_NODES - 1, &i))
 			node->initiator = (int)i;
 		node->initiator_line = yline(v);
+	});
+	YWITH(n, path, "emulate-latency", {
+		bool on;
+
+		if (ywalk_bool(w, v, p, &on))
+			node->emulate_latency = on ? TIERVM_ON : TIERVM_OFF;
+		node->emulate_latency_line = yline(v);
 	});
 	parse_mem(w, n, path, &node->mem);
 }
@@ -292,8 +299,10 @@ static void parse_hotplug(struct ywalk *w, yaml_node_t *n, const char *path,
 static void parse_machine(struct ywalk *w, yaml_node_t *n,
 			  struct tiervm_spec *s)
 {
-	static const char *const keys[] = { "type",  "cpus",	"sockets",
-					    "accel", "hotplug", NULL };
+	static const char *const keys[] = { "type",    "cpus",
+					    "sockets", "accel",
+					    "hotplug", "emulate-latency",
+					    NULL };
 	static const char *const types[] = { "q35", "pc", NULL };
 	static const char *const accels[] = { "auto", "kvm", "tcg", NULL };
 	int e;
@@ -313,6 +322,10 @@ static void parse_machine(struct ywalk *w, yaml_node_t *n,
 	      if (ywalk_enum(w, v, p, accels, &e)) s->machine.accel =
 		      (enum tiervm_accel)e);
 	YWITH(n, "machine", "hotplug", parse_hotplug(w, v, p, s));
+	YWITH(n, "machine", "emulate-latency", {
+		ywalk_bool(w, v, p, &s->machine.emulate_latency);
+		s->machine.emulate_latency_line = yline(v);
+	});
 }
 
 static void parse_guest(struct ywalk *w, yaml_node_t *n, struct tiervm_spec *s)

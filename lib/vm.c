@@ -23,7 +23,8 @@
 static const char *const runtime_files[] = {
 	"engine",    "probe.sock",  "console.log", "plan.json",
 	"spec.json", "report.json", "qemu.pid",	   "qmp.sock",
-	"qemu.log",  "qemu.err",    "libvirt.uri",
+	"qemu.log",  "qemu.err",    "libvirt.uri", "counts",
+	"counts.json",
 };
 
 char *tiervm_runtime_base(void)

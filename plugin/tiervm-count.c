@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tiervm-count: a QEMU TCG plugin that attributes every data load and
+ * store of the guest to the node whose guest-physical range served it,
+ * and, for nodes given a delay, makes their user-space accesses slow.
+ *
+ * It runs inside QEMU, so it is GPL-2.0-or-later like QEMU's own plugins.
+ * It talks to tiervm through one shared file (count_shm.h), named by its
+ * only argument: -plugin tiervm-count.so,shm=RUNDIR/counts.
+ *
+ * Debian ships no qemu-plugin.h: the few calls used are declared here,
+ * as QEMU's plugin ABI has kept them since 4.2.
+ */
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "count_shm.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+typedef uint64_t qemu_plugin_id_t;
+typedef uint32_t qemu_plugin_meminfo_t;
+struct qemu_plugin_tb;
+struct qemu_plugin_insn;
+struct qemu_plugin_hwaddr;
+
+typedef struct {
+	const char *target_name;
+	struct {
+		int min, cur;
+	} version;
+	bool system_emulation;
+	union {
+		struct {
+			int smp_vcpus, max_vcpus;
+		} system;
+	};
+} qemu_info_t;
+
+enum { CB_NO_REGS = 0 };
+enum { MEM_RW = 3 };
+
+typedef void (*tb_trans_cb)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
+typedef void (*mem_cb)(unsigned int vcpu, qemu_plugin_meminfo_t info,
+		       uint64_t vaddr, void *udata);
+
+void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id,
+					   tb_trans_cb cb);
+size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
+struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb,
+						 size_t idx);
+void qemu_plugin_register_vcpu_mem_cb(struct qemu_plugin_insn *insn, mem_cb cb,
+				      int flags, int rw, void *udata);
+unsigned int qemu_plugin_mem_size_shift(qemu_plugin_meminfo_t info);
+bool qemu_plugin_mem_is_store(qemu_plugin_meminfo_t info);
+struct qemu_plugin_hwaddr *qemu_plugin_get_hwaddr(qemu_plugin_meminfo_t info,
+						  uint64_t vaddr);
+bool qemu_plugin_hwaddr_is_io(const struct qemu_plugin_hwaddr *haddr);
+uint64_t qemu_plugin_hwaddr_phys_addr(const struct qemu_plugin_hwaddr *haddr);
+
+/*
+ * QEMU compares this with the API range it supports when it loads the
+ * plugin: 7.2 and 8.x take 0-1, 9.0 raised the minimum to 2 (10.0 takes
+ * 2-4).  The calls above mean the same in all of them, so the version is
+ * chosen as the library loads, before QEMU reads it: QEMU 9.0 added the
+ * scoreboard calls along with version 2.
+ */
+EXPORT int qemu_plugin_version = 1;
+
+__attribute__((constructor)) static void choose_version(void)
+{
+	if (dlsym(RTLD_DEFAULT, "qemu_plugin_scoreboard_new"))
+		qemu_plugin_version = 2;
+}
+
+static struct tiervm_count_hdr *hdr;
+/* read once at install: delays are the machine's, not a window's */
+static bool delays_on;
+static uint32_t *last_range; /* per vCPU: where its last access fell */
+
+static inline uint32_t load32(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* The range holding @pa, or -1; vCPUs mostly stay in one range. */
+static int find_range(unsigned vcpu, uint64_t pa)
+{
+	uint32_t n = load32(&hdr->n_ranges), last = last_range[vcpu];
+	const struct tiervm_count_range *r = hdr->ranges;
+
+	if (n > TIERVM_COUNT_MAX_RANGES)
+		return -1;
+	if (last < n && pa - r[last].start < r[last].size)
+		return (int)last;
+	for (uint32_t i = 0; i < n; i++)
+		if (pa - r[i].start < r[i].size) {
+			last_range[vcpu] = i;
+			return (int)i;
+		}
+	return -1;
+}
+
+/* A busy wait: the vCPU's thread is the emulated CPU, so it stalls too. */
+static void stall(uint64_t ns)
+{
+	struct timespec t;
+	uint64_t end, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	end = (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec + ns;
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		now = (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+	} while (now < end);
+}
+
+static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
+		   uint64_t vaddr, void *udata)
+{
+	bool armed = load32(&hdr->armed), user = vaddr < TIERVM_COUNT_USER_TOP;
+	bool delays = delays_on;
+	struct qemu_plugin_hwaddr *hw;
+	struct tiervm_count_slot *slot;
+	uint64_t pa, delay;
+	int r;
+
+	if ((!armed && !(delays && user)) || vcpu >= hdr->max_vcpus)
+		return;
+	hw = qemu_plugin_get_hwaddr(info, vaddr);
+	if (!hw)
+		return;
+	pa = qemu_plugin_hwaddr_phys_addr(hw);
+	r = find_range(vcpu, pa);
+	/* CXL windows are I/O to TCG (QEMU forwards them to the device);
+	 * other I/O is devices, not memory */
+	if (r < 0 && qemu_plugin_hwaddr_is_io(hw))
+		return;
+	if (armed) {
+		bool store = qemu_plugin_mem_is_store(info);
+
+		slot = tiervm_count_slots(hdr, vcpu) +
+		       (r < 0 ? hdr->max_nodes : hdr->ranges[r].node);
+		if (store)
+			slot->stores++;
+		else
+			slot->loads++;
+		if (user && store)
+			slot->user_stores++;
+		else if (user)
+			slot->user_loads++;
+		slot->bytes += 1u << qemu_plugin_mem_size_shift(info);
+		if (r >= 0) {
+			uint64_t f = hdr->ranges[r].frame0 +
+				     ((pa - hdr->ranges[r].start) >>
+				      TIERVM_COUNT_PAGE_SHIFT);
+
+			if (f < hdr->frames)
+				tiervm_count_pages(hdr, vcpu)[f]++;
+		}
+	}
+	if (r >= 0 && user && delays &&
+	    hdr->ranges[r].node < TIERVM_COUNT_MAX_NODES &&
+	    (delay = hdr->delay_ns[hdr->vcpu_node[vcpu]]
+				  [hdr->ranges[r].node])) {
+		stall(delay);
+		__atomic_fetch_add(&hdr->delayed, 1, __ATOMIC_RELAXED);
+	}
+}
+
+static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+	size_t n = qemu_plugin_tb_n_insns(tb);
+
+	for (size_t i = 0; i < n; i++)
+		qemu_plugin_register_vcpu_mem_cb(qemu_plugin_tb_get_insn(tb, i),
+						 on_mem, CB_NO_REGS, MEM_RW,
+						 NULL);
+}
+
+static int map_file(const char *path)
+{
+	struct stat st;
+	void *p;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0 ||
+	    (size_t)st.st_size < sizeof(struct tiervm_count_hdr)) {
+		fprintf(stderr, "tiervm-count: cannot open %s\n", path);
+		return -1;
+	}
+	p = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	hdr = p;
+	if (hdr->magic != TIERVM_COUNT_MAGIC ||
+	    hdr->version != TIERVM_COUNT_VERSION ||
+	    hdr->max_nodes > TIERVM_COUNT_MAX_NODES ||
+	    hdr->max_vcpus > TIERVM_COUNT_MAX_VCPUS ||
+	    (uint64_t)st.st_size < tiervm_count_file_size(hdr->max_vcpus,
+							  hdr->max_nodes,
+							  hdr->frames)) {
+		fprintf(stderr, "tiervm-count: %s is not tiervm's counts file\n",
+			path);
+		return -1;
+	}
+	return 0;
+}
+
+EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
+			       int argc, char **argv);
+EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
+			       int argc, char **argv)
+{
+	const char *path = NULL;
+
+	for (int i = 0; i < argc; i++)
+		if (!strncmp(argv[i], "shm=", 4))
+			path = argv[i] + 4;
+	if (!path || !info->system_emulation) {
+		fprintf(stderr, "tiervm-count: needs shm=FILE, in system emulation\n");
+		return -1;
+	}
+	if (map_file(path) < 0)
+		return -1;
+	if ((uint32_t)info->system.max_vcpus > hdr->max_vcpus) {
+		fprintf(stderr, "tiervm-count: %d vCPUs, room for %u\n",
+			info->system.max_vcpus, hdr->max_vcpus);
+		return -1;
+	}
+	last_range = calloc(hdr->max_vcpus, sizeof(*last_range));
+	if (!last_range)
+		return -1;
+	for (uint32_t i = 0; i < hdr->max_nodes; i++)
+		for (uint32_t j = 0; j < hdr->max_nodes; j++)
+			if (hdr->delay_ns[i][j])
+				delays_on = true;
+	hdr->api = (uint32_t)qemu_plugin_version;
+	hdr->vcpus = (uint32_t)info->system.max_vcpus;
+	__atomic_store_n(&hdr->loaded, 1, __ATOMIC_RELEASE);
+	qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb);
+	return 0;
+}
