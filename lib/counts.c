@@ -67,7 +67,9 @@ static uint64_t delay_ns(const struct tiervm_plan *plan, unsigned from,
 
 	if (!on || !plan->r || from >= plan->r->n || target >= plan->r->n)
 		return 0;
-	return tiervm_resolved_lb(plan->r, from, target)->latency;
+	return tiervm_resolved_lb(plan->r, from, target)->latency *
+	       (s->machine.latency_scale ? s->machine.latency_scale
+					 : TIERVM_LATENCY_SCALE);
 }
 
 bool tiervm_counts_wanted(const struct tiervm_plan *plan)

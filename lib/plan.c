@@ -430,7 +430,9 @@ static void check_emulate_latency(struct plan_ctx *c)
 	else
 		plan_note(
 			c,
-			"slow tiers: each user-space load or store busy-waits its HMAT latency (initiator to target, ns) in tiervm's TCG plugin; the kernel's own accesses are not slowed");
+			"slow tiers: each user-space load or store busy-waits %u x its HMAT latency (initiator to target, ns) in tiervm's TCG plugin (machine.latency-scale); the kernel's own accesses are not slowed",
+			s->machine.latency_scale ? s->machine.latency_scale
+						 : TIERVM_LATENCY_SCALE);
 }
 
 static void check_qemu(struct plan_ctx *c)

@@ -54,6 +54,17 @@ extern const char *const tiervm_nv_mode_names[];
  */
 #define TIERVM_CXL_UNIT (256 * MiB)
 
+/*
+ * Emulated latency's default dilation: TCG runs a guest's instructions
+ * several times slower than the hardware HMAT describes (measured here:
+ * about 60 ns per dependent load before any wait, against 1-2 ns for an
+ * L1 hit on real hardware), so memory waits stretched by the same order
+ * keep the CPU-to-memory ratio, and keep the emulation's own cost from
+ * flattening the ratios between nodes.
+ */
+#define TIERVM_LATENCY_SCALE 4
+#define TIERVM_LATENCY_SCALE_MAX 100
+
 /* virtio-mem's block size when the spec gives none: QEMU's x86 default
  * (the THP size). */
 #define TIERVM_VMEM_DEFAULT_BLOCK (2 * MiB)
@@ -290,6 +301,8 @@ struct tiervm_spec {
 		/* user-space accesses cost their HMAT latency (plugin/) */
 		bool emulate_latency;
 		int emulate_latency_line;
+		/* real ns waited per HMAT ns; 0: TIERVM_LATENCY_SCALE */
+		unsigned latency_scale;
 	} machine;
 	struct {
 		char *kernel; /* "auto", "debian-stable", "debian-backports" or a path */

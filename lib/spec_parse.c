@@ -302,7 +302,7 @@ static void parse_machine(struct ywalk *w, yaml_node_t *n,
 	static const char *const keys[] = { "type",    "cpus",
 					    "sockets", "accel",
 					    "hotplug", "emulate-latency",
-					    NULL };
+					    "latency-scale", NULL };
 	static const char *const types[] = { "q35", "pc", NULL };
 	static const char *const accels[] = { "auto", "kvm", "tcg", NULL };
 	int e;
@@ -325,6 +325,15 @@ static void parse_machine(struct ywalk *w, yaml_node_t *n,
 	YWITH(n, "machine", "emulate-latency", {
 		ywalk_bool(w, v, p, &s->machine.emulate_latency);
 		s->machine.emulate_latency_line = yline(v);
+	});
+	YWITH(n, "machine", "latency-scale", {
+		ywalk_uint(w, v, p, TIERVM_LATENCY_SCALE_MAX,
+			   &s->machine.latency_scale);
+		if (!s->machine.latency_scale)
+			diag_add(w->d, yline(v), p,
+				 "0 is not a scale; give 1 to %u (default %u)",
+				 TIERVM_LATENCY_SCALE_MAX,
+				 TIERVM_LATENCY_SCALE);
 	});
 }
 

@@ -110,18 +110,54 @@ static int find_range(unsigned vcpu, uint64_t pa)
 	return -1;
 }
 
-/* A busy wait: the vCPU's thread is the emulated CPU, so it stalls too. */
+/*
+ * A busy wait: the vCPU's thread is the emulated CPU, so it stalls too.
+ * It spins on the TSC, whose rate install() measured against the
+ * monotonic clock, and takes off what reading it costs, so a wait of N ns
+ * adds N ns to the access and not N plus the clock's own price.
+ */
+static double tsc_per_ns;
+static uint64_t tsc_cost;
+
+static inline uint64_t tsc(void)
+{
+	return __builtin_ia32_rdtsc();
+}
+
 static void stall(uint64_t ns)
 {
+	uint64_t start = tsc(), ticks = (uint64_t)((double)ns * tsc_per_ns);
+
+	if (ticks <= tsc_cost)
+		return;
+	ticks -= tsc_cost;
+	/* no pause: under a hypervisor a pause loop exits to it (PLE) and
+	 * the wait becomes microseconds */
+	while (tsc() - start < ticks)
+		;
+}
+
+static uint64_t mono_ns(void)
+{
 	struct timespec t;
-	uint64_t end, now;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	end = (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec + ns;
-	do {
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		now = (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-	} while (now < end);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* 10 ms of QEMU's start: the TSC's rate, and one stall's fixed cost */
+static void calibrate(void)
+{
+	uint64_t t0 = mono_ns(), c0 = tsc(), c1, n = 0;
+
+	while (mono_ns() - t0 < 10000000)
+		;
+	c1 = tsc();
+	tsc_per_ns = (double)(c1 - c0) / (double)(mono_ns() - t0);
+	c0 = tsc();
+	for (n = 0; n < 10000; n++)
+		(void)tsc();
+	tsc_cost = (tsc() - c0) / n;
 }
 
 static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
@@ -245,6 +281,8 @@ EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
 		for (uint32_t j = 0; j < hdr->max_nodes; j++)
 			if (hdr->delay_ns[i][j])
 				delays_on = true;
+	if (delays_on)
+		calibrate();
 	hdr->api = (uint32_t)qemu_plugin_version;
 	hdr->vcpus = (uint32_t)info->system.max_vcpus;
 	__atomic_store_n(&hdr->loaded, 1, __ATOMIC_RELEASE);
