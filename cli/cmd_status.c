@@ -49,6 +49,9 @@ static void print_json_status(const struct tiervm_status *st)
 			       json_object_new_int64(st->demoted));
 	json_object_object_add(o, "pgpromote",
 			       json_object_new_int64(st->promoted));
+	if (st->counting)
+		json_object_object_add(o, "counting",
+				       json_object_get(st->counting));
 	print_json(o);
 }
 
@@ -61,6 +64,30 @@ static const char *count(json_object *n, const char *key, char *buf, size_t len)
 		return "-";
 	snprintf(buf, len, "%lld", v);
 	return buf;
+}
+
+/* Access rates while a counting window is armed (tiervm exec --access-counts). */
+static void print_counting(json_object *c)
+{
+	json_object *nodes = jget(c, "nodes");
+
+	if (!c)
+		return;
+	if (!json_object_get_boolean(jget(c, "armed"))) {
+		printf("access counting: loaded, no window armed\n");
+		return;
+	}
+	printf("\naccess counting: armed\n%-5s %s\n", "node",
+	       "accesses/s");
+	for (size_t i = 0; i < jlen(nodes); i++) {
+		json_object *n = jidx(nodes, i);
+
+		if (jget(n, "rate"))
+			printf("%-5lld %.0f\n", jint(n, "node", -1),
+			       json_object_get_double(jget(n, "rate")));
+		else
+			printf("%-5lld -\n", jint(n, "node", -1));
+	}
 }
 
 static void print_text(const struct tiervm_status *st)
@@ -96,11 +123,13 @@ static void print_text(const struct tiervm_status *st)
 	if (st->tiering)
 		printf("tiering knobs set at boot: %s\n",
 		       json_object_to_json_string(st->tiering));
+	print_counting(st->counting);
 }
 
 int cmd_status(int argc, char **argv)
 {
 	bool json = false, watch = false;
+	json_object *last = NULL;
 	struct tiervm_status st;
 	tiervm_error *err = NULL;
 
@@ -115,8 +144,10 @@ int cmd_status(int argc, char **argv)
 		return usage("status");
 	catch_interrupts();
 	do {
-		if (!tiervm_status(argv[1], &st, &err))
+		if (!tiervm_status(argv[1], last, &st, &err)) {
+			json_object_put(last);
 			return tiervm_interrupted ? EXIT_OK : report(err);
+		}
 		/* home and clear: a redraw, as watch(1) does */
 		if (watch)
 			printf("\033[H\033[2J");
@@ -125,8 +156,12 @@ int cmd_status(int argc, char **argv)
 		else
 			print_text(&st);
 		fflush(stdout);
+		/* the next redraw's rates are since this one */
+		json_object_put(last);
+		last = json_object_get(st.counting);
 		tiervm_status_clear(&st);
 	} while (watch && !tiervm_interrupted && sleep(1) == 0 &&
 		 !tiervm_interrupted);
+	json_object_put(last);
 	return EXIT_OK;
 }

@@ -164,11 +164,18 @@ struct tiervm_status {
 	json_object *nodes;	     /* the probe's guest nodes, now */
 	json_object *tiering; /* knobs set at boot: {"demotion": ok, ...} */
 	long long demoted, promoted; /* pages, all nodes; -1 unknown */
+	/* access counting, for a guest started with it: {"armed", "t_us",
+	 * "nodes": [{"node", "accesses", "rate"}]}; NULL otherwise */
+	json_object *counting;
 };
 
-/** tiervm_status - a running guest's memory devices and node memory. */
-bool tiervm_status(const char *name, struct tiervm_status *st,
-		   tiervm_error **errp);
+/**
+ * tiervm_status - a running guest's memory devices and node memory; with
+ * @last (the previous call's st->counting, or NULL), per-node access
+ * rates since then.
+ */
+bool tiervm_status(const char *name, json_object *last,
+		   struct tiervm_status *st, tiervm_error **errp);
 void tiervm_status_clear(struct tiervm_status *st);
 
 /**

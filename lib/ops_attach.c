@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "counts.h"
 #include "engine.h"
 #include "nvdimm.h"
 #include "ops.h"
@@ -210,6 +211,13 @@ static bool plug(struct tiervm_vm *vm, const struct tiervm_spec *spec,
 	if (!ok && res->created)
 		remove_created(nv);
 	res->plugged = ok;
+	/* a counting guest's plugin learns where the new NVDIMM sits */
+	if (ok && vm->engine->counts) {
+		json_object *devs = m->engine->memory_devices(m, errp);
+
+		ok = devs && tiervm_counts_place(vm, devs, errp);
+		json_object_put(devs);
+	}
 out:
 	/* on success QEMU holds the lock now, through its copy of the fd */
 	if (lock_fd >= 0)

@@ -3,12 +3,76 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "counts.h"
 #include "engine.h"
 #include "ops.h"
+#include "units.h"
 #include "util.h"
+#include "util_json.h"
+
+static const char *policy_option(const char *policy)
+{
+	return !strcmp(policy, "bind")	      ? "--membind"
+	       : !strcmp(policy, "preferred") ? "--preferred"
+					      : "--interleave";
+}
+
+/*
+ * Nodes a policy names that the guest lacks: refused here, before the
+ * command runs (and before a counting window opens), as numactl would,
+ * but naming the guest's nodes.  @what is the option; @cpus asks for nodes
+ * with cpus (--cpunodebind).
+ */
+static bool check_nodes(struct tiervm_vm *vm, const char *what,
+			const char *list, bool cpus, tiervm_error **errp)
+{
+	json_object *rep, *nodes;
+	struct tiervm_cpuset want, have = { 0 };
+	tiervm_error *e = NULL;
+	bool ok = true;
+
+	/* numactl's "all" and relative forms are the guest's to read */
+	if (!list || !strcmp(list, "all") || strpbrk(list, "+!"))
+		return true;
+	if (!tiervm_parse_cpulist(list, &want, &e)) {
+		tiervm_error_set(errp, TIERVM_E_INPUT, "%s %s: %s", what, list,
+				 e->msg);
+		tiervm_error_free(e);
+		return false;
+	}
+	rep = tiervm_vm_load_json(vm, "report.json", NULL);
+	nodes = jget(jget(rep, "guest"), "nodes");
+	if (!rep) {
+		/* no verified report (up --no-verify): the guest decides */
+		return true;
+	}
+	for (size_t i = 0; i < jlen(nodes); i++) {
+		json_object *n = jidx(nodes, i);
+		long long id = jint(n, "id", -1);
+
+		if (id >= 0 && id < TIERVM_MAX_CPUS &&
+		    (!cpus || *jstr(n, "cpus", "")))
+			cpuset_set(&have, (unsigned)id);
+	}
+	for (unsigned i = 0; i < TIERVM_MAX_CPUS && ok; i++)
+		if (cpuset_test(&want, i) && !cpuset_test(&have, i)) {
+			char *l = tiervm_format_cpulist(&have);
+
+			tiervm_error_set(
+				errp, TIERVM_E_INPUT,
+				"%s %s: the guest '%s' has no node %u%s; its nodes%s are %s",
+				what, list, vm->name, i,
+				cpus ? " with cpus" : "",
+				cpus ? " with cpus" : "", *l ? l : "none");
+			free(l);
+			ok = false;
+		}
+	json_object_put(rep);
+	return ok;
+}
 
 int tiervm_exec(const char *name, const struct tiervm_exec_req *req,
 		tiervm_error **errp)
@@ -26,6 +90,12 @@ int tiervm_exec_counted(const char *name, const struct tiervm_exec_req *req,
 
 	if (!vm)
 		return -1;
+	if (!check_nodes(vm, req->policy ? policy_option(req->policy) : NULL,
+			 req->nodes, false, errp) ||
+	    !check_nodes(vm, "--cpunodebind", req->cpunodes, true, errp)) {
+		tiervm_vm_free(vm);
+		return -1;
+	}
 	/* a guest another tool (or an older tiervm) started has no agent */
 	sock = tiervm_vm_exec_path(vm, 0, "sock");
 	if (access(sock, F_OK) < 0)

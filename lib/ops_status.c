@@ -6,14 +6,15 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "counts.h"
 #include "engine.h"
 #include "ops.h"
 #include "timeouts.h"
 #include "util.h"
 #include "util_json.h"
 
-bool tiervm_status(const char *name, struct tiervm_status *st,
-		   tiervm_error **errp)
+bool tiervm_status(const char *name, json_object *last,
+		   struct tiervm_status *st, tiervm_error **errp)
 {
 	struct tiervm_vm *vm = tiervm_engine_open(name, true, errp);
 	struct tiervm_monitor *m = NULL;
@@ -35,6 +36,8 @@ bool tiervm_status(const char *name, struct tiervm_status *st,
 	st->promoted = jint(jget(rep, "guest"), "pgpromote", -1);
 	st->name = xstrdup(vm->name);
 	st->pid = (long)vm->pid;
+	/* a guest started without counting has no counts file: no rates */
+	st->counting = tiervm_counts_rates(vm, last, NULL);
 	ok = true;
 out:
 	if (!ok)
@@ -51,6 +54,7 @@ void tiervm_status_clear(struct tiervm_status *st)
 	json_object_put(st->memory_devices);
 	json_object_put(st->nodes);
 	json_object_put(st->tiering);
+	json_object_put(st->counting);
 	memset(st, 0, sizeof(*st));
 }
 
