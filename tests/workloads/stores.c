@@ -19,6 +19,8 @@ int main(int argc, char **argv)
 
 	if (p == MAP_FAILED)
 		return 1;
+	/* 4K pages, so --interleave spreads 4096 pages and not 8 huge ones */
+	madvise((void *)p, words * sizeof(uint64_t), MADV_NOHUGEPAGE);
 	for (unsigned long long i = 0; i < n; i++)
 		p[i % words] = i;
 	printf("%llu stores\n", n);
