@@ -18,6 +18,14 @@
 #           through cat (target >= 20 MB/s); up SPEC -- true against
 #           up SPEC --check with the same shares (a check alone has none),
 #           paired runs                             (ratio <= 1.1)
+#   counting: on QEMU 10 (scripts/qemu-backports.sh), up --check of the
+#           demo with tiervm's TCG plugin loaded and disarmed against
+#           without (ratio <= 1.2; it loads only when asked), and a pointer
+#           chase's ns per load in the guest without the plugin, with it
+#           disarmed and inside a counting window (armed ratio <= 3)
+#   latency: machine.emulate-latency on the demo: the chase bound to each
+#           node from its HMAT initiator, its latency ratio to the fastest
+#           node's beside the HMAT ratio          (within 25 %)
 # usage: bench/run.sh [BUILD_DIR]   (after scripts/setup.sh)
 set -eu
 cd "$(dirname "$0")/.."
@@ -176,3 +184,96 @@ for i in 1 2 3; do
 	[ -z "$best_check" ] || [ "$(echo "$k < $best_check" | bc)" = 1 ] && best_check=$k
 done
 echo "  best: up -- true ${best_cmd} ms, up --check ${best_check} ms, ratio $(echo "scale=2; $best_cmd / $best_check" | bc) (target <= 1.1)"
+
+echo "== counting (tiervm's TCG plugin; QEMU 8.2 or later)"
+if ! qemu10=$(sh scripts/qemu-backports.sh 2> /dev/null); then
+	echo "  skipped: bookworm-backports' QEMU could not be fetched"
+	exit 0
+fi
+TIERVM_QEMU=$qemu10
+QEMU_MODULE_DIR=$(dirname "$(dirname "$qemu10")")/lib/x86_64-linux-gnu/qemu
+export TIERVM_QEMU QEMU_MODULE_DIR
+echo "  $("$qemu10" -version | head -n 1)"
+mkdir -p "$work/c"
+cc -O2 -static -o "$work/c/chase" tests/workloads/chase.c
+cc -O2 -static -o "$work/c/stores" tests/workloads/stores.c
+"$tiervm" up examples/demo.yaml --check --accel tcg > /dev/null 2>&1 # warm
+best_off= best_on=
+for i in 1 2 3; do
+	t0=$(now)
+	"$tiervm" up examples/demo.yaml --check --accel tcg > /dev/null 2>&1
+	t1=$(now)
+	"$tiervm" up examples/demo.yaml --check --counting --accel tcg > /dev/null 2>&1
+	t2=$(now)
+	off=$(ms "$t0" "$t1") on=$(ms "$t1" "$t2")
+	echo "  run $i: up --check ${off} ms, with the plugin loaded (disarmed) ${on} ms"
+	[ -z "$best_off" ] || [ "$(echo "$off < $best_off" | bc)" = 1 ] && best_off=$off
+	[ -z "$best_on" ] || [ "$(echo "$on < $best_on" | bc)" = 1 ] && best_on=$on
+done
+echo "  best: boot ${best_off} ms, with the plugin ${best_on} ms, ratio $(echo "scale=2; $best_on / $best_off" | bc) (target <= 1.2; without --counting the plugin is not loaded)"
+# chase_ns GUEST BYTES [EXEC OPTIONS]: the chase's own ns per load over
+# BYTES, best of three; an option --access-counts counts each run
+chase_ns() {
+	g=$1 bytes=$2
+	shift 2
+	for i in 1 2 3; do
+		rm -f "$work/c/w.json"
+		(cd "$work/c" && "$tiervm" exec "$g" "$@" -- ./chase 400000 "$bytes" < /dev/null 2> /dev/null) |
+			sed -n 's/^\([0-9.]*\) ns per load.*/\1/p'
+	done | sort -n | head -n 1
+}
+# stores_ns GUEST [EXEC OPTIONS]: ns per store of 2^26 sequential stores,
+# from exec's wall time (its ~50 ms round trip included)
+stores_ns() {
+	g=$1
+	shift
+	rm -f "$work/c/w.json"
+	t0=$(now)
+	(cd "$work/c" && "$tiervm" exec "$g" "$@" -- ./stores 67108864 < /dev/null > /dev/null 2>&1)
+	t1=$(now)
+	echo "scale=1; ($t1 - $t0) / 67108864" | bc
+}
+# the guests share $work/c, where the chase is, as their working directory
+demo=$(pwd)/examples/demo.yaml
+(cd "$work/c" && "$tiervm" up "$demo" --name bench-plain --accel tcg > /dev/null 2>&1)
+(cd "$work/c" && "$tiervm" up "$demo" --name bench-count --counting --accel tcg > /dev/null 2>&1)
+for bytes in 4096 1048576 16777216; do
+	plain=$(chase_ns bench-plain "$bytes" --membind 0)
+	disarmed=$(chase_ns bench-count "$bytes" --membind 0)
+	armed=$(chase_ns bench-count "$bytes" --membind 0 --access-counts w.json)
+	echo "  chase over $bytes bytes, ns per load in the guest: no plugin ${plain}, disarmed ${disarmed} ($(echo "scale=2; $disarmed / $plain" | bc)x), armed ${armed} ($(echo "scale=2; $armed / $plain" | bc)x)"
+done
+plain=$(stores_ns bench-plain --membind 0)
+disarmed=$(stores_ns bench-count --membind 0)
+armed=$(stores_ns bench-count --membind 0 --access-counts w.json)
+echo "  sequential stores, ns per store: no plugin ${plain}, disarmed ${disarmed} ($(echo "scale=2; $disarmed / $plain" | bc)x), armed ${armed} ($(echo "scale=2; $armed / $plain" | bc)x, target <= 3)"
+"$tiervm" down bench-plain > /dev/null 2>&1
+"$tiervm" down bench-count > /dev/null 2>&1
+
+echo "== latency (machine.emulate-latency: true on the demo)"
+sed 's/^machine: {\(.*\)}/machine: {\1, emulate-latency: true}/' examples/demo.yaml > "$work/c/lat.yaml"
+"$tiervm" plan "$work/c/lat.yaml" --format json > "$work/c/lat.json"
+(cd "$work/c" && "$tiervm" up lat.yaml --name bench-lat --accel tcg > /dev/null 2>&1)
+# per node: its HMAT initiator and latency from the plan, the chase bound
+# to it from that initiator's cpus
+python3 -c '
+import json, sys
+for n in json.load(open(sys.argv[1]))["expected"]["nodes"]:
+    a = n.get("access0") or {}
+    print(n["id"], a.get("initiator", n["id"]), a.get("read_latency", 0))
+' "$work/c/lat.json" > "$work/c/nodes"
+while read -r node init hmat; do
+	echo "$node $init $hmat $(chase_ns bench-lat 1048576 --cpunodebind "$init" --membind "$node")"
+done < "$work/c/nodes" > "$work/c/lat.out"
+"$tiervm" down bench-lat > /dev/null 2>&1
+python3 -c '
+import sys
+rows = [l.split() for l in open(sys.argv[1])]
+rows = [(int(n), int(i), float(h), float(m)) for n, i, h, m in rows if float(h) > 0 and m]
+fast = min(rows, key=lambda r: r[2])
+print("  node initiator  HMAT ns  measured ns  HMAT ratio  measured ratio  off")
+for n, i, h, m in rows:
+    hr, mr = h / fast[2], m / fast[3]
+    print(f"  {n:<4} {i:<10} {h:<8.0f} {m:<12.1f} {hr:<11.2f} {mr:<15.2f} {100 * (mr - hr) / hr:+.1f} %")
+print("  (target: every measured ratio within 25 % of its HMAT ratio)")
+' "$work/c/lat.out"

@@ -361,9 +361,18 @@ static bool want_counting(const struct tiervm_up_opts *o,
 			what, engine->name);
 		return false;
 	}
-	return tiervm_counts_check(plan, what, errp) &&
-	       tiervm_counts_outputs_free(o->window.file, o->window.plot,
-					  errp);
+	if (!tiervm_counts_check(plan, what, errp) ||
+	    !tiervm_counts_outputs_free(o->window.file, o->window.plot, errp))
+		return false;
+	/* which kind of slowness the guest gets is part of what it runs on */
+	if (tiervm_counts_wanted(plan))
+		tiervm_progressf(
+			o->progress, o->opaque,
+			"slow tiers: user-space accesses busy-wait %u x their HMAT latency in tiervm's TCG plugin (not QEMU's virtual time: docs/counting.md)",
+			plan->spec->machine.latency_scale
+				? plan->spec->machine.latency_scale
+				: TIERVM_LATENCY_SCALE);
+	return true;
 }
 
 /* "qemu+ssh://host/system" names a host; "qemu:///system" this one. */

@@ -53,8 +53,15 @@ typedef void (*tb_trans_cb)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
 typedef void (*mem_cb)(unsigned int vcpu, qemu_plugin_meminfo_t info,
 		       uint64_t vaddr, void *udata);
 
+typedef void (*tb_exec_cb)(unsigned int vcpu, void *udata);
+typedef void (*simple_cb)(qemu_plugin_id_t id);
+
 void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id,
 					   tb_trans_cb cb);
+void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb,
+					  tb_exec_cb cb, int flags,
+					  void *udata);
+void qemu_plugin_reset(qemu_plugin_id_t id, simple_cb cb);
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
 struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb,
 						 size_t idx);
@@ -86,6 +93,9 @@ static struct tiervm_count_hdr *hdr;
 /* read once at install: delays are the machine's, not a window's */
 static bool delays_on;
 static uint32_t *last_range; /* per vCPU: where its last access fell */
+static qemu_plugin_id_t self;
+/* a flush of QEMU's translations is under way (qemu_plugin_reset) */
+static uint32_t flush_pending;
 
 static inline uint32_t load32(const uint32_t *p)
 {
@@ -160,6 +170,33 @@ static void calibrate(void)
 	tsc_cost = (tsc() - c0) / n;
 }
 
+static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
+
+static void after_flush(qemu_plugin_id_t id)
+{
+	qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb);
+	__atomic_store_n(&flush_pending, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * Translations carry the memory callbacks only while they are wanted (a
+ * window armed, or delays): when the flag and the code disagree, the code
+ * is thrown away and translated again.  qemu_plugin_reset() must be called
+ * from a vCPU, which is why the code notices and not a thread of ours.
+ */
+static void request_flush(void)
+{
+	if (!__atomic_exchange_n(&flush_pending, 1, __ATOMIC_ACQ_REL))
+		qemu_plugin_reset(self, after_flush);
+}
+
+/* Uninstrumented code's one check per block: has a window armed? */
+static void on_exec(unsigned int vcpu, void *udata)
+{
+	if (load32(&hdr->armed))
+		request_flush();
+}
+
 static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
 		   uint64_t vaddr, void *udata)
 {
@@ -170,6 +207,8 @@ static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
 	uint64_t pa, delay;
 	int r;
 
+	if (!armed && !delays)
+		request_flush();
 	if ((!armed && !(delays && user)) || vcpu >= hdr->max_vcpus)
 		return;
 	hw = qemu_plugin_get_hwaddr(info, vaddr);
@@ -217,6 +256,12 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	size_t n = qemu_plugin_tb_n_insns(tb);
 
+	/* disarmed, a block costs one call instead of one per access */
+	if (!delays_on && !load32(&hdr->armed)) {
+		qemu_plugin_register_vcpu_tb_exec_cb(tb, on_exec, CB_NO_REGS,
+						     NULL);
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		qemu_plugin_register_vcpu_mem_cb(qemu_plugin_tb_get_insn(tb, i),
 						 on_mem, CB_NO_REGS, MEM_RW,
@@ -286,6 +331,7 @@ EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
 	hdr->api = (uint32_t)qemu_plugin_version;
 	hdr->vcpus = (uint32_t)info->system.max_vcpus;
 	__atomic_store_n(&hdr->loaded, 1, __ATOMIC_RELEASE);
+	self = id;
 	qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb);
 	return 0;
 }
