@@ -77,8 +77,7 @@ static void print_counting(json_object *c)
 		printf("access counting: loaded, no window armed\n");
 		return;
 	}
-	printf("\naccess counting: armed\n%-5s %s\n", "node",
-	       "accesses/s");
+	printf("\naccess counting: armed\n%-5s %s\n", "node", "accesses/s");
 	for (size_t i = 0; i < jlen(nodes); i++) {
 		json_object *n = jidx(nodes, i);
 

@@ -126,15 +126,16 @@ static json_object *meta_of(const struct tiervm_plan *plan)
 		json_object_object_add(
 			o, "kind",
 			json_object_new_string(tiervm_kind_name(n->kind)));
-		json_object_object_add(o, "emulated_latency",
-				       json_object_new_int64((int64_t)delay_ns(
-					       plan, id, id)));
+		json_object_object_add(
+			o, "emulated_latency",
+			json_object_new_int64((int64_t)delay_ns(plan, id, id)));
 		/* the fastest memory for this node's CPUs, by HMAT latency
 		 * (by distance without HMAT) */
 		fast = json_object_new_array();
 		for (unsigned t = 0; n->has_cpus && t < s->n_nodes; t++) {
-			uint64_t v = r->hmat ? tiervm_resolved_lb(r, id, t)->latency
-					     : r->dist[id * r->n + t];
+			uint64_t v =
+				r->hmat ? tiervm_resolved_lb(r, id, t)->latency
+					: r->dist[id * r->n + t];
 
 			if (!tiervm_spec_node(s, t)->memory || !v)
 				continue;
@@ -161,18 +162,17 @@ static json_object *meta_of(const struct tiervm_plan *plan)
 	return m;
 }
 
-static void add_range(struct tiervm_count_hdr *h, uint64_t start,
-		      uint64_t size, unsigned node, uint64_t *frame)
+static void add_range(struct tiervm_count_hdr *h, uint64_t start, uint64_t size,
+		      unsigned node, uint64_t *frame)
 {
 	struct tiervm_count_range *r;
 
 	if (!size || h->n_ranges >= TIERVM_COUNT_MAX_RANGES)
 		return;
 	r = &h->ranges[h->n_ranges++];
-	*r = (struct tiervm_count_range){ .start = start,
-					  .size = size,
-					  .frame0 = *frame,
-					  .node = node };
+	*r = (struct tiervm_count_range){
+		.start = start, .size = size, .frame0 = *frame, .node = node
+	};
 	*frame += size >> TIERVM_COUNT_PAGE_SHIFT;
 }
 
@@ -243,11 +243,10 @@ static bool map_counts(struct tiervm_vm *vm, int flags, struct mapping *m,
 		return false;
 	}
 	m->h = p;
-	if (!(flags & O_CREAT) && (m->h->magic != TIERVM_COUNT_MAGIC ||
-				   m->size < tiervm_count_file_size(
-						     m->h->max_vcpus,
-						     m->h->max_nodes,
-						     m->h->frames))) {
+	if (!(flags & O_CREAT) &&
+	    (m->h->magic != TIERVM_COUNT_MAGIC ||
+	     m->size < tiervm_count_file_size(m->h->max_vcpus, m->h->max_nodes,
+					      m->h->frames))) {
 		tiervm_error_setg(errp, "'%s' has a broken counts file",
 				  vm->name);
 		munmap(p, m->size);
@@ -378,7 +377,8 @@ void tiervm_counts_check_guest(struct tiervm_vm *vm, json_object *report,
 	 * guest reserved (the kernel's own, firmware's).
 	 */
 	for (uint32_t id = 0; id < m.h->max_nodes; id++) {
-		json_object *n = jfind_id(jget(jget(report, "guest"), "nodes"), id);
+		json_object *n =
+			jfind_id(jget(jget(report, "guest"), "nodes"), id);
 		long long online = jint(n, "memory", 0);
 
 		if (online > 0 && (uint64_t)online > bytes[id])

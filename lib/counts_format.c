@@ -33,7 +33,8 @@ char *tiervm_counts_format_table(json_object *counts)
 		  "tier", "accesses", "share", "bytes", "user");
 	for (size_t i = 0; i < jlen(nodes); i++) {
 		json_object *n = jidx(nodes, i);
-		char acc[16], bytes[16], user[16], tier[16] = "-", share[16] = "-";
+		char acc[16], bytes[16], user[16], tier[16] = "-",
+						   share[16] = "-";
 
 		human(acc, sizeof(acc), (double)jint(n, "accesses", 0));
 		human(bytes, sizeof(bytes), (double)jint(n, "bytes", 0));
@@ -44,8 +45,9 @@ char *tiervm_counts_format_table(json_object *counts)
 			snprintf(tier, sizeof(tier), "%lld",
 				 jint(n, "tier", 0));
 		if (jget(n, "share"))
-			snprintf(share, sizeof(share), "%.1f%%",
-				 100 * json_object_get_double(jget(n, "share")));
+			snprintf(
+				share, sizeof(share), "%.1f%%",
+				100 * json_object_get_double(jget(n, "share")));
 		sbuf_addf(&b, "  %-4lld %-13s %-4s %10s %7s %10s %10s\n",
 			  jint(n, "node", 0), jstr(n, "kind", "?"), tier, acc,
 			  share, bytes, user);
@@ -60,13 +62,13 @@ char *tiervm_counts_format_table(json_object *counts)
 			  acc);
 	}
 	if ((fs = jget(counts, "fast_tier_share")))
-		sbuf_addf(&b,
-			  "  fast-tier share: %.1f%% (user space: %.1f%%)\n",
-			  100 * json_object_get_double(fs),
-			  jget(counts, "user_fast_tier_share")
-				  ? 100 * json_object_get_double(jget(
-						  counts, "user_fast_tier_share"))
-				  : 0.0);
+		sbuf_addf(
+			&b, "  fast-tier share: %.1f%% (user space: %.1f%%)\n",
+			100 * json_object_get_double(fs),
+			jget(counts, "user_fast_tier_share")
+				? 100 * json_object_get_double(jget(
+						counts, "user_fast_tier_share"))
+				: 0.0);
 	return b.s;
 }
 
@@ -74,7 +76,8 @@ bool tiervm_counts_write(json_object *counts, const char *path,
 			 tiervm_error **errp)
 {
 	const char *text = json_object_to_json_string_ext(
-		counts, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+		counts,
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	FILE *f = fopen(path, "wxe");
 
 	if (!f || fputs(text, f) < 0 || fputc('\n', f) < 0) {
@@ -117,37 +120,39 @@ bool tiervm_counts_plot(json_object *counts, const char *path,
 	}
 	tmax = tmax > 0 ? tmax : 1;
 	ymax = ymax > 0 ? ymax : 1;
-	sbuf_addf(&b,
-		  "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" font-size=\"12\">\n"
-		  "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-		  "<text x=\"%.0f\" y=\"18\">accesses per second by node</text>\n"
-		  "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"black\"/>\n"
-		  "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"black\"/>\n"
-		  "<text x=\"%.0f\" y=\"%.0f\">%.1f s</text>\n"
-		  "<text x=\"4\" y=\"%.0f\">%.3g</text>\n",
-		  W, H, L, L, H - B, W - R, H - B, L, T, L, H - B, W - R - 30,
-		  H - B + 16, tmax, T + 4, ymax);
+	sbuf_addf(
+		&b,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" font-size=\"12\">\n"
+		"<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+		"<text x=\"%.0f\" y=\"18\">accesses per second by node</text>\n"
+		"<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"black\"/>\n"
+		"<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"black\"/>\n"
+		"<text x=\"%.0f\" y=\"%.0f\">%.1f s</text>\n"
+		"<text x=\"4\" y=\"%.0f\">%.3g</text>\n",
+		W, H, L, L, H - B, W - R, H - B, L, T, L, H - B, W - R - 30,
+		H - B + 16, tmax, T + 4, ymax);
 	for (size_t n = 0; n < jlen(nodes); n++) {
 		const char *c = colours[n % ARRAY_SIZE(colours)];
 		json_object *node = jidx(nodes, n);
 
-		sbuf_addf(&b,
-			  "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%.1f,%.1f",
-			  c, L, H - B);
+		sbuf_addf(
+			&b,
+			"<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%.1f,%.1f",
+			c, L, H - B);
 		for (size_t i = 0; i < jlen(rows); i++) {
 			json_object *r = jidx(rows, i);
 			double t = json_object_get_double(jget(r, "t")),
 			       y = json_object_get_double(
 				       jidx(jget(r, "rates"), n));
 
-			sbuf_addf(&b, " %.1f,%.1f",
-				  L + t / tmax * (W - L - R),
+			sbuf_addf(&b, " %.1f,%.1f", L + t / tmax * (W - L - R),
 				  H - B - y / ymax * (H - T - B));
 		}
-		sbuf_addf(&b,
-			  "\"/>\n<text x=\"%.0f\" y=\"%.0f\" fill=\"%s\">node %lld (%s)</text>\n",
-			  W - R + 10, T + 16 + 16 * (double)n, c,
-			  jint(node, "node", 0), jstr(node, "kind", "?"));
+		sbuf_addf(
+			&b,
+			"\"/>\n<text x=\"%.0f\" y=\"%.0f\" fill=\"%s\">node %lld (%s)</text>\n",
+			W - R + 10, T + 16 + 16 * (double)n, c,
+			jint(node, "node", 0), jstr(node, "kind", "?"));
 	}
 	sbuf_addf(&b, "</svg>\n");
 	f = fopen(path, "wxe");

@@ -297,15 +297,15 @@ static json_object *series_obj(struct tiervm_window *w)
 			    *per = json_object_new_array();
 		double dt = (double)(b[0] - a[0]) / 1e6;
 
-		json_object_object_add(x, "t", json_object_new_double(
-						       (double)b[0] / 1e6));
+		json_object_object_add(
+			x, "t", json_object_new_double((double)b[0] / 1e6));
 		for (uint32_t n = 0; n + 1 < cols; n++)
 			json_object_array_add(
-				per, json_object_new_double(
-					     dt > 0 ? (double)(b[n + 1] -
-							       a[n + 1]) /
-							      dt
-						    : 0));
+				per,
+				json_object_new_double(
+					dt > 0 ? (double)(b[n + 1] - a[n + 1]) /
+							 dt
+					       : 0));
 		json_object_object_add(x, "rates", per);
 		json_object_array_add(rows, x);
 	}
@@ -325,14 +325,15 @@ static json_object *result(struct tiervm_window *w)
 			slot_add(&per[n], tiervm_count_slots(h, v) + n);
 	for (uint32_t n = 0; n < h->max_nodes; n++)
 		total += per[n].loads + per[n].stores;
-	json_object_object_add(o, "seconds",
-			       json_object_new_double(
-				       (double)(w->t1_us - w->t0_us) / 1e6));
+	json_object_object_add(
+		o, "seconds",
+		json_object_new_double((double)(w->t1_us - w->t0_us) / 1e6));
 	nodes = json_object_new_array();
 	for (uint32_t n = 0; n < h->max_nodes; n++) {
 		json_object *x = counts_obj(&per[n]),
 			    *mn = jidx(jget(w->meta, "nodes"), n),
-			    *rn = jfind_id(jget(jget(w->report, "guest"), "nodes"), n);
+			    *rn = jfind_id(
+				    jget(jget(w->report, "guest"), "nodes"), n);
 		uint64_t acc = per[n].loads + per[n].stores;
 
 		json_object_object_add(x, "node", json_object_new_int((int)n));
@@ -341,9 +342,9 @@ static json_object *result(struct tiervm_window *w)
 			json_object_new_string(jstr(mn, "kind", "dram")));
 		json_object_object_add(
 			x, "tier",
-			jget(rn, "tier") && !json_object_is_type(
-						    jget(rn, "tier"),
-						    json_type_null)
+			jget(rn, "tier") &&
+					!json_object_is_type(jget(rn, "tier"),
+							     json_type_null)
 				? json_object_new_int64(jint(rn, "tier", 0))
 				: NULL);
 		json_object_object_add(x, "accesses",
@@ -433,8 +434,7 @@ json_object *tiervm_counts_rates(struct tiervm_vm *vm, json_object *last,
 	struct stat st;
 
 	free(path);
-	if (fd < 0 || fstat(fd, &st) < 0 ||
-	    (size_t)st.st_size < sizeof(*h) ||
+	if (fd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(*h) ||
 	    (h = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd,
 		      0)) == MAP_FAILED) {
 		tiervm_error_set(errp, TIERVM_E_INPUT,

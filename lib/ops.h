@@ -109,7 +109,7 @@ struct tiervm_up_result {
 	bool running;
 	json_object *report; /* the probe's */
 	struct tiervm_verdict verdict;
-	int command_status; /* as a shell gives it; -1 when not run */
+	int command_status;  /* as a shell gives it; -1 when not run */
 	json_object *counts; /* the command's window, with window.file */
 };
 

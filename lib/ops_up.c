@@ -317,9 +317,9 @@ static bool after_verify(const struct tiervm_up_opts *o, struct tiervm_vm *vm,
 			 o->command->argv[0],
 			 o->window.file ? ", counting its accesses" : "");
 	if (o->window.file)
-		res->command_status = tiervm_window_exec(
-			vm, o->command, o->window.file, o->window.plot,
-			&res->counts, errp);
+		res->command_status =
+			tiervm_window_exec(vm, o->command, o->window.file,
+					   o->window.plot, &res->counts, errp);
 	else
 		res->command_status = tiervm_exec_run(vm, o->command, errp);
 	return res->command_status >= 0;
@@ -350,8 +350,8 @@ static bool want_counting(const struct tiervm_up_opts *o,
 				 "--access-plot goes with --access-counts");
 		return false;
 	}
-	l->counting = o->counting || o->window.file ||
-		      tiervm_counts_wanted(plan);
+	l->counting =
+		o->counting || o->window.file || tiervm_counts_wanted(plan);
 	if (!l->counting)
 		return true;
 	if (!engine->counts) {

@@ -77,10 +77,18 @@ static void parse_mem(struct ywalk *w, yaml_node_t *n, const char *path,
 static void parse_node(struct ywalk *w, yaml_node_t *n, const char *path,
 		       struct tiervm_node *node)
 {
-	static const char *const keys[] = { "id",   "cpus",	 "memory",
-					    "kind", "initiator", "backend",
-					    "path", "hugepages", "prealloc",
-					    "host", "emulate-latency", NULL };
+	static const char *const keys[] = { "id",
+					    "cpus",
+					    "memory",
+					    "kind",
+					    "initiator",
+					    "backend",
+					    "path",
+					    "hugepages",
+					    "prealloc",
+					    "host",
+					    "emulate-latency",
+					    NULL };
 	int e;
 
 	node->line = yline(n);
@@ -299,9 +307,9 @@ static void parse_hotplug(struct ywalk *w, yaml_node_t *n, const char *path,
 static void parse_machine(struct ywalk *w, yaml_node_t *n,
 			  struct tiervm_spec *s)
 {
-	static const char *const keys[] = { "type",    "cpus",
-					    "sockets", "accel",
-					    "hotplug", "emulate-latency",
+	static const char *const keys[] = { "type",	     "cpus",
+					    "sockets",	     "accel",
+					    "hotplug",	     "emulate-latency",
 					    "latency-scale", NULL };
 	static const char *const types[] = { "q35", "pc", NULL };
 	static const char *const accels[] = { "auto", "kvm", "tcg", NULL };

@@ -21,10 +21,9 @@
  * it is tiervm's child).
  */
 static const char *const runtime_files[] = {
-	"engine",    "probe.sock",  "console.log", "plan.json",
-	"spec.json", "report.json", "qemu.pid",	   "qmp.sock",
-	"qemu.log",  "qemu.err",    "libvirt.uri", "counts",
-	"counts.json",
+	"engine",      "probe.sock", "console.log", "plan.json", "spec.json",
+	"report.json", "qemu.pid",   "qmp.sock",    "qemu.log",	 "qemu.err",
+	"libvirt.uri", "counts",     "counts.json",
 };
 
 char *tiervm_runtime_base(void)

@@ -57,9 +57,9 @@ struct tiervm_count_hdr {
 	uint32_t vcpu_node[TIERVM_COUNT_MAX_VCPUS];
 	struct tiervm_count_range ranges[TIERVM_COUNT_MAX_RANGES];
 	/* written by the plugin */
-	uint32_t loaded;  /* 1 once installed */
-	uint32_t api;	  /* the plugin API version it declared */
-	uint32_t vcpus;	  /* QEMU's max_vcpus */
+	uint32_t loaded; /* 1 once installed */
+	uint32_t api;	 /* the plugin API version it declared */
+	uint32_t vcpus;	 /* QEMU's max_vcpus */
 	uint32_t pad;
 	uint64_t delayed; /* accesses delayed, all vCPUs (approximate) */
 };

@@ -56,15 +56,14 @@ typedef void (*mem_cb)(unsigned int vcpu, qemu_plugin_meminfo_t info,
 typedef void (*tb_exec_cb)(unsigned int vcpu, void *udata);
 typedef void (*simple_cb)(qemu_plugin_id_t id);
 
-void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id,
-					   tb_trans_cb cb);
+void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id, tb_trans_cb cb);
 void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb,
 					  tb_exec_cb cb, int flags,
 					  void *udata);
 void qemu_plugin_reset(qemu_plugin_id_t id, simple_cb cb);
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
-struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb,
-						 size_t idx);
+struct qemu_plugin_insn *
+qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
 void qemu_plugin_register_vcpu_mem_cb(struct qemu_plugin_insn *insn, mem_cb cb,
 				      int flags, int rw, void *udata);
 unsigned int qemu_plugin_mem_size_shift(qemu_plugin_meminfo_t info);
@@ -291,8 +290,8 @@ static int map_file(const char *path)
 	    (uint64_t)st.st_size < tiervm_count_file_size(hdr->max_vcpus,
 							  hdr->max_nodes,
 							  hdr->frames)) {
-		fprintf(stderr, "tiervm-count: %s is not tiervm's counts file\n",
-			path);
+		fprintf(stderr,
+			"tiervm-count: %s is not tiervm's counts file\n", path);
 		return -1;
 	}
 	return 0;
@@ -309,7 +308,8 @@ EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
 		if (!strncmp(argv[i], "shm=", 4))
 			path = argv[i] + 4;
 	if (!path || !info->system_emulation) {
-		fprintf(stderr, "tiervm-count: needs shm=FILE, in system emulation\n");
+		fprintf(stderr,
+			"tiervm-count: needs shm=FILE, in system emulation\n");
 		return -1;
 	}
 	if (map_file(path) < 0)

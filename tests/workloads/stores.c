@@ -13,9 +13,9 @@ int main(int argc, char **argv)
 {
 	unsigned long long n = argc > 1 ? strtoull(argv[1], NULL, 0) : 1u << 24;
 	size_t words = (16u << 20) / sizeof(uint64_t);
-	volatile uint64_t *p = mmap(NULL, words * sizeof(uint64_t),
-				    PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	volatile uint64_t *p =
+		mmap(NULL, words * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
 		return 1;
