@@ -335,9 +335,9 @@ static void parse_machine(struct ywalk *w, yaml_node_t *n,
 		s->machine.emulate_latency_line = yline(v);
 	});
 	YWITH(n, "machine", "latency-scale", {
-		ywalk_uint(w, v, p, TIERVM_LATENCY_SCALE_MAX,
-			   &s->machine.latency_scale);
-		if (!s->machine.latency_scale)
+		if (ywalk_uint(w, v, p, TIERVM_LATENCY_SCALE_MAX,
+			       &s->machine.latency_scale) &&
+		    !s->machine.latency_scale)
 			diag_add(w->d, yline(v), p,
 				 "0 is not a scale; give 1 to %u (default %u)",
 				 TIERVM_LATENCY_SCALE_MAX,
