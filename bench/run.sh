@@ -188,6 +188,7 @@ paired() {
 		[ -z "$best_a" ] || [ "$(echo "$a < $best_a" | bc)" = 1 ] && best_a=$a
 		[ -z "$best_b" ] || [ "$(echo "$b < $best_b" | bc)" = 1 ] && best_b=$b
 	done
+	: # the last comparison's status is not the function's (set -e)
 }
 paired '"$tiervm" up examples/demo.yaml --accel tcg -- true' \
 	'"$tiervm" up examples/demo.yaml --check --share "$work" --accel tcg' \
