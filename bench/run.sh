@@ -39,6 +39,7 @@ export XDG_RUNTIME_DIR
 trap 'rm -rf "$work"' EXIT
 now() { date +%s%N; }
 ms() { echo "scale=1; ($2 - $1) / 1000000" | bc; }
+ratio() { echo "scale=2; $1 / $2" | bc; }
 
 echo "== plan"
 "$build/bench-plan" 50
@@ -102,7 +103,7 @@ for i in 1 2 3; do
 	[ -z "$best_up" ] || [ "$(echo "$up < $best_up" | bc)" = 1 ] && best_up=$up
 	[ -z "$best_bare" ] || [ "$(echo "$bare < $best_bare" | bc)" = 1 ] && best_bare=$bare
 done
-echo "  best: up ${best_up} ms, bare ${best_bare} ms, ratio $(echo "scale=2; $best_up / $best_bare" | bc) (target <= 0.6)"
+echo "  best: up ${best_up} ms, bare ${best_bare} ms, ratio $(ratio $best_up $best_bare) (target <= 0.6)"
 bare_boot "file:$work/bare.log" "$@"
 echo "  bare boot with its console to a file, ${bare} ms: $bare_stages (ms)"
 
@@ -130,7 +131,7 @@ EOT
 		[ -z "$best_u" ] || [ "$(echo "$u < $best_u" | bc)" = 1 ] && best_u=$u
 		[ -z "$best_b" ] || [ "$(echo "$bare < $best_b" | bc)" = 1 ] && best_b=$bare
 	done
-	echo "  $label: up --check ${best_u} ms, bare ${best_b} ms, ratio $(echo "scale=2; $best_u / $best_b" | bc) (target <= 0.6)"
+	echo "  $label: up --check ${best_u} ms, bare ${best_b} ms, ratio $(ratio $best_u $best_b) (target <= 0.6)"
 	echo "    tiervm stages: $(up_stages "$work/r.out")"
 	bare_boot "file:$work/bare.log" "$@"
 	echo "    bare stages, its console to a file, ${bare} ms: $bare_stages (ms)"
@@ -193,7 +194,7 @@ paired() {
 paired '"$tiervm" up examples/demo.yaml --accel tcg -- true' \
 	'"$tiervm" up examples/demo.yaml --check --share "$work" --accel tcg' \
 	"up -- true" "up --check (shares on)"
-echo "  best: up -- true ${best_a} ms, up --check ${best_b} ms, ratio $(echo "scale=2; $best_a / $best_b" | bc) (target <= 1.1)"
+echo "  best: up -- true ${best_a} ms, up --check ${best_b} ms, ratio $(ratio $best_a $best_b) (target <= 1.1)"
 
 echo "== counting (tiervm's TCG plugin; QEMU 8.2 or later)"
 if ! qemu10=$(sh scripts/qemu-backports.sh 2> /dev/null); then
@@ -211,7 +212,7 @@ cc -O2 -static -o "$work/c/stores" tests/workloads/stores.c
 paired '"$tiervm" up examples/demo.yaml --check --accel tcg' \
 	'"$tiervm" up examples/demo.yaml --check --counting --accel tcg' \
 	"up --check" "with the plugin loaded (disarmed)"
-echo "  best: boot ${best_a} ms, with the plugin ${best_b} ms, ratio $(echo "scale=2; $best_b / $best_a" | bc) (target <= 1.2; without --counting the plugin is not loaded)"
+echo "  best: boot ${best_a} ms, with the plugin ${best_b} ms, ratio $(ratio $best_b $best_a) (target <= 1.2; without --counting the plugin is not loaded)"
 # chase_ns GUEST BYTES [EXEC OPTIONS]: the chase's own ns per load over
 # BYTES, best of three; an option --access-counts counts each run
 chase_ns() {
@@ -242,19 +243,19 @@ for bytes in 4096 1048576 16777216; do
 	plain=$(chase_ns bench-plain "$bytes" --membind 0)
 	disarmed=$(chase_ns bench-count "$bytes" --membind 0)
 	armed=$(chase_ns bench-count "$bytes" --membind 0 --access-counts w.json)
-	echo "  chase over $bytes bytes, ns per load in the guest: no plugin ${plain}, disarmed ${disarmed} ($(echo "scale=2; $disarmed / $plain" | bc)x), armed ${armed} ($(echo "scale=2; $armed / $plain" | bc)x)"
+	echo "  chase over $bytes bytes, ns per load in the guest: no plugin ${plain}, disarmed ${disarmed} ($(ratio $disarmed $plain)x), armed ${armed} ($(ratio $armed $plain)x)"
 done
 plain=$(stores_ns bench-plain --membind 0)
 disarmed=$(stores_ns bench-count --membind 0)
 armed=$(stores_ns bench-count --membind 0 --access-counts w.json)
-echo "  sequential stores, ns per store: no plugin ${plain}, disarmed ${disarmed} ($(echo "scale=2; $disarmed / $plain" | bc)x), armed ${armed} ($(echo "scale=2; $armed / $plain" | bc)x, target <= 3)"
+echo "  sequential stores, ns per store: no plugin ${plain}, disarmed ${disarmed} ($(ratio $disarmed $plain)x), armed ${armed} ($(ratio $armed $plain)x, target <= 3)"
 # a mixed workload, user space and kernel (pipes, page faults): the armed
 # cost a program sees, as a boot's mix would
 mixed='seq 1 3000000 | gzip -6 | wc -c'
 paired '"$tiervm" exec bench-plain -- sh -c "$mixed" < /dev/null' \
 	'"$tiervm" exec bench-count --access-counts "$work/c/m$i.json" -- sh -c "$mixed" < /dev/null' \
 	"seq | gzip, no plugin" "armed"
-echo "  best: seq | gzip ${best_a} ms, armed ${best_b} ms, ratio $(echo "scale=2; $best_b / $best_a" | bc) (target <= 3)"
+echo "  best: seq | gzip ${best_a} ms, armed ${best_b} ms, ratio $(ratio $best_b $best_a) (target <= 3)"
 "$tiervm" down bench-plain > /dev/null 2>&1
 "$tiervm" down bench-count > /dev/null 2>&1
 

@@ -68,8 +68,7 @@ static uint64_t delay_ns(const struct tiervm_plan *plan, unsigned from,
 	if (!on || !plan->r || from >= plan->r->n || target >= plan->r->n)
 		return 0;
 	return tiervm_resolved_lb(plan->r, from, target)->latency *
-	       (s->machine.latency_scale ? s->machine.latency_scale
-					 : TIERVM_LATENCY_SCALE);
+	       tiervm_latency_scale(s);
 }
 
 bool tiervm_counts_wanted(const struct tiervm_plan *plan)

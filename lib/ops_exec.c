@@ -23,16 +23,16 @@ static const char *policy_option(const char *policy)
 /*
  * Nodes a policy names that the guest lacks: refused here, before the
  * command runs (and before a counting window opens), as numactl would,
- * but naming the guest's nodes.  @what is the option; @cpus asks for nodes
- * with cpus (--cpunodebind).
+ * but naming the guest's nodes (@nodes: the verified report's).  @what is
+ * the option; @cpus asks for nodes with cpus (--cpunodebind).
  */
-static bool check_nodes(struct tiervm_vm *vm, const char *what,
-			const char *list, bool cpus, tiervm_error **errp)
+static bool check_nodes(const struct tiervm_vm *vm, json_object *nodes,
+			const char *what, const char *list, bool cpus,
+			tiervm_error **errp)
 {
-	json_object *rep, *nodes;
 	struct tiervm_cpuset want, have = { 0 };
 	tiervm_error *e = NULL;
-	bool ok = true;
+	char *l;
 
 	/* numactl's "all" and relative forms are the guest's to read */
 	if (!list || !strcmp(list, "all") || strpbrk(list, "+!"))
@@ -43,12 +43,6 @@ static bool check_nodes(struct tiervm_vm *vm, const char *what,
 		tiervm_error_free(e);
 		return false;
 	}
-	rep = tiervm_vm_load_json(vm, "report.json", NULL);
-	nodes = jget(jget(rep, "guest"), "nodes");
-	if (!rep) {
-		/* no verified report (up --no-verify): the guest decides */
-		return true;
-	}
 	for (size_t i = 0; i < jlen(nodes); i++) {
 		json_object *n = jidx(nodes, i);
 		long long id = jint(n, "id", -1);
@@ -57,19 +51,39 @@ static bool check_nodes(struct tiervm_vm *vm, const char *what,
 		    (!cpus || *jstr(n, "cpus", "")))
 			cpuset_set(&have, (unsigned)id);
 	}
-	for (unsigned i = 0; i < TIERVM_MAX_CPUS && ok; i++)
-		if (cpuset_test(&want, i) && !cpuset_test(&have, i)) {
-			char *l = tiervm_format_cpulist(&have);
+	for (unsigned i = 0; i < TIERVM_MAX_CPUS; i++) {
+		if (!cpuset_test(&want, i) || cpuset_test(&have, i))
+			continue;
+		l = tiervm_format_cpulist(&have);
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"%s %s: the guest '%s' has no node %u%s; its nodes%s are %s",
+			what, list, vm->name, i, cpus ? " with cpus" : "",
+			cpus ? " with cpus" : "", *l ? l : "none");
+		free(l);
+		return false;
+	}
+	return true;
+}
 
-			tiervm_error_set(
-				errp, TIERVM_E_INPUT,
-				"%s %s: the guest '%s' has no node %u%s; its nodes%s are %s",
-				what, list, vm->name, i,
-				cpus ? " with cpus" : "",
-				cpus ? " with cpus" : "", *l ? l : "none");
-			free(l);
-			ok = false;
-		}
+/* The request's policy and cpu nodes against the guest's verified nodes. */
+static bool check_policy(const struct tiervm_vm *vm,
+			 const struct tiervm_exec_req *req, tiervm_error **errp)
+{
+	json_object *rep, *nodes;
+	bool ok;
+
+	if (!req->nodes && !req->cpunodes)
+		return true;
+	/* no verified report (up --no-verify): the guest decides */
+	rep = tiervm_vm_load_json(vm, "report.json", NULL);
+	if (!rep)
+		return true;
+	nodes = jget(jget(rep, "guest"), "nodes");
+	ok = check_nodes(vm, nodes,
+			 req->policy ? policy_option(req->policy) : NULL,
+			 req->nodes, false, errp) &&
+	     check_nodes(vm, nodes, "--cpunodebind", req->cpunodes, true, errp);
 	json_object_put(rep);
 	return ok;
 }
@@ -90,9 +104,7 @@ int tiervm_exec_counted(const char *name, const struct tiervm_exec_req *req,
 
 	if (!vm)
 		return -1;
-	if (!check_nodes(vm, req->policy ? policy_option(req->policy) : NULL,
-			 req->nodes, false, errp) ||
-	    !check_nodes(vm, "--cpunodebind", req->cpunodes, true, errp)) {
+	if (!check_policy(vm, req, errp)) {
 		tiervm_vm_free(vm);
 		return -1;
 	}

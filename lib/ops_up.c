@@ -369,9 +369,7 @@ static bool want_counting(const struct tiervm_up_opts *o,
 		tiervm_progressf(
 			o->progress, o->opaque,
 			"slow tiers: user-space accesses busy-wait %u x their HMAT latency in tiervm's TCG plugin (not QEMU's virtual time: docs/counting.md)",
-			plan->spec->machine.latency_scale
-				? plan->spec->machine.latency_scale
-				: TIERVM_LATENCY_SCALE);
+			tiervm_latency_scale(plan->spec));
 	return true;
 }
 

@@ -431,8 +431,7 @@ static void check_emulate_latency(struct plan_ctx *c)
 		plan_note(
 			c,
 			"slow tiers: each user-space load or store busy-waits %u x its HMAT latency (initiator to target, ns) in tiervm's TCG plugin (machine.latency-scale), on every QEMU: not virtual time, which a plugin holding QEMU's time control must advance from vCPU threads, and which stops when every vCPU idles; the kernel's own accesses are not slowed",
-			s->machine.latency_scale ? s->machine.latency_scale
-						 : TIERVM_LATENCY_SCALE);
+			tiervm_latency_scale(s));
 }
 
 static void check_qemu(struct plan_ctx *c)

@@ -389,4 +389,11 @@ bool tiervm_vmem_check_requested(uint64_t requested, uint64_t block,
 const char *tiervm_kind_name(enum tiervm_kind kind);
 bool tiervm_kind_from_name(const char *name, enum tiervm_kind *kind);
 
+/** tiervm_latency_scale - machine.latency-scale, or its default. */
+static inline unsigned tiervm_latency_scale(const struct tiervm_spec *s)
+{
+	return s->machine.latency_scale ? s->machine.latency_scale
+					: TIERVM_LATENCY_SCALE;
+}
+
 #endif

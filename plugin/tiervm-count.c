@@ -101,6 +101,12 @@ static inline uint32_t load32(const uint32_t *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
+/* Whether translated code should carry the per-access callbacks. */
+static inline bool instrumented(void)
+{
+	return delays_on || load32(&hdr->armed);
+}
+
 /* The range holding @pa, or -1; vCPUs mostly stay in one range. */
 static int find_range(unsigned vcpu, uint64_t pa)
 {
@@ -154,10 +160,10 @@ static uint64_t mono_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* 10 ms of QEMU's start: the TSC's rate, and one stall's fixed cost */
+/* 10 ms of QEMU's start: the TSC's rate, and what reading it costs */
 static void calibrate(void)
 {
-	uint64_t t0 = mono_ns(), c0 = tsc(), c1, n = 0;
+	uint64_t t0 = mono_ns(), c0 = tsc(), c1, n;
 
 	while (mono_ns() - t0 < 10000000)
 		;
@@ -192,7 +198,7 @@ static void request_flush(void)
 /* Uninstrumented code's one check per block: has a window armed? */
 static void on_exec(unsigned int vcpu, void *udata)
 {
-	if (load32(&hdr->armed))
+	if (instrumented())
 		request_flush();
 }
 
@@ -206,7 +212,7 @@ static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
 	uint64_t pa, delay;
 	int r;
 
-	if (!armed && !delays)
+	if (!instrumented())
 		request_flush();
 	if ((!armed && !(delays && user)) || vcpu >= hdr->max_vcpus)
 		return;
@@ -256,7 +262,7 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	size_t n = qemu_plugin_tb_n_insns(tb);
 
 	/* disarmed, a block costs one call instead of one per access */
-	if (!delays_on && !load32(&hdr->armed)) {
+	if (!instrumented()) {
 		qemu_plugin_register_vcpu_tb_exec_cb(tb, on_exec, CB_NO_REGS,
 						     NULL);
 		return;
