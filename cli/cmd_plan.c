@@ -37,6 +37,8 @@ int cmd_plan(int argc, char **argv)
 		{ "connect", required_argument, NULL, 'c' },
 		{ "unchecked", no_argument, NULL, 'u' },
 		{ "strict", no_argument, NULL, 's' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "modules", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tiervm_plan_opts o = { 0 };
@@ -57,6 +59,10 @@ int cmd_plan(int argc, char **argv)
 			o.unchecked = true;
 		else if (c == 's')
 			o.strict = true;
+		else if (c == 'k')
+			o.kernel = optarg;
+		else if (c == 'm')
+			o.modules = optarg;
 		else
 			return usage("plan");
 	}

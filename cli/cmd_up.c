@@ -59,6 +59,7 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 		{ "check", no_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "kernel", required_argument, NULL, 'k' },
+		{ "modules", required_argument, NULL, 'M' },
 		{ "accel", required_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "capture", required_argument, NULL, 'C' },
@@ -87,6 +88,9 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 			break;
 		case 'k':
 			o->kernel = optarg;
+			break;
+		case 'M':
+			o->modules = optarg;
 			break;
 		case 'C':
 			o->capture = optarg;

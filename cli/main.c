@@ -40,18 +40,26 @@ static const struct command {
 	  "                  hwloc's drawing of the source (lstopo)\n" },
 	{ "plan", cmd_plan,
 	  "SPEC [--format F] [--host-root DIR | --connect URI]\n"
-	  "[--strict]",
+	  "[--kernel K [--modules DIR]] [--strict]",
 	  "the QEMU arguments, kernel arguments and guest view for SPEC",
 	  "  --format F      text (default), argv, sh (a runnable script),\n"
 	  "                  json (docs/json.md) or libvirt (domain XML)\n"
 	  "  --host-root DIR plan against the host tree under DIR\n"
 	  "  --connect URI   plan against the host libvirt's URI runs\n"
 	  "                  guests on (its capabilities)\n"
+	  "  --kernel K      as up's --kernel\n"
+	  "  --modules DIR   as up's --modules\n"
 	  "  --unchecked     skip validation (to see QEMU refuse a spec)\n"
 	  "  --strict        where the spec contradicts itself, refuse it\n" },
+	{ "kconfig", cmd_kconfig, "SPEC",
+	  "the guest kernel config fragment SPEC needs, every option =y",
+	  "  for scripts/kconfig/merge_config.sh, or appended to .config\n"
+	  "  before `make olddefconfig` (docs/kernels.md); it carries its\n"
+	  "  dependencies, so tinyconfig plus it boots\n" },
 	{ "up", cmd_up,
-	  "SPEC [--check] [--json] [--kernel K] [--accel A]\n"
-	  "[--timeout S] [--capture FILE] [--picture FILE.svg]\n"
+	  "SPEC [--check] [--json] [--kernel K [--modules DIR]]\n"
+	  "[--accel A]"
+	  " [--timeout S] [--capture FILE] [--picture FILE.svg]\n"
 	  "[--name NAME] [--engine qemu|libvirt] [--connect URI]\n"
 	  "[--share DIR[:GUESTDIR][:ro]]... [--no-verify] [--strict]\n"
 	  "[--unchecked] [--counting] [--access-counts FILE.json\n"
@@ -79,7 +87,11 @@ static const struct command {
 	  "                  DIR in the guest at GUESTDIR (default DIR),\n"
 	  "                  writable unless :ro\n"
 	  "  --json          the verdict and the guest's report as JSON\n"
-	  "  --kernel K      debian-stable, debian-backports or a bzImage\n"
+	  "  --kernel K      debian-stable, debian-backports, a bzImage or a\n"
+	  "                  kernel build tree (its vmlinux or bzImage,\n"
+	  "                  .config and modules, nothing installed)\n"
+	  "  --modules DIR   with a bzImage: its modules, DIR/lib/modules/\n"
+	  "                  RELEASE (INSTALL_MOD_PATH) or that directory\n"
 	  "  --accel A       kvm or tcg (default: kvm when usable)\n"
 	  "  --timeout S     seconds to wait for the guest (default 300)\n"
 	  "  --capture FILE  save the guest's /sys and /proc as a tarball\n"

@@ -15,6 +15,7 @@
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 int cmd_plan(int argc, char **argv);
+int cmd_kconfig(int argc, char **argv);
 int cmd_host(int argc, char **argv);
 int cmd_spec(int argc, char **argv);
 int cmd_up(int argc, char **argv);

@@ -6,14 +6,20 @@
 # the memory drivers in dependency order, tiervm's probe, and the real
 # numactl, lstopo-no-graphics, ndctl, daxctl and cxl with their libraries.
 #
-# usage: build-image.sh KERNEL PROBE OUTDIR
-#   KERNEL  debian-stable | debian-backports | a path to a bzImage
-#   PROBE   the static tiervm-probe binary
-#   OUTDIR  receives vmlinuz, initrd.img and kernel-release
-# The kernel packages are cached in OUTDIR/../kernels.
+# usage: build-image.sh KERNEL PROBE OUTDIR [RELEASE MODULES VMLINUX]
+#   KERNEL   debian-stable | debian-backports | a bzImage ("" for a build
+#            tree with only its vmlinux)
+#   PROBE    the static tiervm-probe binary
+#   OUTDIR   receives vmlinuz, initrd.img and kernel-release
+#   RELEASE  a bzImage's release, as tiervm read it
+#   MODULES  its modules: a build tree (modules.order, nothing installed)
+#            or an installed lib/modules/RELEASE; "" for none
+#   VMLINUX  a build tree's vmlinux, booted at its PVH entry as it is
+# The kernel packages are cached in OUTDIR/../kernels.  Nothing given is
+# written to: modules are staged (links) where depmod may write.
 set -eu
 
-kernel=$1 probe=$2 out=$3
+kernel=$1 probe=$2 out=$3 release=${4:-} moddir=${5:-} given_vmlinux=${6:-}
 cache=$(dirname "$out")/kernels
 mkdir -p "$out" "$cache"
 
@@ -54,6 +60,33 @@ fetch_debian_kernel() {
 	modroot=$root
 }
 
+# MODULES as lib/modules/$kver under a staging root of links, for depmod
+# and modprobe: a build tree's modules.order names the .ko files (6.3 and
+# later name the .o beside each), an installed directory has them all.
+stage_modules() {
+	src=$(cd "$1" && pwd)
+	modroot=$(dirname "$out")/stage-$(basename "$out")
+	dst=$modroot/lib/modules/$kver
+	rm -rf "$modroot"
+	mkdir -p "$dst"
+	if [ -f "$src/modules.order" ] && [ ! -f "$src/modules.dep" ]; then
+		sed 's/\.o$/.ko/' "$src/modules.order" | while read -r ko; do
+			[ -f "$src/$ko" ] || continue
+			mkdir -p "$dst/$(dirname "$ko")"
+			ln -s "$src/$ko" "$dst/$ko"
+			echo "$ko"
+		done > "$dst/modules.order"
+		for f in modules.builtin modules.builtin.modinfo; do
+			[ -f "$src/$f" ] && cp "$src/$f" "$dst/"
+		done
+	else
+		cp -rs "$src/." "$dst/"
+		# depmod's own output is made afresh here
+		rm -f "$dst"/modules.*.bin "$dst"/modules.dep "$dst"/modules.alias \
+			"$dst"/modules.symbols "$dst"/modules.softdep "$dst"/modules.devname
+	fi
+}
+
 modroot=
 case "$kernel" in
 debian-stable|auto) fetch_debian_kernel "" ;;
@@ -63,10 +96,18 @@ debian-backports)
 	apt-get $opts update >&2
 	fetch_debian_kernel "$opts" ;;
 *)
-	[ -f "$kernel" ] || { say "$kernel: no such kernel image"; exit 1; }
-	cp "$kernel" "$out/vmlinuz"
-	kver=$(file -bL "$kernel" | sed -n 's/.*version \([^ ]*\).*/\1/p')
-	[ -d "/lib/modules/$kver" ] && modroot=/ ;;
+	kver=$release
+	if [ -n "$given_vmlinux" ]; then
+		# what QEMU's ELF loader does not load (debug info) stays behind
+		objcopy --strip-debug "$given_vmlinux" "$out/vmlinux"
+		say "the tree's vmlinux boots at its PVH entry"
+	fi
+	if [ -n "$kernel" ]; then
+		cp "$kernel" "$out/vmlinuz"
+	else
+		ln -sf vmlinux "$out/vmlinuz"
+	fi
+	[ -n "$moddir" ] && stage_modules "$moddir" ;;
 esac
 echo "${kver:-unknown}" > "$out/kernel-release"
 
@@ -75,6 +116,7 @@ echo "${kver:-unknown}" > "$out/kernel-release"
 # seconds of the boot.  Made once here; without CONFIG_PVH (or when the
 # payload cannot be found) the bzImage boots as before.
 pvh_vmlinux() {
+	[ -z "$given_vmlinux" ] || return 0
 	config=
 	# where tiervm's plan looks too (lib/image_kconfig.c): beside it, in
 	# /boot, the modules' build tree, or a build tree the image is in
@@ -108,7 +150,7 @@ pvh_vmlinux() {
 pvh_vmlinux
 
 stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
+trap 'rm -rf "$stage" ${modroot:+"$modroot"}' EXIT
 mkdir -p "$stage/bin" "$stage/sbin" "$stage/proc" "$stage/sys" "$stage/dev" \
 	"$stage/run" "$stage/tmp" "$stage/etc" "$stage/lib/modules"
 cp /bin/busybox "$stage/bin/busybox"

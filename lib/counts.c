@@ -353,7 +353,7 @@ bool tiervm_counts_place(struct tiervm_vm *vm, json_object *devices,
 		add_range(m.h, (uint64_t)addr, (uint64_t)size, (unsigned)node,
 			  &frame);
 	}
-	m.h->ranges_gen++;
+	__atomic_fetch_add(&m.h->ranges_gen, 1, __ATOMIC_RELEASE);
 	unmap_counts(&m);
 	return true;
 }

@@ -16,6 +16,7 @@
 
 #include "util_proc.h"
 #include "image.h"
+#include "kernel.h"
 #include "util.h"
 
 #ifndef TIERVM_LIBEXECDIR
@@ -131,13 +132,14 @@ static void drop_stale(const char *base, const char *fresh)
 	free(images);
 }
 
-bool tiervm_image_get(const char *choice, struct tiervm_image *img,
+bool tiervm_image_get(const struct tiervm_kernel *k, struct tiervm_image *img,
 		      tiervm_error **errp)
 {
 	char *probe = tiervm_helper_path("tiervm-probe"),
 	     *builder = tiervm_helper_path("tiervm-build-image");
 	char *base = cache_base(), *dir = NULL, *lock = NULL, *out = NULL;
-	const char *kind = !strcmp(choice, "auto") ? "debian-stable" : choice;
+	const char *kind =
+		!strcmp(k->choice, "auto") ? "debian-stable" : k->choice;
 	uint64_t h = 0xcbf29ce484222325ULL;
 	bool ok = false;
 	int fd = -1, status;
@@ -151,20 +153,22 @@ bool tiervm_image_get(const char *choice, struct tiervm_image *img,
 		h = file_hash(capture, h);
 		free(capture);
 	}
-	if (kind[0] == '/' || kind[0] == '.') {
-		h = file_hash(kind, h);
-		dir = xasprintf("%s/images/custom-%016llx", base,
-				(unsigned long long)h);
-	} else if (!strcmp(kind, "debian-stable") ||
-		   !strcmp(kind, "debian-backports")) {
+	if (k->kind == TIERVM_KERNEL_DEBIAN) {
 		dir = xasprintf("%s/images/%s-%016llx", base, kind,
 				(unsigned long long)h);
 	} else {
-		tiervm_error_set(
-			errp, TIERVM_E_INPUT,
-			"guest.kernel: '%s' is not auto, debian-stable, debian-backports or a path",
-			choice);
-		goto out;
+		/* keyed by where it is from, then by what it was made of:
+		 * a rebuilt tree replaces its own image, not another's */
+		uint64_t where = 0xcbf29ce484222325ULL;
+
+		for (const char *c = k->choice; *c; c++)
+			where = (where ^ (unsigned char)*c) * 0x100000001b3ULL;
+		h = tiervm_kernel_stamp(k, h);
+		if (k->image)
+			h = file_hash(k->image, h);
+		dir = xasprintf("%s/images/custom-%08llx-%016llx", base,
+				(unsigned long long)(where & 0xffffffffu),
+				(unsigned long long)h);
 	}
 	if (!mkdir_p(dir)) {
 		tiervm_error_set_errno(errp, errno, "cannot create %s", dir);
@@ -180,7 +184,16 @@ bool tiervm_image_get(const char *choice, struct tiervm_image *img,
 	img->kernel = xasprintf("%s/vmlinuz", dir);
 	img->initrd = xasprintf("%s/initrd.img", dir);
 	if (access(img->kernel, R_OK) || access(img->initrd, R_OK)) {
-		char *argv[] = { builder, (char *)kind, probe, dir, NULL };
+		char *argv[] = { builder,
+				 (char *)(k->kind == TIERVM_KERNEL_DEBIAN ? kind
+					  : k->image ? k->image
+						     : ""),
+				 probe,
+				 dir,
+				 k->release ? k->release : "",
+				 k->modules ? k->modules : "",
+				 k->vmlinux ? k->vmlinux : "",
+				 NULL };
 
 		if (!tiervm_run_capture(argv, &out, &status, errp))
 			goto out;

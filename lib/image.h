@@ -15,11 +15,14 @@ struct tiervm_image {
 	bool pvh;
 };
 
+struct tiervm_kernel;
+
 /**
- * tiervm_image_get - the cached image for @kernel_choice ("auto",
- * "debian-stable", "debian-backports" or a bzImage path), built on first use.
+ * tiervm_image_get - the cached image for kernel @k (Debian's, a bzImage
+ * with its modules, or a build tree), built on first use and again when
+ * anything it was made of changed.
  */
-bool tiervm_image_get(const char *kernel_choice, struct tiervm_image *img,
+bool tiervm_image_get(const struct tiervm_kernel *k, struct tiervm_image *img,
 		      tiervm_error **errp);
 void tiervm_image_clear(struct tiervm_image *img);
 

@@ -44,7 +44,8 @@ char *tiervm_kernel_release(const char *image)
 	return release[0] ? xstrdup(release) : NULL;
 }
 
-static char *find_config(const char *image, const char *release)
+char *tiervm_kernel_find_config(const char *image, const char *release,
+				struct strv *looked)
 {
 	char *copy = xstrdup(image), *dir = dirname(copy), *found = NULL;
 	char *candidates[8] = { 0 };
@@ -62,8 +63,12 @@ static char *find_config(const char *image, const char *release)
 		candidates[n++] = xasprintf("%s/../../../.config", dir);
 	candidates[n++] = xasprintf("%s/.config", dir);
 	for (size_t i = 0; i < n; i++) {
-		if (!found && access(candidates[i], R_OK) == 0)
+		if (!found && access(candidates[i], R_OK) == 0) {
 			found = candidates[i];
+			continue;
+		}
+		if (looked && !found)
+			strv_push(looked, candidates[i]);
 		else
 			free(candidates[i]);
 	}
@@ -75,7 +80,7 @@ enum tiervm_kopt tiervm_kernel_option(const char *image, const char *option,
 				      char **config)
 {
 	char *release = tiervm_kernel_release(image);
-	char *path = find_config(image, release);
+	char *path = tiervm_kernel_find_config(image, release, NULL);
 	enum tiervm_kopt state = TIERVM_KOPT_UNKNOWN;
 	size_t len = strlen(option);
 	char line[512];
@@ -86,8 +91,10 @@ enum tiervm_kopt tiervm_kernel_option(const char *image, const char *option,
 		state = TIERVM_KOPT_NO;
 		while (fgets(line, sizeof(line), f))
 			if (!strncmp(line, option, len) && line[len] == '=' &&
-			    line[len + 1] == 'y')
-				state = TIERVM_KOPT_YES;
+			    (line[len + 1] == 'y' || line[len + 1] == 'm'))
+				state = line[len + 1] == 'y'
+						? TIERVM_KOPT_YES
+						: TIERVM_KOPT_MODULE;
 		fclose(f);
 	}
 	free(release);

@@ -28,6 +28,7 @@ struct tiervm_plan_opts {
 	 * capabilities) instead of /sys: a host tiervm cannot read */
 	const char *host_connect;
 	const char *kernel;	 /* NULL: the spec's guest.kernel */
+	const char *modules;	 /* NULL: the spec's guest.modules */
 	enum tiervm_accel accel; /* AUTO: the spec's machine.accel */
 	/* plan what validation would refuse, to show QEMU refuses it too */
 	bool unchecked;
@@ -67,6 +68,12 @@ char *tiervm_spec_from(const struct tiervm_spec_from_opts *o,
 		       tiervm_error **errp);
 
 /* A counting window around a command (counts.h): what to write. */
+/**
+ * tiervm_kconfig_file - the guest kernel config fragment the spec at @path
+ * needs (tiervm_kconfig_fragment()).  Caller frees.
+ */
+char *tiervm_kconfig_file(const char *path, tiervm_error **errp);
+
 struct tiervm_window_opts {
 	const char *file; /* NULL: no window; else the counts as JSON */
 	const char *plot; /* NULL, or an SVG of the time series */
@@ -77,6 +84,7 @@ struct tiervm_up_opts {
 	/* NULL: the spec's name, with the pid added for --check or a command */
 	const char *name;
 	const char *kernel;	 /* NULL: the spec's guest.kernel */
+	const char *modules;	 /* NULL: the spec's guest.modules */
 	enum tiervm_accel accel; /* AUTO: the spec's machine.accel */
 	int timeout_ms;		 /* 0: TIERVM_TIMEOUT_BOOT_MS */
 	bool check;		 /* power off once verified */

@@ -4,6 +4,8 @@
 
 #include "host.h"
 #include "image.h"
+#include "kernel_needs.h"
+#include "spec_diag.h"
 #include "ops.h"
 #include "plan_libvirt.h"
 #include "vm.h"
@@ -24,6 +26,15 @@ struct tiervm_plan *tiervm_plan_file(const struct tiervm_plan_opts *o,
 	if (o->kernel) {
 		free(spec->guest.kernel);
 		spec->guest.kernel = xstrdup(o->kernel);
+		/* the spec's modules went with the spec's kernel */
+		free(spec->guest.modules);
+		spec->guest.modules = NULL;
+		spec->guest.kernel_from_cli = true;
+	}
+	if (o->modules) {
+		free(spec->guest.modules);
+		spec->guest.modules = xstrdup(o->modules);
+		spec->guest.kernel_from_cli = true;
 	}
 	if (o->accel != TIERVM_ACCEL_AUTO)
 		spec->machine.accel = o->accel;
@@ -66,7 +77,7 @@ char *tiervm_plan_domain(struct tiervm_plan *plan, tiervm_error **errp)
 	char *base = tiervm_runtime_base(), *dir, *append, *xml = NULL;
 
 	/* the image `up` would boot, made once and cached */
-	if (tiervm_image_get(s->guest.kernel, &img, errp)) {
+	if (tiervm_image_get(plan->kernel, &img, errp)) {
 		struct tiervm_domain_env env = {
 			.name = s->name,
 			.kernel = img.kernel,
@@ -86,4 +97,26 @@ char *tiervm_plan_domain(struct tiervm_plan *plan, tiervm_error **errp)
 	tiervm_image_clear(&img);
 	free(base);
 	return xml;
+}
+
+char *tiervm_kconfig_file(const char *path, tiervm_error **errp)
+{
+	struct tiervm_spec *spec = tiervm_spec_parse(path, errp);
+	struct tiervm_diags d = { 0 };
+	struct tiervm_resolved *r;
+	char *fragment = NULL;
+
+	if (!spec)
+		return NULL;
+	d.file = spec->file;
+	d.lines = spec->lines;
+	r = tiervm_resolve(spec, &d);
+	if (r)
+		fragment = tiervm_kconfig_fragment(spec, r->hmat);
+	else
+		diag_finish(&d, errp);
+	sbuf_free(&d.text);
+	tiervm_resolved_free(r);
+	tiervm_spec_free(spec);
+	return fragment;
 }

@@ -386,6 +386,7 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 {
 	struct tiervm_plan_opts po = { .spec = o->spec,
 				       .kernel = o->kernel,
+				       .modules = o->modules,
 				       .accel = o->accel,
 				       .strict = o->strict,
 				       .unchecked = o->unchecked };
@@ -450,7 +451,7 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 		goto out;
 	tiervm_progressf(o->progress, o->opaque, "image (kernel %s)",
 			 plan->spec->guest.kernel);
-	if (!tiervm_image_get(plan->spec->guest.kernel, &img, errp))
+	if (!tiervm_image_get(plan->kernel, &img, errp))
 		goto out;
 	tiervm_progressf(o->progress, o->opaque, "image %s: Linux %s%s",
 			 img.built ? "built" : "cached", img.release,

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "image_kconfig.h"
+#include "kernel_needs.h"
 #include "plan_internal.h"
 #include "spec_layout.h"
 
@@ -463,21 +463,20 @@ static void check_qemu(struct plan_ctx *c)
  */
 static bool kernel_fakes_efi(struct plan_ctx *c, char **why)
 {
-	const char *k = c->s->guest.kernel;
+	const struct tiervm_kernel *kern = c->p->kernel;
+	const char *k = kern->choice, *config = kern->config;
 	enum tiervm_kopt has;
-	char *config = NULL;
 
-	if (!strcmp(k, "auto") || !strncmp(k, "debian-", 7)) {
+	if (kern->kind == TIERVM_KERNEL_DEBIAN) {
 		*why = xstrdup(
 			"Debian's kernels cannot fake EFI soft-reserved memory (no CONFIG_EFI_FAKE_MEMMAP)");
 		return false;
 	}
-	has = tiervm_kernel_option(k, "CONFIG_EFI_FAKE_MEMMAP", &config);
+	has = tiervm_kernel_opt(kern, "CONFIG_EFI_FAKE_MEMMAP");
 	if (has == TIERVM_KOPT_YES && c->p->caps->ovmf) {
 		*why = xasprintf(
 			"%s has CONFIG_EFI_FAKE_MEMMAP (%s) and boots through UEFI (%s)",
 			k, config, c->p->caps->ovmf);
-		free(config);
 		return true;
 	}
 	*why = has == TIERVM_KOPT_YES
@@ -490,30 +489,24 @@ static bool kernel_fakes_efi(struct plan_ctx *c, char **why)
 		       : xasprintf(
 				 "tiervm cannot tell whether %s has CONFIG_EFI_FAKE_MEMMAP (no config-RELEASE beside it or in /boot, no build tree .config)",
 				 k);
-	free(config);
 	return false;
 }
 
-/* Debian's kernels are known by name; a path by its bzImage's header. */
-bool plan_guest_kernel(const struct tiervm_spec *s, unsigned *major,
+/* Debian's kernels are known by name; others by their release. */
+bool plan_guest_kernel(const struct plan_ctx *c, unsigned *major,
 		       unsigned *minor)
 {
-	const char *k = s->guest.kernel;
-	char *release;
-	bool ok;
+	const struct tiervm_kernel *k = c->p->kernel;
 
-	if (!strcmp(k, "auto") || !strcmp(k, "debian-stable")) {
-		*major = 6, *minor = 1; /* Debian 12's */
-		return true;
-	}
-	if (!strcmp(k, "debian-backports")) {
+	if (k->kind != TIERVM_KERNEL_DEBIAN)
+		return k->release &&
+		       sscanf(k->release, "%u.%u", major, minor) == 2;
+	if (!strcmp(k->choice, "debian-backports")) {
 		*major = 6, *minor = 12;
 		return true;
 	}
-	release = tiervm_kernel_release(k);
-	ok = release && sscanf(release, "%u.%u", major, minor) == 2;
-	free(release);
-	return ok;
+	*major = 6, *minor = 1; /* Debian 12's */
+	return true;
 }
 
 /*
@@ -533,7 +526,7 @@ static bool e820_soft_reserved(struct plan_ctx *c)
 {
 	unsigned major, minor;
 
-	return plan_guest_kernel(c->s, &major, &minor) &&
+	return plan_guest_kernel(c, &major, &minor) &&
 	       (major > 5 || (major == 5 && minor >= 5));
 }
 
@@ -621,14 +614,19 @@ static void soft_reserved(struct plan_ctx *c)
  */
 static void boot_form_note(struct plan_ctx *c)
 {
-	const char *k = c->s->guest.kernel;
-	char *config = NULL;
+	const struct tiervm_kernel *kern = c->p->kernel;
+	const char *k = kern->choice, *config = kern->config;
 	enum tiervm_kopt has;
 
-	if (!strcmp(k, "auto") || !strncmp(k, "debian-", 7))
+	if (kern->kind == TIERVM_KERNEL_DEBIAN)
 		return;
-	has = tiervm_kernel_option(k, "CONFIG_PVH", &config);
-	if (has == TIERVM_KOPT_YES)
+	has = tiervm_kernel_opt(kern, "CONFIG_PVH");
+	if (kern->vmlinux)
+		plan_note(
+			c,
+			"kernel %s: its vmlinux (%s) boots at its PVH entry as it is, no bzImage decompressed",
+			kern->release, kern->vmlinux);
+	else if (has == TIERVM_KOPT_YES)
 		plan_note(
 			c,
 			"kernel %s has CONFIG_PVH (%s): it boots uncompressed at its PVH entry, its payload extracted once into the image cache",
@@ -643,7 +641,6 @@ static void boot_form_note(struct plan_ctx *c)
 			c,
 			"tiervm cannot tell whether kernel %s has CONFIG_PVH (no config-RELEASE beside it or in /boot, no build tree .config): the bzImage boots as it is",
 			k);
-	free(config);
 }
 
 static void kernel_args(struct plan_ctx *c)
@@ -731,12 +728,25 @@ struct tiervm_plan *tiervm_plan_build(const struct tiervm_spec *s,
 			    warn = { .file = s->file, .lines = s->lines };
 	struct tiervm_plan *p = xcalloc(1, sizeof(*p));
 	struct plan_ctx c = { .p = p, .s = s, .host = host, .d = &d };
+	const char *kernel_key =
+		s->guest.kernel_from_cli ? "--kernel" : "guest.kernel";
 	struct tiervm_lb *host_home;
+	tiervm_error *err = NULL;
 
 	p->spec = s;
 	p->caps = caps;
+	p->kernel = xcalloc(1, sizeof(*p->kernel));
+	if (!tiervm_kernel_open(s->guest.kernel, s->guest.modules, p->kernel,
+				&err)) {
+		diag_add_error(&d, 0, kernel_key, err);
+		goto out;
+	}
 	host_home = host_figures(s, host);
 	p->r = tiervm_resolve_with_host(s, host_home, &d, &warn);
+	/* before QEMU runs, what the spec needs of the kernel */
+	if (p->r)
+		tiervm_kernel_check(s, p->r->hmat, p->kernel, kernel_key, &d,
+				    &warn);
 	/* kept as lines "FILE:LINE: KEY: what", for plan and up to print */
 	if (warn.count)
 		for (char *line = strtok(warn.text.s, "\n"); line;
@@ -788,6 +798,9 @@ void tiervm_plan_free(struct tiervm_plan *p)
 	if (!p)
 		return;
 	tiervm_resolved_free(p->r);
+	if (p->kernel)
+		tiervm_kernel_clear(p->kernel);
+	free(p->kernel);
 	strv_free(&p->argv);
 	strv_free(&p->kernel_args);
 	strv_free(&p->notes);

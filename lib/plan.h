@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 
+#include "kernel.h"
 #include "qemu_caps.h"
 #include "spec_resolve.h"
 #include "spec.h"
@@ -27,7 +28,8 @@ struct tiervm_plan {
 	const struct tiervm_spec *spec;
 	struct tiervm_resolved *r;
 	const struct tiervm_qemu_caps *caps;
-	const char *accel; /* "kvm" or "tcg" */
+	struct tiervm_kernel *kernel; /* guest.kernel, resolved */
+	const char *accel;	      /* "kvm" or "tcg" */
 	uint64_t ram, maxmem;
 	unsigned slots;
 	struct strv argv;	 /* argv[0] is the QEMU binary */

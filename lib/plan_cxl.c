@@ -593,7 +593,7 @@ void plan_cxl_check(struct plan_ctx *c)
 				"figures for a CXL path need ACPI generic ports (acpi-generic-port, QEMU 9.1 or later); the installed QEMU is %u.%u.%u",
 				q->major, q->minor, q->micro);
 		if ((r->latency || r->bandwidth) &&
-		    plan_guest_kernel(c->s, &km, &kn) &&
+		    plan_guest_kernel(c, &km, &kn) &&
 		    (km < 6 || (km == 6 && kn < 9)))
 			diag_add(
 				c->d, r->line, p,
@@ -607,7 +607,7 @@ void plan_cxl_check(struct plan_ctx *c)
 		char *p;
 
 		if (tiervm_cxl_region_type(t, r) != TIERVM_CXL_VOLATILE ||
-		    !plan_guest_kernel(c->s, &km, &kn) || km > 6 ||
+		    !plan_guest_kernel(c, &km, &kn) || km > 6 ||
 		    (km == 6 && kn >= 3))
 			continue;
 		p = t->listed ? xasprintf("cxl[%u].type", i)

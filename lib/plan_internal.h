@@ -27,7 +27,7 @@ void plan_backend_arg(struct plan_ctx *c, const char *id, uint64_t size,
  * The guest kernel's version where tiervm knows it before booting:
  * Debian's kernels by name, a path by its bzImage header; false otherwise.
  */
-bool plan_guest_kernel(const struct tiervm_spec *s, unsigned *major,
+bool plan_guest_kernel(const struct plan_ctx *c, unsigned *major,
 		       unsigned *minor);
 
 /* Feature emitters: QEMU arguments and expected view, one per feature. */

@@ -100,6 +100,7 @@ void tiervm_spec_free(struct tiervm_spec *s)
 	free(s->cxls);
 	cxl_free(&s->cxl);
 	free(s->guest.kernel);
+	free(s->guest.modules);
 	free(s->guest.initrd);
 	free(s->guest.cmdline);
 	free(s->name);

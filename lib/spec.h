@@ -305,7 +305,12 @@ struct tiervm_spec {
 		unsigned latency_scale;
 	} machine;
 	struct {
-		char *kernel; /* "auto", "debian-stable", "debian-backports" or a path */
+		/* "auto", "debian-stable", "debian-backports", or the path of
+		 * a bzImage or a kernel build tree */
+		char *kernel;
+		char *modules; /* with a bzImage: its modules; NULL: none */
+		/* --kernel or --modules replaced what the spec said */
+		bool kernel_from_cli;
 		char *initrd; /* "auto" or a path */
 		char *cmdline;
 		/* the host's root read-only, the working directory read-write */

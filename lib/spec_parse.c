@@ -46,7 +46,6 @@ static void parse_host(struct ywalk *w, yaml_node_t *n, const char *path,
 		      (enum tiervm_policy)e);
 }
 
-/* The keys a memory backend adds to a node or a virtio-mem device. */
 /* Paths in a spec are relative to the spec, as in a compose file. */
 static char *spec_path(struct ywalk *w, const char *path)
 {
@@ -55,6 +54,7 @@ static char *spec_path(struct ywalk *w, const char *path)
 	return xasprintf("%s/%s", w->dir, path);
 }
 
+/* The keys a memory backend adds to a node or a virtio-mem device. */
 static void parse_mem(struct ywalk *w, yaml_node_t *n, const char *path,
 		      struct tiervm_mem *m)
 {
@@ -347,9 +347,11 @@ static void parse_machine(struct ywalk *w, yaml_node_t *n,
 
 static void parse_guest(struct ywalk *w, yaml_node_t *n, struct tiervm_spec *s)
 {
-	static const char *const keys[] = { "kernel",	  "initrd",  "cmdline",
-					    "share-host", "tiering", NULL };
+	static const char *const keys[] = { "kernel",  "modules",    "initrd",
+					    "cmdline", "share-host", "tiering",
+					    NULL };
 	static const char *const tiering[] = { "demotion", "promotion", NULL };
+	const char *str;
 	yaml_node_t *t;
 
 	if (!ywalk_open_map(w, n, "guest", keys, NULL))
@@ -363,10 +365,18 @@ static void parse_guest(struct ywalk *w, yaml_node_t *n, struct tiervm_spec *s)
 		YWITH(t, "guest.tiering", "promotion",
 		      ywalk_bool(w, v, p, &s->guest.promotion));
 	}
-	YWITH(n, "guest", "kernel", {
-		free(s->guest.kernel);
-		s->guest.kernel = ywalk_dup_str(w, v, p);
-	});
+	/* a name (debian-stable), else a path: a bzImage or a build tree */
+	YWITH(
+		n, "guest", "kernel", if ((str = ywalk_str(w, v, p))) {
+			free(s->guest.kernel);
+			s->guest.kernel = strchr(str, '/') ? spec_path(w, str)
+							   : xstrdup(str);
+		});
+	YWITH(
+		n, "guest", "modules", if ((str = ywalk_str(w, v, p))) {
+			free(s->guest.modules);
+			s->guest.modules = spec_path(w, str);
+		});
 	YWITH(n, "guest", "initrd", {
 		free(s->guest.initrd);
 		s->guest.initrd = ywalk_dup_str(w, v, p);

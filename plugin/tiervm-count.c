@@ -47,7 +47,7 @@ typedef struct {
 } qemu_info_t;
 
 enum { CB_NO_REGS = 0 };
-enum { MEM_RW = 3 };
+enum { MEM_R = 1, MEM_W = 2 };
 
 typedef void (*tb_trans_cb)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
 typedef void (*mem_cb)(unsigned int vcpu, qemu_plugin_meminfo_t info,
@@ -67,7 +67,6 @@ qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
 void qemu_plugin_register_vcpu_mem_cb(struct qemu_plugin_insn *insn, mem_cb cb,
 				      int flags, int rw, void *udata);
 unsigned int qemu_plugin_mem_size_shift(qemu_plugin_meminfo_t info);
-bool qemu_plugin_mem_is_store(qemu_plugin_meminfo_t info);
 struct qemu_plugin_hwaddr *qemu_plugin_get_hwaddr(qemu_plugin_meminfo_t info,
 						  uint64_t vaddr);
 bool qemu_plugin_hwaddr_is_io(const struct qemu_plugin_hwaddr *haddr);
@@ -91,10 +90,24 @@ __attribute__((constructor)) static void choose_version(void)
 static struct tiervm_count_hdr *hdr;
 /* read once at install: delays are the machine's, not a window's */
 static bool delays_on;
-static uint32_t *last_range; /* per vCPU: where its last access fell */
 static qemu_plugin_id_t self;
 /* a flush of QEMU's translations is under way (qemu_plugin_reset) */
 static uint32_t flush_pending;
+
+/*
+ * What a vCPU's accesses need, kept where only its thread writes: its
+ * counters, and a copy of the range its last access fell in, as vCPUs
+ * mostly stay in one.  The copy is dropped when tiervm changes the ranges
+ * (ranges_gen), so an access costs one compare against local memory.
+ */
+struct vcpu {
+	struct tiervm_count_slot *slots; /* max_nodes + 1 */
+	uint32_t *pages;
+	uint64_t start, size, frame0, gen;
+	uint32_t node;
+	bool valid;
+};
+static struct vcpu *vcpus;
 
 static inline uint32_t load32(const uint32_t *p)
 {
@@ -107,22 +120,35 @@ static inline bool instrumented(void)
 	return delays_on || load32(&hdr->armed);
 }
 
-/* The range holding @pa, or -1; vCPUs mostly stay in one range. */
-static int find_range(unsigned vcpu, uint64_t pa)
+/* The search when the copy misses: points @v at the range holding @pa. */
+static bool find_range_slow(struct vcpu *v, uint64_t pa, uint64_t gen)
 {
-	uint32_t n = load32(&hdr->n_ranges), last = last_range[vcpu];
+	uint32_t n = load32(&hdr->n_ranges);
 	const struct tiervm_count_range *r = hdr->ranges;
 
 	if (n > TIERVM_COUNT_MAX_RANGES)
-		return -1;
-	if (last < n && pa - r[last].start < r[last].size)
-		return (int)last;
+		n = 0;
 	for (uint32_t i = 0; i < n; i++)
 		if (pa - r[i].start < r[i].size) {
-			last_range[vcpu] = i;
-			return (int)i;
+			v->start = r[i].start;
+			v->size = r[i].size;
+			v->frame0 = r[i].frame0;
+			v->node = r[i].node;
+			v->gen = gen;
+			v->valid = true;
+			return true;
 		}
-	return -1;
+	return false;
+}
+
+/* Whether a range holds @pa, with @v pointing at it if so. */
+static inline bool find_range(struct vcpu *v, uint64_t pa)
+{
+	uint64_t gen = __atomic_load_n(&hdr->ranges_gen, __ATOMIC_ACQUIRE);
+
+	if (v->valid && v->gen == gen && pa - v->start < v->size)
+		return true;
+	return find_range_slow(v, pa, gen);
 }
 
 /*
@@ -202,59 +228,71 @@ static void on_exec(unsigned int vcpu, void *udata)
 		request_flush();
 }
 
-static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
-		   uint64_t vaddr, void *udata)
+/*
+ * Loads and stores have callbacks of their own, so that neither asks QEMU
+ * which it is; both are this, with @store a constant.
+ */
+static inline __attribute__((always_inline)) void
+count_access(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
+	     bool store)
 {
 	bool armed = load32(&hdr->armed), user = vaddr < TIERVM_COUNT_USER_TOP;
-	bool delays = delays_on;
 	struct qemu_plugin_hwaddr *hw;
 	struct tiervm_count_slot *slot;
+	struct vcpu *v;
 	uint64_t pa, delay;
-	int r;
+	bool in;
 
-	if (!instrumented())
+	if (!armed && !delays_on) {
+		/* the window closed: translate again without callbacks */
 		request_flush();
-	if ((!armed && !(delays && user)) || vcpu >= hdr->max_vcpus)
+		return;
+	}
+	if ((!armed && !user) || vcpu >= hdr->max_vcpus)
 		return;
 	hw = qemu_plugin_get_hwaddr(info, vaddr);
 	if (!hw)
 		return;
 	pa = qemu_plugin_hwaddr_phys_addr(hw);
-	r = find_range(vcpu, pa);
+	v = &vcpus[vcpu];
+	in = find_range(v, pa);
 	/* CXL windows are I/O to TCG (QEMU forwards them to the device);
 	 * other I/O is devices, not memory */
-	if (r < 0 && qemu_plugin_hwaddr_is_io(hw))
+	if (!in && qemu_plugin_hwaddr_is_io(hw))
 		return;
 	if (armed) {
-		bool store = qemu_plugin_mem_is_store(info);
+		uint64_t f = v->frame0 +
+			     ((pa - v->start) >> TIERVM_COUNT_PAGE_SHIFT);
 
-		slot = tiervm_count_slots(hdr, vcpu) +
-		       (r < 0 ? hdr->max_nodes : hdr->ranges[r].node);
-		if (store)
+		slot = v->slots + (in ? v->node : hdr->max_nodes);
+		if (store) {
 			slot->stores++;
-		else
+			slot->user_stores += user;
+		} else {
 			slot->loads++;
-		if (user && store)
-			slot->user_stores++;
-		else if (user)
-			slot->user_loads++;
-		slot->bytes += 1u << qemu_plugin_mem_size_shift(info);
-		if (r >= 0) {
-			uint64_t f = hdr->ranges[r].frame0 +
-				     ((pa - hdr->ranges[r].start) >>
-				      TIERVM_COUNT_PAGE_SHIFT);
-
-			if (f < hdr->frames)
-				tiervm_count_pages(hdr, vcpu)[f]++;
+			slot->user_loads += user;
 		}
+		slot->bytes += 1u << qemu_plugin_mem_size_shift(info);
+		if (in && f < hdr->frames)
+			v->pages[f]++;
 	}
-	if (r >= 0 && user && delays &&
-	    hdr->ranges[r].node < TIERVM_COUNT_MAX_NODES &&
-	    (delay = hdr->delay_ns[hdr->vcpu_node[vcpu]]
-				  [hdr->ranges[r].node])) {
+	if (in && user && delays_on && v->node < TIERVM_COUNT_MAX_NODES &&
+	    (delay = hdr->delay_ns[hdr->vcpu_node[vcpu]][v->node])) {
 		stall(delay);
 		__atomic_fetch_add(&hdr->delayed, 1, __ATOMIC_RELAXED);
 	}
+}
+
+static void on_load(unsigned int vcpu, qemu_plugin_meminfo_t info,
+		    uint64_t vaddr, void *udata)
+{
+	count_access(vcpu, info, vaddr, false);
+}
+
+static void on_store(unsigned int vcpu, qemu_plugin_meminfo_t info,
+		     uint64_t vaddr, void *udata)
+{
+	count_access(vcpu, info, vaddr, true);
 }
 
 static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -267,10 +305,14 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 						     NULL);
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		qemu_plugin_register_vcpu_mem_cb(qemu_plugin_tb_get_insn(tb, i),
-						 on_mem, CB_NO_REGS, MEM_RW,
-						 NULL);
+	for (size_t i = 0; i < n; i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+
+		qemu_plugin_register_vcpu_mem_cb(insn, on_load, CB_NO_REGS,
+						 MEM_R, NULL);
+		qemu_plugin_register_vcpu_mem_cb(insn, on_store, CB_NO_REGS,
+						 MEM_W, NULL);
+	}
 }
 
 static int map_file(const char *path)
@@ -325,9 +367,13 @@ EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
 			info->system.max_vcpus, hdr->max_vcpus);
 		return -1;
 	}
-	last_range = calloc(hdr->max_vcpus, sizeof(*last_range));
-	if (!last_range)
+	vcpus = calloc(hdr->max_vcpus, sizeof(*vcpus));
+	if (!vcpus)
 		return -1;
+	for (uint32_t i = 0; i < hdr->max_vcpus; i++) {
+		vcpus[i].slots = tiervm_count_slots(hdr, i);
+		vcpus[i].pages = tiervm_count_pages(hdr, i);
+	}
 	for (uint32_t i = 0; i < hdr->max_nodes; i++)
 		for (uint32_t j = 0; j < hdr->max_nodes; j++)
 			if (hdr->delay_ns[i][j])
