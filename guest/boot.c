@@ -171,6 +171,88 @@ static void add(struct chain *c, const char *group, struct sbuf *names)
 	sbuf_addf(names, " %s", group);
 }
 
+/* Whether @path has a line equal to @line ("nodev\t9p"). */
+static bool file_has_line(const char *path, const char *line)
+{
+	FILE *f = fopen(path, "re");
+	char buf[256];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(buf, sizeof(buf), f)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		found = !strcmp(buf, line);
+	}
+	fclose(f);
+	return found;
+}
+
+/* @name (for @what) to @missing unless its driver dir @dir is there. */
+static void need(struct sbuf *missing, const char *dir, const char *name,
+		 const char *what)
+{
+	if (!exists(dir))
+		sbuf_addf(missing, "%s%s (%s)", missing->len ? ", " : "", name,
+			  what);
+}
+
+/*
+ * The drivers the machine's hardware needs, registered by now (built in,
+ * or loaded above): one that is not gets named on the console at once, so
+ * `up` says so instead of waiting for what can never come.
+ */
+static void check_drivers(bool nvdimm, bool cxl, bool hmem)
+{
+	static const char *const vmem[] = { "0x1058", NULL },
+				 *const serial[] = { "0x1003", "0x1043", NULL },
+				 *const ninep[] = { "0x1009", "0x1049", NULL };
+	struct sbuf missing = { 0 };
+
+	if (pci_has("device", vmem))
+		need(&missing, "/sys/bus/virtio/drivers/virtio_mem",
+		     "virtio_mem", "virtio-mem");
+	if (pci_has("device", serial))
+		need(&missing, "/sys/bus/virtio/drivers/virtio_console",
+		     "virtio_console", "exec's channels");
+	if (pci_has("device", ninep)) {
+		need(&missing, "/sys/bus/virtio/drivers/9pnet_virtio",
+		     "9pnet_virtio", "the host's directories");
+		if (!file_has_line("/proc/filesystems", "nodev\t9p"))
+			sbuf_addf(&missing, "%s9p (the host's directories)",
+				  missing.len ? ", " : "");
+	}
+	/* QEMU's NVDIMM root device is there for hot-plug alone; the
+	 * NFIT only with NVDIMMs */
+	if (nvdimm && exists("/sys/firmware/acpi/tables/NFIT")) {
+		need(&missing, "/sys/bus/acpi/drivers/nfit", "nfit", "NVDIMMs");
+		need(&missing, "/sys/bus/nd/drivers/nd_pmem", "nd_pmem",
+		     "NVDIMMs");
+	}
+	if (cxl) {
+		need(&missing, "/sys/bus/platform/drivers/cxl_acpi", "cxl_acpi",
+		     "CXL");
+		need(&missing, "/sys/bus/pci/drivers/cxl_pci", "cxl_pci",
+		     "CXL");
+		need(&missing, "/sys/bus/cxl/drivers/cxl_mem", "cxl_mem",
+		     "CXL");
+	}
+	if (hmem)
+		need(&missing, "/sys/bus/platform/drivers/hmem", "dax_hmem",
+		     "soft-reserved memory");
+	if (exists("/sys/firmware/acpi/tables/NFIT") || hmem)
+		need(&missing, "/sys/bus/dax/drivers/kmem", "kmem",
+		     "memory onlined as a node");
+	if (missing.len) {
+		char *msg =
+			xasprintf("tiervm: missing drivers: %s\n", missing.s);
+
+		kmsg(msg);
+		free(msg);
+	}
+	sbuf_free(&missing);
+}
+
 static int mount_one(const char *type, const char *dir)
 {
 	mkdir(dir, 0755);
@@ -187,6 +269,7 @@ int boot_init(void)
 				 *const ninep[] = { "0x1009", "0x1049", NULL };
 	struct chain devices = { 0 }, memory = { 0 };
 	struct sbuf names = { 0 };
+	bool nvdimm, cxl, hmem;
 	int rc;
 
 	if (getpid() != 1)
@@ -208,18 +291,22 @@ int boot_init(void)
 	if (pci_has("device", ninep))
 		add(&devices, "9p", &names);
 	/* QEMU's NVDIMM root device (ACPI0012) is there even before a hot-plug */
-	if (exists("/sys/firmware/acpi/tables/NFIT") ||
-	    dir_has("/sys/bus/acpi/devices", "ACPI0012:"))
+	nvdimm = exists("/sys/firmware/acpi/tables/NFIT") ||
+		 dir_has("/sys/bus/acpi/devices", "ACPI0012:");
+	cxl = exists("/sys/firmware/acpi/tables/CEDT");
+	hmem = iomem_has("Soft Reserved");
+	if (nvdimm)
 		add(&memory, "nvdimm", &names);
 	if (iomem_has("Persistent Memory (legacy)"))
 		add(&memory, "legacy", &names);
-	if (exists("/sys/firmware/acpi/tables/CEDT"))
+	if (cxl)
 		add(&memory, "cxl", &names);
-	if (iomem_has("Soft Reserved"))
+	if (hmem)
 		add(&memory, "hmem", &names);
 
 	load_chain(&devices);
 	load_chain(&memory);
+	check_drivers(nvdimm, cxl, hmem);
 
 	{
 		int failed = devices.failed + memory.failed;

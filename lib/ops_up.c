@@ -132,7 +132,10 @@ static bool wait_vmem(struct tiervm_vm *vm, int timeout_ms,
 			break;
 		}
 		/* the boot's stages as they come, not all once it settles */
-		tiervm_probe_watch(vm, o->progress, o->opaque);
+		if (!tiervm_probe_watch(vm, o->progress, o->opaque, errp)) {
+			settled = -1;
+			break;
+		}
 		usleep(50 * 1000);
 	}
 	tiervm_monitor_close(m);
@@ -183,7 +186,12 @@ static bool boot_and_verify(const struct tiervm_up_opts *o,
 		/*
 		 * The comparison shows what the guest got; a QEMU that died
 		 * is reported by the wait for the report, with its stage.
+		 * A guest without the driver is not worth comparing.
 		 */
+		if (vm->missing_drivers) {
+			tiervm_error_propagate(errp, err);
+			return false;
+		}
 		if (tiervm_engine_running(vm) && !tiervm_interrupted)
 			tiervm_progressf(o->progress, o->opaque, "note: %s",
 					 err->msg);

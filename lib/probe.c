@@ -92,13 +92,20 @@ static const struct {
 	{ "tiervm-probe: ready", "probe" },
 };
 
-/* The stages the console shows beyond those told already, told. */
+/* guest/boot.c's line: "tiervm: missing drivers: virtio_mem (virtio-mem)" */
+#define MISSING_MARKER "tiervm: missing drivers: "
+
+/*
+ * The stages the console shows beyond those told already, told; drivers
+ * the probe found missing kept in @vm.
+ */
 static size_t console_stage(struct tiervm_vm *vm, tiervm_progress_fn *progress,
 			    void *opaque)
 {
 	char *path = tiervm_vm_path(vm, "console.log");
 	FILE *f = fopen(path, "re");
 	char *text = NULL;
+	const char *missing;
 	size_t cap = 0;
 	ssize_t n;
 
@@ -107,6 +114,12 @@ static size_t console_stage(struct tiervm_vm *vm, tiervm_progress_fn *progress,
 		return vm->boot_stages;
 	n = getdelim(&text, &cap, '\0', f);
 	fclose(f);
+	if (n > 0 && !vm->missing_drivers &&
+	    (missing = strstr(text, MISSING_MARKER))) {
+		missing += strlen(MISSING_MARKER);
+		vm->missing_drivers = xasprintf(
+			"%.*s", (int)strcspn(missing, "\r\n"), missing);
+	}
 	while (n > 0 && vm->boot_stages < ARRAY_SIZE(stages) &&
 	       strstr(text, stages[vm->boot_stages].marker)) {
 		if (progress)
@@ -117,10 +130,23 @@ static size_t console_stage(struct tiervm_vm *vm, tiervm_progress_fn *progress,
 	return vm->boot_stages;
 }
 
-void tiervm_probe_watch(struct tiervm_vm *vm, tiervm_progress_fn *progress,
-			void *opaque)
+/* A guest without the drivers its hardware needs is not worth waiting for. */
+static bool drivers_missing(struct tiervm_vm *vm, tiervm_error **errp)
+{
+	if (!vm->missing_drivers)
+		return false;
+	tiervm_error_setg(
+		errp,
+		"the guest kernel has no driver for %s: neither built in nor a module it could load; build it in (`tiervm kconfig SPEC` lists the options) or give its modules (--modules)",
+		vm->missing_drivers);
+	return true;
+}
+
+bool tiervm_probe_watch(struct tiervm_vm *vm, tiervm_progress_fn *progress,
+			void *opaque, tiervm_error **errp)
 {
 	console_stage(vm, progress, opaque);
+	return !drivers_missing(vm, errp);
 }
 
 int tiervm_probe_parse_reply(const char *in, const char *request,
@@ -190,6 +216,8 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 			size_t before = reached;
 
 			reached = console_stage(vm, progress, opaque);
+			if (drivers_missing(vm, errp))
+				break;
 			/* the probe has its port open now: ask at once */
 			if (before < ARRAY_SIZE(stages) &&
 			    reached == ARRAY_SIZE(stages))

@@ -40,10 +40,12 @@ int tiervm_probe_parse_reply(const char *in, const char *request,
 
 /*
  * tiervm_probe_watch - tell @progress the boot stages @vm's console has
- * shown since last told (tiervm_probe_call() does it while it waits).
+ * shown since last told (tiervm_probe_call() does it while it waits);
+ * false when the guest's probe said drivers its hardware needs are
+ * missing, which tiervm_probe_call() fails on too.
  */
-void tiervm_probe_watch(struct tiervm_vm *vm, tiervm_progress_fn *progress,
-			void *opaque);
+bool tiervm_probe_watch(struct tiervm_vm *vm, tiervm_progress_fn *progress,
+			void *opaque, tiervm_error **errp);
 
 /** tiervm_probe_report - tiervm_probe_call() of "report". */
 json_object *tiervm_probe_report(struct tiervm_vm *vm, int timeout_ms,

@@ -80,6 +80,7 @@ void tiervm_vm_free(struct tiervm_vm *vm)
 		close(vm->name_fd);
 	free(vm->name);
 	free(vm->dir);
+	free(vm->missing_drivers);
 	free(vm);
 }
 

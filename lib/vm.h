@@ -29,6 +29,8 @@ struct tiervm_vm {
 	pid_t pid;   /* the QEMU process, 0 when not running */
 	int name_fd; /* holds the name's lock (tiervm_vm_lock_name), or -1 */
 	unsigned boot_stages; /* boot stages its console has shown (probe.c) */
+	/* drivers the guest's probe found neither built in nor loadable */
+	char *missing_drivers;
 };
 
 /** tiervm_runtime_base - $XDG_RUNTIME_DIR/tiervm, else /tmp/tiervm-UID. */

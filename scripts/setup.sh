@@ -9,7 +9,8 @@ packages="gcc libc6-dev pkg-config meson ninja-build
 	qemu-system-x86 ovmf busybox-static hwloc-nox numactl ndctl daxctl
 	kmod cpio gzip xz-utils zstd file bzip2 bc clang-format git
 	clang libclang-rt-14-dev bsdutils procps python3
-	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev"
+	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
+	zlib1g-dev linux-source-6.1 make flex bison libelf-dev libssl-dev"
 
 missing=
 for p in $packages; do
