@@ -144,12 +144,69 @@ static int load_list(const char *group)
 	return failed;
 }
 
+static void put_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, text, strlen(text)) < 0) {
+		/* a device that went meanwhile: nothing to bind */
+	}
+	close(fd);
+}
+
+/*
+ * device_dax, built in, binds every new dax device the moment it appears
+ * and maps all its memory, before kmem can have it (under 6.1 a CXL
+ * region's dax device then fails both: "memory add failed", EEXIST).  Its
+ * module is loaded late for that reason (build-image.sh); built in, the
+ * dax bus's automatic binding is held the same way until the "dax" group
+ * is asked for, while daxctl binds kmem explicitly.
+ */
+static bool dax_held;
+
+static void hold_device_dax(void)
+{
+	if (!exists("/sys/bus/dax/drivers/device_dax"))
+		return;
+	put_file("/sys/bus/dax/drivers_autoprobe", "0");
+	dax_held = true;
+}
+
+static void release_device_dax(void)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (!dax_held)
+		return;
+	dax_held = false;
+	put_file("/sys/bus/dax/drivers_autoprobe", "1");
+	/* what appeared meanwhile and no driver took */
+	d = opendir("/sys/bus/dax/devices");
+	while (d && (e = readdir(d))) {
+		char drv[300];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(drv, sizeof(drv), "/sys/bus/dax/devices/%s/driver",
+			 e->d_name);
+		if (!exists(drv))
+			put_file("/sys/bus/dax/drivers_probe", e->d_name);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* For the probe's later needs (device_dax); remembers what it loaded. */
 int boot_load_group(const char *group)
 {
 	static const char *loaded[MAX_GROUPS];
 	size_t i;
 
+	if (!strcmp(group, "dax"))
+		release_device_dax();
 	for (i = 0; i < MAX_GROUPS && loaded[i]; i++)
 		if (!strcmp(loaded[i], group))
 			return 0;
@@ -306,6 +363,7 @@ int boot_init(void)
 
 	load_chain(&devices);
 	load_chain(&memory);
+	hold_device_dax();
 	check_drivers(nvdimm, cxl, hmem);
 
 	{

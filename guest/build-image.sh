@@ -223,6 +223,18 @@ modules_for 9p 9p 9pnet_virtio
 # probe does not answer
 modules_for power button evdev
 
+# What is built in, for libkmod in the guest: daxctl, ndctl and cxl ask it
+# to load kmem, cxl_mem and the like, and a driver built in has no
+# /sys/module entry to show it is there (Debian builds them as modules)
+if [ -n "$modroot" ]; then
+	mkdir -p "$stage/lib/modules/$kver"
+	for f in modules.builtin modules.builtin.bin modules.builtin.modinfo \
+		modules.builtin.alias.bin; do
+		[ -f "$modroot/lib/modules/$kver/$f" ] &&
+			cp "$modroot/lib/modules/$kver/$f" "$stage/lib/modules/$kver/"
+	done
+fi
+
 # The probe is init itself: it mounts and loads the groups above with
 # system calls (boot.c); a shell init's fork per step cost 0.3 s under TCG
 cp "$probe" "$stage/init"

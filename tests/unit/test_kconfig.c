@@ -15,7 +15,10 @@
 
 #include <cmocka.h>
 
+#include <zlib.h>
+
 #include "image_kconfig.h"
+#include "kernel.h"
 #include "util.h"
 
 static char dir[] = "/tmp/tiervm-kconfig-XXXXXX";
@@ -73,11 +76,11 @@ static void test_config_beside(void **state)
 		tiervm_kernel_option(k, "CONFIG_EFI_FAKE_MEMMAP", &found),
 		TIERVM_KOPT_UNKNOWN);
 	assert_null(found);
-	/* a longer name and a module are not the option built in */
+	/* a longer name is not the option; =m is a module */
 	put(cfg, 0, text, sizeof(text) - 1);
 	assert_int_equal(
 		tiervm_kernel_option(k, "CONFIG_EFI_FAKE_MEMMAP", &found),
-		TIERVM_KOPT_NO);
+		TIERVM_KOPT_MODULE);
 	assert_string_equal(found, cfg);
 	free(found);
 	free(cfg);
@@ -103,12 +106,154 @@ static void test_build_tree(void **state)
 	free(sub);
 }
 
+static void sh(const char *fmt, const char *arg)
+{
+	char *cmd = xasprintf(fmt, dir, arg);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+/*
+ * A whole bzImage as the kernel's build writes it: one setup sector after
+ * the boot sector, @paras 16-byte paragraphs of payload, and the CRC-32
+ * of everything before it in the last 4 bytes.
+ */
+static char *whole(const char *sub, const char *release, unsigned paras)
+{
+	char *path = image(sub, "bzImage", release);
+	size_t size = 1024 + 16u * paras;
+	unsigned char *buf = calloc(1, size), le[4];
+	FILE *f = fopen(path, "rb");
+	uint32_t crc;
+
+	assert_non_null(f);
+	assert_int_equal(fread(buf, 1, 1024, f), 1024);
+	fclose(f);
+	buf[0x1f1] = 1;
+	buf[0x1f4] = (unsigned char)paras;
+	for (size_t i = 1024; i < size - 4; i++)
+		buf[i] = (unsigned char)i;
+	crc = ~(uint32_t)crc32(0, buf, (uInt)(size - 4));
+	for (int i = 0; i < 4; i++)
+		le[i] = (unsigned char)(crc >> (8 * i));
+	memcpy(buf + size - 4, le, 4);
+	put(path, 0, buf, size);
+	free(buf);
+	return path;
+}
+
+/* A build tree: its modules through modules.order, 6.3's .o names too. */
+static void test_tree(void **state)
+{
+	struct tiervm_kernel k;
+	tiervm_error *err = NULL;
+	char *t = xasprintf("%s/tree", dir), *bz;
+	static const char cfg[] = "#\n# Linux/x86 6.9.0 Kernel Configuration\n"
+				  "CONFIG_VIRTIO_MEM=m\nCONFIG_NUMA=y\n"
+				  "# CONFIG_PVH is not set\n";
+
+	(void)state;
+	sh("mkdir -p %s/%s/arch/x86/boot", "tree");
+	sh("mkdir -p %s/%s/include/config", "tree");
+	sh("mkdir -p %s/%s/drivers/virtio", "tree");
+	bz = whole("tree/arch/x86/boot", "6.9.0-t4 #1", 4);
+	sh("echo 6.9.0-t4 > %s/%s/include/config/kernel.release", "tree");
+	sh("printf 'drivers/virtio/virtio_mem.o\ndrivers/nvdimm/nd_pmem.o\n'"
+	   " > %s/%s/modules.order",
+	   "tree");
+	sh("touch %s/%s/drivers/virtio/virtio_mem.ko", "tree");
+	sh("echo kernel/drivers/acpi/nfit/nfit.ko > %s/%s/modules.builtin",
+	   "tree");
+	{
+		char *c = xasprintf("%s/tree/.config", dir);
+
+		put(c, 0, cfg, sizeof(cfg) - 1);
+		free(c);
+	}
+
+	assert_true(tiervm_kernel_open(t, NULL, &k, &err));
+	assert_int_equal(k.kind, TIERVM_KERNEL_TREE);
+	assert_string_equal(k.release, "6.9.0-t4");
+	assert_null(k.vmlinux); /* no CONFIG_PVH */
+	assert_int_equal(tiervm_kernel_opt(&k, "CONFIG_VIRTIO_MEM"),
+			 TIERVM_KOPT_MODULE);
+	assert_int_equal(tiervm_kernel_opt(&k, "CONFIG_PVH"), TIERVM_KOPT_NO);
+	assert_true(tiervm_kernel_has_module(&k, "virtio_mem"));
+	/* listed but not built */
+	assert_false(tiervm_kernel_has_module(&k, "nd_pmem"));
+	assert_string_equal(k.builtin.v[0], "nfit");
+	tiervm_kernel_clear(&k);
+
+	/* configured anew, not rebuilt */
+	sh("echo 6.9.1 > %s/%s/include/config/kernel.release", "tree");
+	assert_false(tiervm_kernel_open(t, NULL, &k, &err));
+	assert_non_null(strstr(err->msg, "configured for 6.9.1"));
+	tiervm_error_free(err);
+	err = NULL;
+	free(bz);
+	free(t);
+}
+
+/* Damage is caught before anything boots. */
+static void test_damage(void **state)
+{
+	struct tiervm_kernel k;
+	tiervm_error *err = NULL;
+	char *bz;
+	struct stat st;
+
+	(void)state;
+	sh("mkdir -p %s/%s", "bad");
+	bz = whole("bad", "6.9.0-t5 #1", 8);
+	assert_true(tiervm_kernel_open(bz, NULL, &k, &err));
+	tiervm_kernel_clear(&k);
+	put(bz, 1100, "\xff", 1);
+	assert_false(tiervm_kernel_open(bz, NULL, &k, &err));
+	assert_non_null(strstr(err->msg, "is damaged"));
+	tiervm_error_free(err);
+	err = NULL;
+	assert_int_equal(stat(bz, &st), 0);
+	assert_int_equal(truncate(bz, st.st_size - 16), 0);
+	assert_false(tiervm_kernel_open(bz, NULL, &k, &err));
+	assert_non_null(strstr(err->msg, "is truncated"));
+	tiervm_error_free(err);
+	free(bz);
+}
+
+/* --modules: an INSTALL_MOD_PATH tree of the image's release, or not. */
+static void test_modules(void **state)
+{
+	struct tiervm_kernel k;
+	tiervm_error *err = NULL;
+	char *bz, *m = xasprintf("%s/mods", dir);
+
+	(void)state;
+	sh("mkdir -p %s/%s/lib/modules/6.9.0-t6/kernel", "mods");
+	bz = whole("mods", "6.9.0-t6 #1", 4);
+	sh("touch %s/%s/lib/modules/6.9.0-t6/kernel/kmem.ko.xz", "mods");
+	sh("echo 'kernel/kmem.ko.xz:' > %s/%s/lib/modules/6.9.0-t6/modules.dep",
+	   "mods");
+	assert_true(tiervm_kernel_open(bz, m, &k, &err));
+	assert_true(tiervm_kernel_has_module(&k, "kmem"));
+	tiervm_kernel_clear(&k);
+	sh("cd %s/%s/lib/modules && mv 6.9.0-t6 5.10.0", "mods");
+	assert_false(tiervm_kernel_open(bz, m, &k, &err));
+	assert_non_null(strstr(err->msg, "no lib/modules/6.9.0-t6"));
+	tiervm_error_free(err);
+	free(bz);
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_release),
 		cmocka_unit_test(test_config_beside),
 		cmocka_unit_test(test_build_tree),
+		cmocka_unit_test(test_tree),
+		cmocka_unit_test(test_damage),
+		cmocka_unit_test(test_modules),
 	};
 	char *rm;
 	int rc;
