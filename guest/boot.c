@@ -125,10 +125,13 @@ static int load_module(const char *name)
 	return rc == -EEXIST ? 0 : rc;
 }
 
+/* Modules that would not load, with why: told with missing drivers. */
+static struct sbuf failed_loads;
+
 static int load_list(const char *group)
 {
 	char path[256], line[256];
-	int failed = 0;
+	int failed = 0, rc;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/etc/modules.%s", group);
@@ -137,8 +140,12 @@ static int load_list(const char *group)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (line[0] && load_module(line) < 0)
+		if (line[0] && (rc = load_module(line)) < 0) {
+			sbuf_addf(&failed_loads, "%s%s (%s)",
+				  failed_loads.len ? ", " : "", line,
+				  strerror(-rc));
 			failed++;
+		}
 	}
 	fclose(f);
 	return failed;
@@ -301,8 +308,11 @@ static void check_drivers(bool nvdimm, bool cxl, bool hmem)
 		need(&missing, "/sys/bus/dax/drivers/kmem", "kmem",
 		     "memory onlined as a node");
 	if (missing.len) {
-		char *msg =
-			xasprintf("tiervm: missing drivers: %s\n", missing.s);
+		char *msg = xasprintf(
+			"tiervm: missing drivers: %s%s%s\n", missing.s,
+			failed_loads.len ? "; modules that failed to load: "
+					 : "",
+			failed_loads.len ? failed_loads.s : "");
 
 		kmsg(msg);
 		free(msg);

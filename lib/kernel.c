@@ -159,28 +159,26 @@ static bool check_vmlinux(const char *path, tiervm_error **errp)
 }
 
 /* "CONFIG_X=y" and "=m" lines, and the release its header names. */
-static bool read_config(struct tiervm_kernel *k, char **version)
+static void read_config(struct tiervm_kernel *k)
 {
-	FILE *f = fopen(k->config, "re");
+	FILE *f = k->config ? fopen(k->config, "re") : NULL;
 	char line[512];
 
-	*version = NULL;
 	if (!f)
-		return false;
+		return;
 	while (fgets(line, sizeof(line), f)) {
 		char v[64];
 
 		line[strcspn(line, "\n")] = '\0';
 		/* "# Linux/x86 6.1.192 Kernel Configuration" */
-		if (!*version &&
+		if (!k->config_version &&
 		    sscanf(line, "# Linux/%*s %63s Kernel Configuration", v) ==
 			    1)
-			*version = xstrdup(v);
+			k->config_version = xstrdup(v);
 		if (!strncmp(line, "CONFIG_", 7) && strchr(line, '='))
 			strv_push(&k->options, xstrdup(line));
 	}
 	fclose(f);
-	return true;
 }
 
 /* Whether releases "6.1.192" and "6.1.0-13-amd64" are the same major.minor. */
@@ -318,6 +316,7 @@ static bool open_tree(struct tiervm_kernel *k, const char *dir,
 		strv_push(&k->looked, k->config);
 		k->config = NULL;
 	}
+	read_config(k);
 	if (is_file(vm) && (!k->config || tiervm_kernel_opt(k, "CONFIG_PVH") ==
 						  TIERVM_KOPT_YES)) {
 		if (!check_vmlinux(vm, errp))
@@ -360,6 +359,7 @@ static bool open_image(struct tiervm_kernel *k, const char *image,
 	if (!k->release)
 		k->release = xstrdup("unknown");
 	k->config = tiervm_kernel_find_config(image, k->release, &k->looked);
+	read_config(k);
 	if (modules)
 		return open_modules(k, modules, errp);
 	sys = xasprintf("/lib/modules/%s", k->release);
@@ -374,7 +374,6 @@ bool tiervm_kernel_open(const char *choice, const char *modules,
 			struct tiervm_kernel *k, tiervm_error **errp)
 {
 	struct strv paths = { 0 };
-	char *version = NULL;
 	bool ok = false;
 
 	memset(k, 0, sizeof(*k));
@@ -415,13 +414,12 @@ bool tiervm_kernel_open(const char *choice, const char *modules,
 	} else if (!open_image(k, choice, modules, errp)) {
 		goto out;
 	}
-	if (k->config && read_config(k, &version) && version &&
-	    strcmp(k->release, "unknown") &&
-	    !same_series(version, k->release)) {
+	if (k->config_version && k->release && strcmp(k->release, "unknown") &&
+	    !same_series(k->config_version, k->release)) {
 		tiervm_error_set(
 			errp, TIERVM_E_INPUT,
 			"%s is the configuration of Linux %s, and the image is Linux %s",
-			k->config, version, k->release);
+			k->config, k->config_version, k->release);
 		goto out;
 	}
 	if (k->modules)
@@ -432,7 +430,6 @@ bool tiervm_kernel_open(const char *choice, const char *modules,
 			strv_push(&k->module_files, xstrdup(paths.v[i]));
 	ok = true;
 out:
-	free(version);
 	strv_free(&paths);
 	if (!ok)
 		tiervm_kernel_clear(k);
@@ -446,6 +443,7 @@ void tiervm_kernel_clear(struct tiervm_kernel *k)
 	free(k->vmlinux);
 	free(k->release);
 	free(k->config);
+	free(k->config_version);
 	free(k->modules);
 	strv_free(&k->looked);
 	strv_free(&k->options);

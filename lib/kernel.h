@@ -28,6 +28,7 @@ struct tiervm_kernel {
 	char *vmlinux; /* a tree built with CONFIG_PVH: booted directly */
 	char *release; /* from the image's header; NULL for Debian's */
 	char *config;  /* the config read, NULL when none was found */
+	char *config_version; /* the release its header names, or NULL */
 	/* where the config was looked for, for the warning when none was */
 	struct strv looked;
 	/*

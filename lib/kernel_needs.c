@@ -88,15 +88,15 @@ static const struct need dax[] = { CARRY("TRANSPARENT_HUGEPAGE"),
 				   CHECK("DEV_DAX_KMEM", "kmem"),
 				   END };
 
-static const struct need nvdimm[] = { CARRY("BLOCK"),
-				      CARRY("BLK_DEV"),
-				      CHECK("LIBNVDIMM", "libnvdimm"),
-				      CHECK("ACPI_NFIT", "nfit"),
-				      CHECK("BLK_DEV_PMEM", "nd_pmem"),
-				      CARRY("NVDIMM_PFN"),
-				      CARRY("NVDIMM_DAX"),
-				      CHECK("DEV_DAX_PMEM", "dax_pmem"),
-				      END };
+static const struct need nvdimm[] = {
+	CARRY("BLOCK"), CARRY("BLK_DEV"), CHECK("LIBNVDIMM", "libnvdimm"),
+	CHECK("ACPI_NFIT", "nfit"), CHECK("BLK_DEV_PMEM", "nd_pmem"),
+	CARRY("NVDIMM_PFN"), CARRY("NVDIMM_DAX"),
+	/* nd_btt, which nd_pmem needs as a
+				       * module, fails to load without it:
+				       * its init makes a debugfs directory */
+	CARRY("DEBUG_FS"), CHECK("DEV_DAX_PMEM", "dax_pmem"), END
+};
 
 static const struct need soft_reserved[] = { CARRY("EFI"),
 					     CARRY("EFI_STUB"),

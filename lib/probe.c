@@ -114,8 +114,9 @@ static size_t console_stage(struct tiervm_vm *vm, tiervm_progress_fn *progress,
 		return vm->boot_stages;
 	n = getdelim(&text, &cap, '\0', f);
 	fclose(f);
+	/* whole lines only: the serial console writes a byte at a time */
 	if (n > 0 && !vm->missing_drivers &&
-	    (missing = strstr(text, MISSING_MARKER))) {
+	    (missing = strstr(text, MISSING_MARKER)) && strchr(missing, '\n')) {
 		missing += strlen(MISSING_MARKER);
 		vm->missing_drivers = xasprintf(
 			"%.*s", (int)strcspn(missing, "\r\n"), missing);
@@ -133,12 +134,19 @@ static size_t console_stage(struct tiervm_vm *vm, tiervm_progress_fn *progress,
 /* A guest without the drivers its hardware needs is not worth waiting for. */
 static bool drivers_missing(struct tiervm_vm *vm, tiervm_error **errp)
 {
+	char *failed;
+
 	if (!vm->missing_drivers)
 		return false;
+	/* "DRIVER (WHAT), ...[; modules that failed to load: M (WHY), ...]" */
+	failed = strstr(vm->missing_drivers, "; ");
 	tiervm_error_setg(
 		errp,
-		"the guest kernel has no driver for %s: neither built in nor a module it could load; build it in (`tiervm kconfig SPEC` lists the options) or give its modules (--modules)",
-		vm->missing_drivers);
+		"the guest kernel has no driver for %.*s, neither built in nor a module it could load%s%s%s; build it in (`tiervm kconfig SPEC` lists the options) or give its modules (--modules)",
+		failed ? (int)(failed - vm->missing_drivers)
+		       : (int)strlen(vm->missing_drivers),
+		vm->missing_drivers, failed ? " (" : "",
+		failed ? failed + 2 : "", failed ? ")" : "");
 	return true;
 }
 
