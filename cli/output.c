@@ -82,7 +82,7 @@ void print_stage(const char *msg, void *start_ms)
 
 static void on_interrupt(int sig)
 {
-	(void)sig;
+	tiervm_interrupt_signal = sig;
 	tiervm_interrupted++;
 }
 

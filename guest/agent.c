@@ -360,6 +360,9 @@ static bool from_host(struct session *s, json_object **open)
 						   "cannot start", 12);
 				return false;
 			}
+			/* the host gives up on an agent that never says so */
+			tiervm_frame_write(s->port, TIERVM_FRAME_STARTED, NULL,
+					   0);
 		} else if (type == TIERVM_FRAME_STDIN && s->in >= 0) {
 			sbuf_add(&s->pending, data, len);
 		} else if (type == TIERVM_FRAME_STDIN_EOF) {

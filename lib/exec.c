@@ -20,6 +20,10 @@
 
 /* how long to wait for a free channel when every one is in use */
 #define BUSY_WAIT_MS 10000
+/* how long the agent has to say CMD started (it forks at once) */
+#define START_WAIT_MS 15000
+/* how long CMD has to end after SIGTERM reached us and went on to it */
+#define TERM_GRACE_MS 5000
 
 static volatile sig_atomic_t winsize_changed;
 
@@ -194,6 +198,8 @@ struct run {
 	int status; /* -1 until the exit frame */
 	int interrupts;
 	bool detached;
+	bool started;	     /* the agent said CMD runs */
+	long long give_up; /* after SIGTERM: when to stop waiting; 0: not */
 };
 
 /* Frames from the guest; false once the exit (or a failure) came. */
@@ -205,7 +211,9 @@ static bool from_guest(struct run *r, tiervm_error **errp)
 	int k;
 
 	while ((k = tiervm_frames_next(&r->frames, &type, &data, &len)) > 0) {
-		if (type == TIERVM_FRAME_STDOUT) {
+		if (type == TIERVM_FRAME_STARTED) {
+			r->started = true;
+		} else if (type == TIERVM_FRAME_STDOUT) {
 			write_all(r->req->out_fd, data, len);
 		} else if (type == TIERVM_FRAME_STDERR) {
 			write_all(r->req->err_fd, data, len);
@@ -255,8 +263,14 @@ static void to_guest(struct run *r)
 static void pass_events(struct run *r)
 {
 	while (r->interrupts < tiervm_interrupted) {
-		uint8_t sig = r->interrupts++ ? SIGKILL : SIGINT;
+		/* ^C is CMD's ^C; SIGTERM (timeout(1), a CI runner) is its
+		 * SIGTERM, and we end soon after whatever CMD does */
+		uint8_t sig = r->interrupts++		      ? SIGKILL
+			      : tiervm_interrupt_signal == SIGTERM ? SIGTERM
+								 : SIGINT;
 
+		if (tiervm_interrupt_signal == SIGTERM && !r->give_up)
+			r->give_up = tiervm_now_ms() + TERM_GRACE_MS;
 		tiervm_frame_write(r->sock, TIERVM_FRAME_SIGNAL, &sig, 1);
 	}
 	if (winsize_changed && r->req->tty) {
@@ -310,7 +324,8 @@ int tiervm_exec_run(struct tiervm_vm *vm, const struct tiervm_exec_req *req,
 	struct run r = {
 		.req = req, .vm = vm, .status = -1, .in_fd = req->in_fd
 	};
-	long long end = req->timeout_ms ? tiervm_now_ms() + req->timeout_ms : 0;
+	long long end = req->timeout_ms ? tiervm_now_ms() + req->timeout_ms : 0,
+		  start_by = tiervm_now_ms() + START_WAIT_MS;
 	int lock = -1;
 
 	r.sock = open_channel(vm, &lock, errp);
@@ -329,6 +344,20 @@ int tiervm_exec_run(struct tiervm_vm *vm, const struct tiervm_exec_req *req,
 		pass_events(&r);
 		if (r.detached) {
 			r.status = 0;
+			break;
+		}
+		if (r.give_up && tiervm_now_ms() > r.give_up) {
+			tiervm_error_setg(
+				errp,
+				"terminated: %s was sent SIGTERM and did not end within %d s",
+				req->argv[0], TERM_GRACE_MS / 1000);
+			break;
+		}
+		if (!r.started && tiervm_now_ms() > start_by) {
+			tiervm_error_setg(
+				errp,
+				"the exec agent of '%s' did not answer within %d s (see `tiervm console %s`)",
+				vm->name, START_WAIT_MS / 1000, vm->name);
 			break;
 		}
 		if (end && tiervm_now_ms() > end) {

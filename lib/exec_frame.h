@@ -16,8 +16,9 @@
  * host -> guest: OPEN (JSON: argv, env, cwd, policy; once, first), STDIN,
  *                STDIN_EOF, SIGNAL (one byte: the signal number), WINSIZE
  *                (JSON: rows, cols)
- * guest -> host: STDOUT, STDERR, EXIT (JSON: {"status": N} or
- *                {"signal": N}), FAIL (a message: the agent could not run it)
+ * guest -> host: STARTED (CMD runs; empty), STDOUT, STDERR, EXIT (JSON:
+ *                {"status": N} or {"signal": N}), FAIL (a message: the
+ *                agent could not run it)
  */
 enum tiervm_frame_type {
 	TIERVM_FRAME_OPEN = 'O',
@@ -25,6 +26,7 @@ enum tiervm_frame_type {
 	TIERVM_FRAME_STDIN_EOF = 'E',
 	TIERVM_FRAME_SIGNAL = 'S',
 	TIERVM_FRAME_WINSIZE = 'W',
+	TIERVM_FRAME_STARTED = 'R',
 	TIERVM_FRAME_STDOUT = '1',
 	TIERVM_FRAME_STDERR = '2',
 	TIERVM_FRAME_EXIT = 'X',

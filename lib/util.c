@@ -154,6 +154,7 @@ unsigned char *base64_decode(const char *in, size_t *out_len)
 }
 
 volatile int tiervm_interrupted;
+volatile int tiervm_interrupt_signal;
 
 long long tiervm_now_ms(void)
 {

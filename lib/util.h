@@ -58,6 +58,8 @@ long long tiervm_now_us(void);
  * with an error, so the operation can stop the QEMU it started.
  */
 extern volatile int tiervm_interrupted;
+/* the last of them: SIGINT or SIGTERM */
+extern volatile int tiervm_interrupt_signal;
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a) ((((x) + (a)-1) / (a)) * (a))

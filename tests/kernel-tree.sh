@@ -7,7 +7,8 @@
 #            and a CXL machine to MATCH; a second `up` builds no image, a
 #            rebuilt tree gets a new one
 #   modular  the tree with its drivers as modules boots the demo and an
-#            NVDIMM kmem machine, its modules read from the tree itself
+#            NVDIMM kmem machine, its modules read from the tree itself,
+#            and its bzImage with --modules of an INSTALL_MOD_PATH tree
 #   refuses  a config without CONFIG_VIRTIO_MEM, or =m without the .ko,
 #            is refused before QEMU starts; a kernel with no config found
 #            is warned about and boots, and the probe names the driver it
@@ -92,6 +93,13 @@ modular)
 	# the NVDIMM drivers (nfit, nd_pmem, dax_pmem, kmem) from the tree too
 	cp "$src/tests/specs/libvirt/nv-kmem.yaml" "$work/nv-kmem.yaml"
 	up_match "an NVDIMM kmem machine from the modular tree" "$work/nv-kmem.yaml" "$modular"
+	# the bzImage with its modules installed elsewhere (INSTALL_MOD_PATH)
+	make -s -C "$modular" modules_install INSTALL_MOD_PATH="$work/inst" > /dev/null 2>&1 ||
+		fail "modules_install"
+	"$tiervm" up "$work/nv-kmem.yaml" --check --accel tcg --kernel "$modular/arch/x86/boot/bzImage" \
+		--modules "$work/inst" > "$work/out" 2>&1 || { cat "$work/out"; fail "bzImage --modules: exit $?"; }
+	grep -q '^MATCH: 0 mismatches' "$work/out" || { cat "$work/out"; fail "bzImage --modules: no MATCH"; }
+	echo "ok: the bzImage with --modules INSTALL_MOD_PATH boots an NVDIMM kmem machine to MATCH"
 	;;
 refuses)
 	fake_tree "$builtin" "$work/novmem" 's/^CONFIG_VIRTIO_MEM=.*/# CONFIG_VIRTIO_MEM is not set/'
