@@ -167,6 +167,33 @@ static void read_migration(struct disc *d, const char *path, uint64_t *demoted,
 	free(s);
 }
 
+/* One "Key:   N kB" of /proc/meminfo, in bytes; false if absent. */
+static bool meminfo_kb(const char *text, const char *key, uint64_t *bytes)
+{
+	const char *p = text ? strstr(text, key) : NULL;
+	unsigned long long kb;
+
+	if (!p || sscanf(p + strlen(key), ": %llu kB", &kb) != 1)
+		return false;
+	*bytes = kb * 1024;
+	return true;
+}
+
+/* What QEMU's anonymous mappings are held to (plan_capacity.c). */
+static void read_commit(struct disc *d, struct tiervm_host *h)
+{
+	char *m = host_readf(d, "/proc/meminfo"),
+	     *o = host_readf(d, "/proc/sys/vm/overcommit_memory");
+
+	h->commit_known = m && o && meminfo_kb(m, "MemTotal", &h->ram) &&
+			  meminfo_kb(m, "SwapTotal", &h->swap) &&
+			  meminfo_kb(m, "CommitLimit", &h->commit_limit) &&
+			  meminfo_kb(m, "Committed_AS", &h->committed) &&
+			  sscanf(o, "%d", &h->overcommit) == 1;
+	free(m);
+	free(o);
+}
+
 static void read_access(struct disc *d, struct tiervm_host_node *n,
 			unsigned cls)
 {
@@ -316,6 +343,7 @@ struct tiervm_host *tiervm_host_discover(const char *root, tiervm_error **errp)
 	}
 	tiervm_strv_free_null(ents);
 	read_migration(&d, "/proc/vmstat", &h->demoted, &h->promoted);
+	read_commit(&d, h);
 	for (unsigned i = 0; i < h->n_nodes; i++) {
 		struct tiervm_host_node *n = &h->nodes[i];
 

@@ -115,6 +115,14 @@ struct tiervm_host {
 	/* pages moved between tiers, all nodes (/proc/vmstat); UINT64_MAX
 	 * where unknown */
 	uint64_t demoted, promoted;
+	/*
+	 * What the kernel lets a process map (/proc/meminfo, /proc/sys/vm):
+	 * bytes; commit_known false where the tree has none (a capture, a
+	 * remote host known through libvirt).
+	 */
+	bool commit_known;
+	uint64_t ram, swap, commit_limit, committed;
+	int overcommit; /* vm.overcommit_memory: 0 heuristic, 1 always, 2 never */
 	char *notes; /* what could not be read, one reason per line */
 };
 

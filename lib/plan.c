@@ -123,6 +123,7 @@ void plan_backend_arg(struct plan_ctx *c, const char *id, uint64_t size,
 	plan_arg(c, "-object");
 	plan_arg(c, "%s,id=%s,size=%s%s%s", backend_type(m), id, s, extra.s,
 		 host);
+	plan_capacity_add(c, id, size, m, line, key);
 	sbuf_free(&extra);
 	free(s);
 	free(host);
@@ -775,6 +776,7 @@ struct tiervm_plan *tiervm_plan_build(const struct tiervm_spec *s,
 	strv_push(&p->argv, xstrdup(caps->binary));
 	for (size_t i = 0; i < ARRAY_SIZE(features); i++)
 		features[i](&c);
+	plan_capacity_check(&c);
 	kernel_args(&c);
 out:
 	if (!diag_finish(&d, errp)) {

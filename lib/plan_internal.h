@@ -14,6 +14,9 @@ struct plan_ctx {
 	struct tiervm_diags *d;
 	json_object *exp_nodes; /* expected["nodes"], indexed by node id */
 	json_object *exp;	/* expected */
+	/* the memory backends planned, for plan_capacity_check() */
+	struct plan_capacity_use *uses;
+	unsigned n_uses;
 };
 
 void plan_arg(struct plan_ctx *c, const char *fmt, ...)
@@ -22,6 +25,12 @@ void plan_note(struct plan_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void plan_backend_arg(struct plan_ctx *c, const char *id, uint64_t size,
 		      const struct tiervm_mem *m, int line, const char *key);
+
+/* Memory the host cannot give (plan_capacity.c): each backend as planned,
+ * then the checks, once every backend is known. */
+void plan_capacity_add(struct plan_ctx *c, const char *backend, uint64_t size,
+		       const struct tiervm_mem *m, int line, const char *key);
+void plan_capacity_check(struct plan_ctx *c);
 
 /*
  * The guest kernel's version where tiervm knows it before booting:
