@@ -198,7 +198,7 @@ struct run {
 	int status; /* -1 until the exit frame */
 	int interrupts;
 	bool detached;
-	bool started;	     /* the agent said CMD runs */
+	bool started;	   /* the agent said CMD runs */
 	long long give_up; /* after SIGTERM: when to stop waiting; 0: not */
 };
 
@@ -265,9 +265,9 @@ static void pass_events(struct run *r)
 	while (r->interrupts < tiervm_interrupted) {
 		/* ^C is CMD's ^C; SIGTERM (timeout(1), a CI runner) is its
 		 * SIGTERM, and we end soon after whatever CMD does */
-		uint8_t sig = r->interrupts++		      ? SIGKILL
+		uint8_t sig = r->interrupts++			   ? SIGKILL
 			      : tiervm_interrupt_signal == SIGTERM ? SIGTERM
-								 : SIGINT;
+								   : SIGINT;
 
 		if (tiervm_interrupt_signal == SIGTERM && !r->give_up)
 			r->give_up = tiervm_now_ms() + TERM_GRACE_MS;

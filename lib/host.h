@@ -123,7 +123,7 @@ struct tiervm_host {
 	bool commit_known;
 	uint64_t ram, swap, commit_limit, committed;
 	int overcommit; /* vm.overcommit_memory: 0 heuristic, 1 always, 2 never */
-	char *notes; /* what could not be read, one reason per line */
+	char *notes;	/* what could not be read, one reason per line */
 };
 
 /**

@@ -118,8 +118,7 @@ static bool check_bound(struct plan_ctx *c)
 	if (!refused && n > 1 && nodes_hold(c->host, &all, &hold) &&
 	    bound > hold) {
 		refused = true;
-		char *list = tiervm_format_cpulist(&all),
-		     *want = human(bound),
+		char *list = tiervm_format_cpulist(&all), *want = human(bound),
 		     *has = human(hold);
 
 		diag_add(
@@ -137,8 +136,7 @@ static void check_commit(struct plan_ctx *c, bool refused)
 {
 	const struct tiervm_host *h = c->host;
 	uint64_t anon = 0, ram = 0, pre = 0, room = h->ram + h->swap;
-	char *r = human(h->ram),
-	     *s = h->swap ? human(h->swap) : xstrdup("no");
+	char *r = human(h->ram), *s = h->swap ? human(h->swap) : xstrdup("no");
 
 	for (unsigned i = 0; i < c->n_uses; i++) {
 		struct plan_capacity_use *u = &c->uses[i];
@@ -167,8 +165,7 @@ static void check_commit(struct plan_ctx *c, bool refused)
 		/* nothing more to say */
 	} else if (h->overcommit == 2 &&
 		   anon > h->commit_limit - h->committed) {
-		char *want = human(anon),
-		     *lim = human(h->commit_limit),
+		char *want = human(anon), *lim = human(h->commit_limit),
 		     *used = human(h->committed);
 
 		diag_add(

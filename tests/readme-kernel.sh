@@ -17,7 +17,7 @@ ln -s "$build" "$work/build" && ln -s "$src/examples" "$work/examples" &&
 	ln -s "$kernels/builtin" "$work/linux" || fail "cannot lay out $work"
 while IFS= read -r cmd; do
 	echo "README: $cmd"
-	(cd "$work" && HOME=$work sh -c "$cmd") > "$work/out" 2>&1
+	(cd "$work" && HOME=$work sh -c "$cmd") < /dev/null > "$work/out" 2>&1
 	rc=$?
 	[ "$rc" -eq 0 ] || { cat "$work/out"; fail "exit $rc"; }
 done < "$work/cmds"
