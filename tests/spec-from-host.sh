@@ -13,8 +13,8 @@ got=$(grep -c '^  - id:' "$work/host.yaml")
 sh "$accepts" "$tiervm" "$work/host.yaml" > "$work/qemu.out" 2>&1 ||
 	{ cat "$work/host.yaml" "$work/qemu.out"; echo "QEMU refuses this host's spec"; exit 1; }
 "$tiervm" spec --kernel "$work/it's mine" > "$work/k.yaml" || exit 1
-# the image builder names the kernel the spec gave it
+# the kernel the spec names, refused before anything boots
 XDG_RUNTIME_DIR=$work timeout 120 "$tiervm" up "$work/k.yaml" --check > "$work/up.out" 2>&1
-grep -q "$work/it's mine: no such kernel image" "$work/up.out" ||
+grep -q "guest.kernel: $work/it's mine: no such file or directory" "$work/up.out" ||
 	{ cat "$work/k.yaml" "$work/up.out"; echo "--kernel did not reach the spec"; exit 1; }
 echo "this host: $nodes nodes; QEMU accepts its spec"
