@@ -9,6 +9,8 @@
 set -u
 tiervm=$1 spec=$2
 . "$(dirname "$0")/common.sh"
+# absolute: some steps run in other directories
+tiervm=$(cd "$(dirname "$tiervm")" && pwd)/$(basename "$tiervm")
 name=lvterm-$$
 cleanup() {
 	"$tiervm" down "$name" > /dev/null 2>&1

@@ -20,6 +20,8 @@
 set -u
 tiervm=$1 src=$2 kernels=$3 mode=$4
 . "$(dirname "$0")/common.sh"
+# absolute: some steps run in other directories
+tiervm=$(cd "$(dirname "$tiervm")" && pwd)/$(basename "$tiervm")
 trap 'rm -rf "$work"' EXIT
 
 sh "$(dirname "$0")/kernel-build.sh" "$tiervm" "$src" "$kernels" || fail "the test kernels did not build"
