@@ -65,9 +65,10 @@ fetch_debian_kernel() {
 # later name the .o beside each), an installed directory has them all.
 stage_modules() {
 	src=$(cd "$1" && pwd)
-	modroot=$(dirname "$out")/stage-$(basename "$out")
+	staged=$(dirname "$out")/stage-$(basename "$out")
+	modroot=$staged
 	dst=$modroot/lib/modules/$kver
-	rm -rf "$modroot"
+	rm -rf "$staged"
 	mkdir -p "$dst"
 	if [ -f "$src/modules.order" ] && [ ! -f "$src/modules.dep" ]; then
 		sed 's/\.o$/.ko/' "$src/modules.order" | while read -r ko; do
@@ -87,7 +88,7 @@ stage_modules() {
 	fi
 }
 
-modroot=
+modroot= staged=
 case "$kernel" in
 debian-stable|auto) fetch_debian_kernel "" ;;
 debian-backports)
@@ -150,7 +151,8 @@ pvh_vmlinux() {
 pvh_vmlinux
 
 stage=$(mktemp -d)
-trap 'rm -rf "$stage" ${modroot:+"$modroot"}' EXIT
+# the staged links go; a Debian package's unpacked tree stays cached
+trap 'rm -rf "$stage" ${staged:+"$staged"}' EXIT
 mkdir -p "$stage/bin" "$stage/sbin" "$stage/proc" "$stage/sys" "$stage/dev" \
 	"$stage/run" "$stage/tmp" "$stage/etc" "$stage/lib/modules"
 cp /bin/busybox "$stage/bin/busybox"

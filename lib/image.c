@@ -132,8 +132,8 @@ static void drop_stale(const char *base, const char *fresh)
 	free(images);
 }
 
-bool tiervm_image_get(const struct tiervm_kernel *k, struct tiervm_image *img,
-		      tiervm_error **errp)
+bool tiervm_image_get(const struct tiervm_kernel *k, bool uefi,
+		      struct tiervm_image *img, tiervm_error **errp)
 {
 	char *probe = tiervm_helper_path("tiervm-probe"),
 	     *builder = tiervm_helper_path("tiervm-build-image");
@@ -212,8 +212,9 @@ bool tiervm_image_get(const struct tiervm_kernel *k, struct tiervm_image *img,
 
 		img->release = slurp_line(rel);
 		free(rel);
-		/* the builder made it only for a kernel with CONFIG_PVH */
-		if (access(vmlinux, R_OK) == 0) {
+		/* the builder made it only for a kernel with CONFIG_PVH;
+		 * firmware boots the bzImage through its EFI stub */
+		if (!uefi && access(vmlinux, R_OK) == 0) {
 			free(img->kernel);
 			img->kernel = vmlinux;
 			img->pvh = true;

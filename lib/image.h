@@ -20,10 +20,11 @@ struct tiervm_kernel;
 /**
  * tiervm_image_get - the cached image for kernel @k (Debian's, a bzImage
  * with its modules, or a build tree), built on first use and again when
- * anything it was made of changed.
+ * anything it was made of changed.  @uefi: the plan boots through UEFI
+ * firmware, which takes the bzImage, never the PVH entry.
  */
-bool tiervm_image_get(const struct tiervm_kernel *k, struct tiervm_image *img,
-		      tiervm_error **errp);
+bool tiervm_image_get(const struct tiervm_kernel *k, bool uefi,
+		      struct tiervm_image *img, tiervm_error **errp);
 void tiervm_image_clear(struct tiervm_image *img);
 
 /**

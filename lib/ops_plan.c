@@ -77,7 +77,7 @@ char *tiervm_plan_domain(struct tiervm_plan *plan, tiervm_error **errp)
 	char *base = tiervm_runtime_base(), *dir, *append, *xml = NULL;
 
 	/* the image `up` would boot, made once and cached */
-	if (tiervm_image_get(plan->kernel, &img, errp)) {
+	if (tiervm_image_get(plan->kernel, plan->uefi, &img, errp)) {
 		struct tiervm_domain_env env = {
 			.name = s->name,
 			.kernel = img.kernel,

@@ -459,7 +459,7 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 		goto out;
 	tiervm_progressf(o->progress, o->opaque, "image (kernel %s)",
 			 plan->spec->guest.kernel);
-	if (!tiervm_image_get(plan->kernel, &img, errp))
+	if (!tiervm_image_get(plan->kernel, plan->uefi, &img, errp))
 		goto out;
 	tiervm_progressf(o->progress, o->opaque, "image %s: Linux %s%s",
 			 img.built ? "built" : "cached", img.release,

@@ -595,6 +595,7 @@ static void soft_reserved(struct plan_ctx *c)
 		json_object_object_add(e, "reserved_range", o);
 	}
 	if (efi) {
+		c->p->uefi = true;
 		plan_arg(c, "-bios");
 		plan_arg(c, "%s", c->p->caps->ovmf);
 		strv_push(&c->p->kernel_args, fake.s);

@@ -29,7 +29,8 @@ struct tiervm_plan {
 	struct tiervm_resolved *r;
 	const struct tiervm_qemu_caps *caps;
 	struct tiervm_kernel *kernel; /* guest.kernel, resolved */
-	const char *accel;	      /* "kvm" or "tcg" */
+	bool uefi; /* boots through UEFI firmware (-bios): the bzImage */
+	const char *accel; /* "kvm" or "tcg" */
 	uint64_t ram, maxmem;
 	unsigned slots;
 	struct strv argv;	 /* argv[0] is the QEMU binary */
