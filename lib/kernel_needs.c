@@ -175,12 +175,11 @@ static void spec_uses(const struct tiervm_spec *s, bool hmat_on,
 		    "the HMAT's latencies and bandwidths");
 	if (s->n_vmems)
 		use(u, vmem, xstrdup("virtio-mem[0]"), "virtio-mem");
-	for (unsigned i = 0; i < s->n_nvdimms; i++)
-		if (i == 0) {
-			use(u, nvdimm, xstrdup("nvdimms[0]"), "NVDIMMs");
-			use(u, dax, xstrdup("nvdimms[0]"),
-			    "NVDIMMs as device-dax and system RAM");
-		}
+	if (s->n_nvdimms) {
+		use(u, nvdimm, xstrdup("nvdimms[0]"), "NVDIMMs");
+		use(u, dax, xstrdup("nvdimms[0]"),
+		    "NVDIMMs as device-dax and system RAM");
+	}
 	for (unsigned i = 0; i < s->n_nodes; i++)
 		if (s->nodes[i].kind == TIERVM_KIND_SOFT_RESERVED &&
 		    s->nodes[i].memory) {

@@ -15,23 +15,6 @@
 #include "plan_internal.h"
 #include "units.h"
 
-/* "23.4G": a host's memory is rarely a round number */
-static char *human(uint64_t bytes)
-{
-	static const char units[] = "KMGTP";
-	double v = (double)bytes;
-	int u = -1;
-
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	if (u < 0)
-		return xasprintf("%llu bytes", (unsigned long long)bytes);
-	return xasprintf(v == (double)(uint64_t)v ? "%.0f%c" : "%.1f%c", v,
-			 units[u]);
-}
-
 struct plan_capacity_use {
 	char *key; /* "nodes[0].memory" */
 	int line;
@@ -103,8 +86,8 @@ static bool check_bound(struct plan_ctx *c)
 			continue;
 		u->told = refused = true;
 		list = tiervm_format_cpulist(&u->nodes);
-		want = human(u->size);
-		has = human(hold);
+		want = tiervm_format_size_approx(u->size);
+		has = tiervm_format_size_approx(hold);
 		diag_add(
 			c->d, u->line, u->key,
 			"%s bound to host node%s %s (policy bind), which hold%s %s in all: give it at most that, bind more host nodes, or use policy preferred",
@@ -118,8 +101,9 @@ static bool check_bound(struct plan_ctx *c)
 	if (!refused && n > 1 && nodes_hold(c->host, &all, &hold) &&
 	    bound > hold) {
 		refused = true;
-		char *list = tiervm_format_cpulist(&all), *want = human(bound),
-		     *has = human(hold);
+		char *list = tiervm_format_cpulist(&all),
+		     *want = tiervm_format_size_approx(bound),
+		     *has = tiervm_format_size_approx(hold);
 
 		diag_add(
 			c->d, 0, "nodes",
@@ -136,7 +120,8 @@ static void check_commit(struct plan_ctx *c, bool refused)
 {
 	const struct tiervm_host *h = c->host;
 	uint64_t anon = 0, ram = 0, pre = 0, room = h->ram + h->swap;
-	char *r = human(h->ram), *s = h->swap ? human(h->swap) : xstrdup("no");
+	char *r = tiervm_format_size_approx(h->ram),
+	     *s = h->swap ? tiervm_format_size_approx(h->swap) : xstrdup("no");
 
 	for (unsigned i = 0; i < c->n_uses; i++) {
 		struct plan_capacity_use *u = &c->uses[i];
@@ -150,7 +135,7 @@ static void check_commit(struct plan_ctx *c, bool refused)
 		pre += u->prealloc && !u->file ? u->size : 0;
 		if (h->overcommit == 0 && u->anon && u->size > room &&
 		    !u->told) {
-			char *want = human(u->size);
+			char *want = tiervm_format_size_approx(u->size);
 
 			refused = true;
 			diag_add(
@@ -165,8 +150,9 @@ static void check_commit(struct plan_ctx *c, bool refused)
 		/* nothing more to say */
 	} else if (h->overcommit == 2 &&
 		   anon > h->commit_limit - h->committed) {
-		char *want = human(anon), *lim = human(h->commit_limit),
-		     *used = human(h->committed);
+		char *want = tiervm_format_size_approx(anon),
+		     *lim = tiervm_format_size_approx(h->commit_limit),
+		     *used = tiervm_format_size_approx(h->committed);
 
 		diag_add(
 			c->d, 0, "nodes",
@@ -177,7 +163,8 @@ static void check_commit(struct plan_ctx *c, bool refused)
 		free(used);
 	} else if ((h->overcommit == 0 && ram > room) ||
 		   (h->overcommit == 1 && pre > room)) {
-		char *want = human(h->overcommit ? pre : ram);
+		char *want =
+			tiervm_format_size_approx(h->overcommit ? pre : ram);
 
 		diag_add(
 			c->d, 0, "nodes",

@@ -48,20 +48,6 @@ static void note(struct gen *g, const char *fmt, ...)
 	free(s);
 }
 
-static char *human(uint64_t bytes)
-{
-	static const char units[] = "KMGTPE";
-	double v = (double)bytes;
-	int u = -1;
-
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	return u < 0 ? xasprintf("%" PRIu64, bytes)
-		     : xasprintf("%.4g%c", v, units[u]);
-}
-
 static struct gnode *by_src(struct gen *g, unsigned src_id)
 {
 	for (unsigned i = 0; i < g->n; i++)
@@ -404,7 +390,7 @@ static void emit_nodes(struct gen *g, struct sbuf *b)
 		const struct tiervm_host_node *s = n->src;
 		const char *kind = spec_kind(g, n);
 		char *mem = tiervm_format_size(n->memory),
-		     *src_mem = human(s->memory);
+		     *src_mem = tiervm_format_size_approx(s->memory);
 
 		sbuf_addf(b, "  - id: %u                # source node %u\n",
 			  n->id, s->id);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,6 +172,20 @@ bad:
 	tiervm_error_set(errp, TIERVM_E_INPUT,
 			 "'%s' is not a cpu list (e.g. 0-3,6)", s);
 	return false;
+}
+
+char *tiervm_format_size_approx(uint64_t bytes)
+{
+	static const char units[] = "KMGTPE";
+	double v = (double)bytes;
+	int u = -1;
+
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	return u < 0 ? xasprintf("%" PRIu64, bytes)
+		     : xasprintf("%.4g%c", v, units[u]);
 }
 
 char *tiervm_format_size(uint64_t bytes)

@@ -39,6 +39,8 @@ bool tiervm_parse_cpulist(const char *s, struct tiervm_cpuset *set,
 
 /** tiervm_format_size - "2G", "128K" or bytes: the shortest exact form. */
 char *tiervm_format_size(uint64_t bytes);
+/** tiervm_format_size_approx - "23.54G": four digits, for a host's sizes. */
+char *tiervm_format_size_approx(uint64_t bytes);
 
 /** tiervm_format_cpulist - the kernel's compact form, "" when empty. */
 char *tiervm_format_cpulist(const struct tiervm_cpuset *set);
