@@ -60,8 +60,7 @@ static uint64_t file_hash(const char *path, uint64_t h)
 	if (fd < 0)
 		return h;
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		for (ssize_t i = 0; i < n; i++)
-			h = (h ^ buf[i]) * 0x100000001b3ULL;
+		h = tiervm_fnv1a(h, buf, (size_t)n);
 	close(fd);
 	return h;
 }
@@ -159,10 +158,8 @@ bool tiervm_image_get(const struct tiervm_kernel *k, bool uefi,
 	} else {
 		/* keyed by where it is from, then by what it was made of:
 		 * a rebuilt tree replaces its own image, not another's */
-		uint64_t where = 0xcbf29ce484222325ULL;
-
-		for (const char *c = k->choice; *c; c++)
-			where = (where ^ (unsigned char)*c) * 0x100000001b3ULL;
+		uint64_t where = tiervm_fnv1a(0xcbf29ce484222325ULL, k->choice,
+					      strlen(k->choice));
 		h = tiervm_kernel_stamp(k, h);
 		if (k->image)
 			h = file_hash(k->image, h);

@@ -508,10 +508,9 @@ static uint64_t stamp_file(const char *path, uint64_t h)
 		v[1] = (uint64_t)st.st_mtim.tv_sec;
 		v[2] = (uint64_t)st.st_mtim.tv_nsec;
 	}
-	for (const char *p = path ? path : ""; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-	for (size_t i = 0; i < sizeof(v); i++)
-		h = (h ^ ((unsigned char *)v)[i]) * 0x100000001b3ULL;
+	if (path)
+		h = tiervm_fnv1a(h, path, strlen(path));
+	h = tiervm_fnv1a(h, v, sizeof(v));
 	return h;
 }
 

@@ -153,6 +153,15 @@ unsigned char *base64_decode(const char *in, size_t *out_len)
 	return out;
 }
 
+uint64_t tiervm_fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
 volatile int tiervm_interrupted;
 volatile int tiervm_interrupt_signal;
 

@@ -57,6 +57,9 @@ long long tiervm_now_us(void);
  * Set by a program's SIGINT/SIGTERM handler: every wait on a guest gives up
  * with an error, so the operation can stop the QEMU it started.
  */
+/* FNV-1a of @n bytes at @p, continuing from @h (0xcbf29ce484222325 to start) */
+uint64_t tiervm_fnv1a(uint64_t h, const void *p, size_t n);
+
 extern volatile int tiervm_interrupted;
 /* the last of them: SIGINT or SIGTERM */
 extern volatile int tiervm_interrupt_signal;
