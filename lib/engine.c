@@ -126,8 +126,7 @@ char *tiervm_engine_cmdline(const struct tiervm_launch *l, const bool *fresh)
 }
 
 bool tiervm_engine_start(const struct tiervm_engine *engine,
-			 struct tiervm_vm *vm,
-			 const struct tiervm_launch *request,
+			 struct tiervm_vm *vm, struct tiervm_launch *request,
 			 tiervm_error **errp)
 {
 	const struct tiervm_spec *spec = request->plan->spec;
@@ -144,17 +143,20 @@ bool tiervm_engine_start(const struct tiervm_engine *engine,
 	    !tiervm_vm_make_dir(vm, errp) || !record_engine(vm, errp))
 		goto out;
 	/* each NVDIMM's backing file created or checked, then locked by an
-	 * fd the engine hands to QEMU */
-	for (unsigned i = 0; i < spec->n_nvdimms; i++) {
+	 * fd the engine hands to QEMU; another host's are the engine's */
+	for (unsigned i = 0; i < spec->n_nvdimms && !launch.remote; i++) {
 		locks[i] = tiervm_nvdimm_prepare(spec, &spec->nvdimms[i],
 						 &fresh[i], errp);
 		if (locks[i] < 0)
 			goto out_remove;
 	}
-	launch.append = append = tiervm_engine_cmdline(&launch, fresh);
+	if (!launch.remote)
+		launch.append = append = tiervm_engine_cmdline(&launch, fresh);
 	launch.nv_locks = locks;
 	if (!engine->start(vm, &launch, errp))
 		goto out_remove;
+	request->uploaded_to = launch.uploaded_to;
+	request->uploaded = launch.uploaded;
 	ok = true;
 	goto out;
 out_remove:

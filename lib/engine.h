@@ -41,16 +41,26 @@ struct tiervm_launch {
 	const struct tiervm_share *shares;
 	unsigned n_shares;
 	const char *connect; /* libvirt's connection URI; NULL: its default */
+	/* @connect names another host: none of this machine's files there,
+	 * the NVDIMMs' backing files the engine's own */
+	bool remote;
 	/* tiervm's TCG plugin loaded on RUNDIR/counts (counts.h) */
 	bool counting;
 	/* filled by tiervm_engine_start() */
 	const char *append;  /* the whole kernel command line */
 	const int *nv_locks; /* [plan->spec->n_nvdimms]: locked backing files */
+	/* set by an engine that copies the image to the host: where, and the
+	 * bytes it had to send (0: the host had it) */
+	const char *uploaded_to;
+	uint64_t uploaded;
 };
 
 /* An open monitor connection; each engine extends it. */
 struct tiervm_monitor {
 	const struct tiervm_engine *engine;
+	/* the guest is on another host: the engine keeps its NVDIMMs'
+	 * backing files there (nvdimm_plug_own) */
+	bool own_backing;
 };
 
 struct tiervm_engine {
@@ -58,7 +68,7 @@ struct tiervm_engine {
 	/* it loads tiervm's TCG plugin (tiervm_launch.counting) */
 	bool counts;
 	/* Start the guest, detached: it outlives the caller unless stopped. */
-	bool (*start)(struct tiervm_vm *vm, const struct tiervm_launch *launch,
+	bool (*start)(struct tiervm_vm *vm, struct tiervm_launch *launch,
 		      tiervm_error **errp);
 	/* Whether it runs now; sets vm->pid. */
 	bool (*running)(struct tiervm_vm *vm);
@@ -86,6 +96,13 @@ struct tiervm_engine {
 	bool (*nvdimm_plug)(struct tiervm_monitor *m,
 			    const struct tiervm_nvdimm *nv, bool on_dax,
 			    int lock_fd, tiervm_error **errp);
+	/* Hot-plug an NVDIMM whose backing file the engine makes or checks
+	 * on the guest's host: *@where (caller frees), *@created: this call
+	 * made it. */
+	bool (*nvdimm_plug_own)(struct tiervm_monitor *m,
+				const struct tiervm_vm *vm,
+				const struct tiervm_nvdimm *nv, char **where,
+				bool *created, tiervm_error **errp);
 	/* ACPI power button; then the engine's way to end the guest. */
 	bool (*powerdown)(struct tiervm_monitor *m, tiervm_error **errp);
 	bool (*quit)(struct tiervm_monitor *m, tiervm_error **errp);
@@ -112,8 +129,7 @@ struct tiervm_vm *tiervm_engine_open(const char *name, bool must_run,
  * name runs.
  */
 bool tiervm_engine_start(const struct tiervm_engine *engine,
-			 struct tiervm_vm *vm,
-			 const struct tiervm_launch *launch,
+			 struct tiervm_vm *vm, struct tiervm_launch *launch,
 			 tiervm_error **errp);
 
 /**

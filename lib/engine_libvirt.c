@@ -17,6 +17,9 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "engine_libvirt_relay.h"
+#include "engine_libvirt_volume.h"
+#include "nvdimm.h"
 #include "plan_libvirt.h"
 #include "timeouts.h"
 #include "util.h"
@@ -33,14 +36,6 @@ struct lv_monitor {
 	json_object *seen; /* virtio-mem id -> the size last reported */
 };
 
-/*
- * A one-shot guest is created with VIR_DOMAIN_START_AUTODESTROY: libvirt
- * destroys it when this connection closes, which the kernel does for us
- * when tiervm dies, however it dies.  The connection lives as long as the
- * process.
- */
-static virConnectPtr autodestroy_conn;
-
 static void lv_error(tiervm_error **errp, int code, const char *what)
 {
 	const char *msg = virGetLastErrorMessage();
@@ -49,7 +44,7 @@ static void lv_error(tiervm_error **errp, int code, const char *what)
 			 (int)strcspn(msg, "\n"), msg);
 }
 
-static char *read_uri(struct tiervm_vm *vm)
+static char *read_uri(const struct tiervm_vm *vm)
 {
 	char *path = tiervm_vm_path(vm, "libvirt.uri"), line[1024] = "";
 	FILE *f = fopen(path, "re");
@@ -91,11 +86,16 @@ static virDomainPtr lookup(struct tiervm_vm *vm, virConnectPtr *connp,
 /* QEMU's pid, where libvirt keeps it on this host (system URI only). */
 static long qemu_pid(const struct tiervm_vm *vm)
 {
-	char *path = xasprintf("/run/libvirt/qemu/" DOMAIN_PREFIX "%s.pid",
-			       vm->name);
-	FILE *f = fopen(path, "re");
+	char *uri = read_uri(vm), *path;
+	bool remote = tiervm_libvirt_remote(uri);
 	long pid = 0;
+	FILE *f;
 
+	free(uri);
+	if (remote)
+		return 0;
+	path = xasprintf("/run/libvirt/qemu/" DOMAIN_PREFIX "%s.pid", vm->name);
+	f = fopen(path, "re");
 	free(path);
 	if (f) {
 		if (fscanf(f, "%ld", &pid) != 1)
@@ -105,63 +105,195 @@ static long qemu_pid(const struct tiervm_vm *vm)
 	return pid;
 }
 
-static bool lv_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
+static char *new_uuid(void)
+{
+	char line[64] = "";
+	FILE *f = fopen("/proc/sys/kernel/random/uuid", "re");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	line[strcspn(line, "\n")] = '\0';
+	return *line ? xstrdup(line) : NULL;
+}
+
+/*
+ * What the domain needs of this machine, on the daemon's host: the
+ * image as content-keyed volumes, and on another host the NVDIMMs'
+ * backing volumes (made or checked there) and the command line that
+ * says which of them are new.
+ */
+static bool lv_stage(struct tiervm_vm *vm, struct tiervm_launch *l,
+		     virConnectPtr c, struct tiervm_domain_env *env,
+		     struct tiervm_nv_volume *nv, char **kernel, char **initrd,
+		     char **append, tiervm_error **errp)
+{
+	const struct tiervm_spec *spec = l->plan->spec;
+	virStoragePoolPtr pool = tiervm_pool(c, errp);
+	uint64_t k = 0, i = 0;
+	bool ok = false, *fresh;
+
+	if (!pool)
+		return false;
+	env->kernel = *kernel =
+		tiervm_volume_upload(pool, l->img->kernel, "kernel", &k, errp);
+	env->initrd = *initrd =
+		*kernel ? tiervm_volume_upload(pool, l->img->initrd, "initrd",
+					       &i, errp)
+			: NULL;
+	l->uploaded = k + i;
+	l->uploaded_to = l->connect ? l->connect : DEFAULT_URI;
+	if (!*initrd)
+		goto out;
+	fresh = xcalloc(spec->n_nvdimms + 1, sizeof(*fresh));
+	for (unsigned n = 0; l->remote && n < spec->n_nvdimms; n++) {
+		const struct tiervm_nvdimm *d = &spec->nvdimms[n];
+		char *key = xasprintf("%s:%d: nvdimms.%s", spec->file, d->line,
+				      d->id);
+		bool got;
+
+		if (tiervm_nvdimm_pmem_refusal(d, false)) {
+			tiervm_error_set(errp, TIERVM_E_INPUT,
+					 "%s: %s; a volume on %s is not", key,
+					 tiervm_nvdimm_pmem_refusal(d, false),
+					 l->connect);
+			free(key);
+			free(fresh);
+			goto out;
+		}
+		got = tiervm_nv_volume_get(pool, vm->name, d->id, env->uuid,
+					   tiervm_nvdimm_backing_size(d),
+					   d->label_size, true, key, &nv[n],
+					   errp);
+
+		free(key);
+		if (!got) {
+			free(fresh);
+			goto out;
+		}
+		fresh[n] = nv[n].fresh;
+	}
+	if (l->remote)
+		env->append = *append = tiervm_engine_cmdline(l, fresh);
+	free(fresh);
+	ok = true;
+out:
+	virStoragePoolFree(pool);
+	return ok;
+}
+
+static void lv_unstage(virConnectPtr c, struct tiervm_nv_volume *nv, unsigned n)
+{
+	virStoragePoolPtr pool = virStoragePoolLookupByName(c, TIERVM_POOL);
+
+	for (unsigned i = 0; pool && i < n; i++)
+		tiervm_nv_volume_drop(pool, &nv[i]);
+	if (pool)
+		virStoragePoolFree(pool);
+}
+
+/* The embedded driver: QEMU in this process, its lines files of ours. */
+static bool lv_start_embedded(struct tiervm_vm *vm,
+			      const struct tiervm_launch *l,
+			      struct tiervm_domain_env *env,
+			      tiervm_error **errp)
+{
+	virConnectPtr c = NULL;
+	virDomainPtr d = NULL;
+	char *xml = NULL;
+
+	if (!l->die_with_caller) {
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"--connect %s: the embedded driver runs guests inside tiervm's own process, so only with --check or -- CMD",
+			l->connect);
+		return false;
+	}
+	env->kernel = l->img->kernel;
+	env->initrd = l->img->initrd;
+	xml = tiervm_plan_format_libvirt(l->plan, env, NULL, errp);
+	if (xml && (c = tiervm_libvirt_connect(l->connect, errp)) &&
+	    !(d = virDomainCreateXML(c, xml, 0)))
+		lv_error(errp, TIERVM_E_FAIL, "the domain did not start");
+	if (d)
+		virDomainFree(d);
+	if (c)
+		virConnectClose(c);
+	free(xml);
+	return d != NULL;
+}
+
+static bool lv_start(struct tiervm_vm *vm, struct tiervm_launch *l,
 		     tiervm_error **errp)
 {
 	const char *uri = l->connect ? l->connect : DEFAULT_URI;
-	char *name = dom_name(vm), *xml = NULL,
-	     *uri_path = tiervm_vm_path(vm, "libvirt.uri");
+	const unsigned n_nv = l->plan->spec->n_nvdimms;
+	char *name = dom_name(vm), *xml = NULL, *append = NULL,
+	     *uuid = new_uuid(), *uri_path = tiervm_vm_path(vm, "libvirt.uri"),
+	     *kernel = NULL, *initrd = NULL;
+	struct tiervm_nv_volume *nv = xcalloc(n_nv + 1, sizeof(*nv));
+	const char **nv_paths = xcalloc(n_nv + 1, sizeof(*nv_paths));
 	struct tiervm_domain_env env = {
 		.name = name,
 		.dir = vm->dir,
-		.kernel = l->img->kernel,
-		.initrd = l->img->initrd,
 		.append = l->append,
 		.host_root = l->host_root,
 		.shares = l->shares,
 		.n_shares = l->n_shares,
+		.streams = !tiervm_libvirt_embedded(uri),
+		.remote = l->remote,
+		.uuid = uuid,
 	};
 	virConnectPtr c = NULL;
-	virDomainPtr d = NULL;
 	FILE *f;
 	bool ok = false;
 
-	if (tiervm_libvirt_embedded(uri) && !l->die_with_caller) {
-		tiervm_error_set(
-			errp, TIERVM_E_INPUT,
-			"--connect %s: the embedded driver runs guests inside tiervm's own process, so only with --check or -- CMD",
-			uri);
-		goto out;
-	}
-	xml = tiervm_plan_format_libvirt(l->plan, &env, NULL, errp);
-	if (!xml || !(c = tiervm_libvirt_connect(uri, errp)))
-		goto out;
 	f = fopen(uri_path, "wxe");
 	if (!f || fprintf(f, "%s\n", uri) < 0 || fclose(f) != 0) {
 		tiervm_error_setg(errp, "cannot write %s", uri_path);
 		goto out;
 	}
-	/* the embedded driver has no autodestroy (9.0); its guests are this
-	 * process's to stop, which the one-shot flow does */
-	d = virDomainCreateXML(c, xml,
-			       l->die_with_caller &&
-					       !tiervm_libvirt_embedded(uri)
-				       ? VIR_DOMAIN_START_AUTODESTROY
-				       : 0);
-	if (!d) {
-		lv_error(errp, TIERVM_E_FAIL, "the domain did not start");
+	if (!env.streams) {
+		ok = lv_start_embedded(vm, l, &env, errp);
 		goto out;
 	}
-	vm->pid = qemu_pid(vm);
-	ok = true;
-out:
-	if (d)
-		virDomainFree(d);
-	if (c && ok && l->die_with_caller && !autodestroy_conn)
-		autodestroy_conn = c;
+	if (!(c = tiervm_libvirt_connect(uri, errp)) ||
+	    !lv_stage(vm, l, c, &env, nv, &kernel, &initrd, &append, errp))
+		goto out;
+	if (l->remote) {
+		for (unsigned i = 0; i < n_nv; i++)
+			nv_paths[i] = nv[i].path;
+		env.nv_paths = nv_paths;
+	}
+	xml = tiervm_plan_format_libvirt(l->plan, &env, NULL, errp);
+	/*
+	 * The relay creates the domain on its own connection: a one-shot
+	 * guest is autodestroyed with it, and the relay ends with us.
+	 */
+	ok = xml &&
+	     tiervm_relay_start(
+		     vm, uri, name, xml,
+		     TIERVM_RELAY_CREATE |
+			     (l->die_with_caller ? TIERVM_RELAY_ONE_SHOT : 0),
+		     errp);
+	if (ok)
+		vm->pid = qemu_pid(vm);
 	else if (c)
+		lv_unstage(c, nv, n_nv);
+out:
+	if (c)
 		virConnectClose(c);
+	for (unsigned i = 0; i < n_nv; i++)
+		free(nv[i].path);
+	free(nv);
+	free(nv_paths);
+	free(kernel);
+	free(initrd);
 	free(uri_path);
+	free(append);
+	free(uuid);
 	free(name);
 	free(xml);
 	return ok;
@@ -373,6 +505,12 @@ static struct tiervm_monitor *lv_monitor_open(struct tiervm_vm *vm,
 		free(m);
 		return NULL;
 	}
+	{
+		char *uri = read_uri(vm);
+
+		m->base.own_backing = tiervm_libvirt_remote(uri);
+		free(uri);
+	}
 	/* what the devices are now: size_event() reports what changes */
 	m->seen = json_object_new_object();
 	devs = lv_memory_devices(&m->base, NULL);
@@ -522,7 +660,7 @@ static bool lv_nvdimm_plug(struct tiervm_monitor *m,
 			   const struct tiervm_nvdimm *nv, bool on_dax,
 			   int lock_fd, tiervm_error **errp)
 {
-	char *xml = tiervm_libvirt_nvdimm_xml(nv, on_dax, errp);
+	char *xml = tiervm_libvirt_nvdimm_xml(nv, NULL, on_dax, errp);
 	bool ok;
 
 	if (!xml)
@@ -531,6 +669,43 @@ static bool lv_nvdimm_plug(struct tiervm_monitor *m,
 					VIR_DOMAIN_AFFECT_LIVE) == 0;
 	if (!ok)
 		lv_error(errp, TIERVM_E_FAIL, "the NVDIMM hot-plug");
+	free(xml);
+	return ok;
+}
+
+static bool lv_nvdimm_plug_own(struct tiervm_monitor *m,
+			       const struct tiervm_vm *vm,
+			       const struct tiervm_nvdimm *nv, char **where,
+			       bool *created, tiervm_error **errp)
+{
+	virStoragePoolPtr pool = tiervm_pool(lv(m)->conn, errp);
+	struct tiervm_nv_volume v = { 0 };
+	char uuid[VIR_UUID_STRING_BUFLEN] = "", *key = NULL, *xml = NULL;
+	bool ok = false;
+
+	if (!pool)
+		return false;
+	virDomainGetUUIDString(lv(m)->dom, uuid);
+	key = xasprintf("attach %s nvdimm id=%s", vm->name, nv->id);
+	if (!tiervm_nv_volume_get(pool, vm->name, nv->id, uuid,
+				  tiervm_nvdimm_backing_size(nv),
+				  nv->label_size, true, key, &v, errp))
+		goto out;
+	*created = v.fresh;
+	xml = tiervm_libvirt_nvdimm_xml(nv, v.path, false, errp);
+	ok = xml && virDomainAttachDeviceFlags(lv(m)->dom, xml,
+					       VIR_DOMAIN_AFFECT_LIVE) == 0;
+	if (xml && !ok)
+		lv_error(errp, TIERVM_E_FAIL, "the NVDIMM hot-plug");
+	/* a volume this call made and no guest saw holds nothing */
+	if (!ok)
+		tiervm_nv_volume_drop(pool, &v);
+	else
+		*where = xasprintf("volume %s on that host", v.path);
+out:
+	virStoragePoolFree(pool);
+	free(v.path);
+	free(key);
 	free(xml);
 	return ok;
 }
@@ -564,6 +739,7 @@ const struct tiervm_engine tiervm_engine_libvirt = {
 	.vmem_request = lv_vmem_request,
 	.size_event = lv_size_event,
 	.nvdimm_plug = lv_nvdimm_plug,
+	.nvdimm_plug_own = lv_nvdimm_plug_own,
 	.powerdown = lv_powerdown,
 	.quit = lv_quit,
 };

@@ -245,7 +245,7 @@ static void private_sockets(struct tiervm_vm *vm)
 	free(probe);
 }
 
-static bool qemu_start(struct tiervm_vm *vm, const struct tiervm_launch *l,
+static bool qemu_start(struct tiervm_vm *vm, struct tiervm_launch *l,
 		       tiervm_error **errp)
 {
 	const struct tiervm_plan *plan = l->plan;

@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -63,6 +64,50 @@ static uint64_t file_hash(const char *path, uint64_t h)
 		h = tiervm_fnv1a(h, buf, (size_t)n);
 	close(fd);
 	return h;
+}
+
+static bool mkdir_p(char *path);
+
+/*
+ * A file's content hash, remembered in the cache under what identifies
+ * that version of the file (device, inode, size, change time), so that a
+ * 60 MB vmlinux is read once, not at every start.
+ */
+bool tiervm_content_hash(const char *path, uint64_t *hash, tiervm_error **errp)
+{
+	struct stat st;
+	uint64_t id = 0xcbf29ce484222325ULL;
+	char *base, *memo;
+	FILE *f;
+
+	if (stat(path, &st) < 0) {
+		tiervm_error_set_errno(errp, errno, "%s", path);
+		return false;
+	}
+	id = tiervm_fnv1a(id, &st.st_dev, sizeof(st.st_dev));
+	id = tiervm_fnv1a(id, &st.st_ino, sizeof(st.st_ino));
+	id = tiervm_fnv1a(id, &st.st_size, sizeof(st.st_size));
+	id = tiervm_fnv1a(id, &st.st_ctim, sizeof(st.st_ctim));
+	base = cache_base();
+	memo = xasprintf("%s/content/%016" PRIx64, base, id);
+	free(base);
+	f = fopen(memo, "re");
+	if (f) {
+		bool ok = fscanf(f, "%" SCNx64, hash) == 1;
+
+		fclose(f);
+		if (ok) {
+			free(memo);
+			return true;
+		}
+	}
+	*hash = file_hash(path, 0xcbf29ce484222325ULL);
+	if (mkdir_p(memo) && (f = fopen(memo, "we"))) {
+		fprintf(f, "%016" PRIx64 "\n", *hash);
+		fclose(f);
+	}
+	free(memo);
+	return true;
 }
 
 static bool mkdir_p(char *path)

@@ -3,6 +3,7 @@
 #define TIERVM_IMAGE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "util_error.h"
 
@@ -26,6 +27,12 @@ struct tiervm_kernel;
 bool tiervm_image_get(const struct tiervm_kernel *k, bool uefi,
 		      struct tiervm_image *img, tiervm_error **errp);
 void tiervm_image_clear(struct tiervm_image *img);
+
+/**
+ * tiervm_content_hash - FNV-1a of @path's content, read once per version
+ * of the file and remembered in the image cache.
+ */
+bool tiervm_content_hash(const char *path, uint64_t *hash, tiervm_error **errp);
 
 /**
  * tiervm_helper_path - where tiervm's helper @name is: beside the tiervm

@@ -197,6 +197,20 @@ static bool plug(struct tiervm_vm *vm, const struct tiervm_spec *spec,
 
 	if (!m || !check_room(vm, m, nv, errp))
 		goto out;
+	if (m->own_backing && tiervm_nvdimm_pmem_refusal(nv, false)) {
+		tiervm_error_set(errp, TIERVM_E_INPUT,
+				 WHO
+				 ": %s; a volume on the guest's host is not",
+				 tiervm_nvdimm_pmem_refusal(nv, false));
+		goto out;
+	}
+	if (m->own_backing) {
+		free(res->path);
+		res->path = NULL;
+		ok = res->plugged = m->engine->nvdimm_plug_own(
+			m, vm, nv, &res->path, &res->created, errp);
+		goto out;
+	}
 	on_dax = stat(nv->path, &st) == 0 && S_ISCHR(st.st_mode);
 	if (tiervm_nvdimm_pmem_refusal(nv, on_dax)) {
 		tiervm_error_set(errp, TIERVM_E_INPUT, WHO ": %s; '%s' is not",

@@ -16,6 +16,8 @@
 #include "plan.h"
 #include "timeouts.h"
 #include "util.h"
+#include "util_libvirt.h"
+#include "engine_libvirt_volume.h"
 #include "util_json.h"
 
 /*
@@ -237,7 +239,8 @@ static bool collect_shares(const struct tiervm_up_opts *o,
 	 */
 	l->host_root = spec->guest.share_host &&
 		       !(o->check && !o->command && !o->n_shares);
-	*cwd = l->host_root ? getcwd(NULL, 0) : NULL;
+	/* another host has its own root, and not our working directory */
+	*cwd = l->host_root && !l->remote ? getcwd(NULL, 0) : NULL;
 	/* the root itself is never shared writable */
 	if (*cwd && strcmp(*cwd, "/"))
 		out[l->n_shares++] =
@@ -246,7 +249,8 @@ static bool collect_shares(const struct tiervm_up_opts *o,
 		const struct tiervm_share *s = &o->shares[i];
 		struct stat st;
 
-		if (stat(s->host, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		if (!l->remote &&
+		    (stat(s->host, &st) < 0 || !S_ISDIR(st.st_mode))) {
 			tiervm_error_set(errp, TIERVM_E_INPUT,
 					 "--share: %s is not a directory",
 					 s->host);
@@ -382,13 +386,6 @@ static bool want_counting(const struct tiervm_up_opts *o,
 }
 
 /* "qemu+ssh://host/system" names a host; "qemu:///system" this one. */
-static bool remote_uri(const char *uri)
-{
-	const char *p = strstr(uri, "://");
-
-	return p && p[3] && p[3] != '/';
-}
-
 bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	       tiervm_error **errp)
 {
@@ -405,7 +402,7 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	struct tiervm_image img = { 0 };
 	struct tiervm_plan *plan = NULL;
 	struct tiervm_vm *vm = NULL;
-	char *name = NULL, *cwd = NULL;
+	char *name = NULL, *cwd = NULL, where[1200];
 	/* --check wants nothing after the report, unless more follows */
 	bool last = o->check && !o->capture && !o->picture && !o->command,
 	     ok = false;
@@ -429,12 +426,18 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 		goto out;
 	}
 	/* a guest on another host is planned for that host's memory */
-	if (o->connect && remote_uri(o->connect))
+	if (o->connect && tiervm_libvirt_remote(o->connect))
 		po.host_connect = o->connect;
 	plan = tiervm_plan_file(&po, errp);
+	launch.remote = po.host_connect != NULL;
 	if (!plan ||
 	    !collect_shares(o, plan->spec, &launch, shares, &cwd, errp))
 		goto out;
+	if (launch.remote && (launch.host_root || launch.n_shares))
+		tiervm_progressf(
+			o->progress, o->opaque,
+			"shares: on %s the guest's / is that host's / (read-only), with no working-directory share; --share names that host's directories",
+			o->connect);
 	caps = plan->caps;
 	for (size_t i = 0; i < plan->warnings.n; i++)
 		tiervm_progressf(o->progress, o->opaque, "warning: %s",
@@ -470,13 +473,29 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	launch.connect = o->connect;
 	if (!tiervm_engine_start(engine, vm, &launch, errp))
 		goto out;
+	if (launch.uploaded)
+		tiervm_progressf(
+			o->progress, o->opaque,
+			"image: %llu bytes uploaded to storage pool '%s' at %s",
+			(unsigned long long)launch.uploaded, TIERVM_POOL,
+			launch.uploaded_to);
+	else if (launch.uploaded_to)
+		tiervm_progressf(
+			o->progress, o->opaque,
+			"image: in storage pool '%s' at %s already, nothing uploaded",
+			TIERVM_POOL, launch.uploaded_to);
+	if (launch.remote)
+		snprintf(where, sizeof(where), "through libvirt at %s",
+			 o->connect);
+	else
+		snprintf(where, sizeof(where), "%spid %ld",
+			 engine == &tiervm_engine_libvirt ? "through libvirt, "
+							  : "",
+			 (long)vm->pid);
 	tiervm_progressf(
 		o->progress, o->opaque,
-		"firmware: QEMU %u.%u.%u %s %ld, %s%s; guest '%s'", caps->major,
-		caps->minor, caps->micro,
-		engine == &tiervm_engine_libvirt ? "through libvirt, pid"
-						 : "pid",
-		(long)vm->pid,
+		"firmware: QEMU %u.%u.%u %s, %s%s; guest '%s'", caps->major,
+		caps->minor, caps->micro, where,
 		!strcmp(plan->accel, "kvm") ? "KVM"
 					    : "TCG (software emulation)",
 		!strcmp(plan->accel, "tcg") && caps->kvm_usable ? " by request"

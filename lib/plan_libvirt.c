@@ -351,7 +351,7 @@ static bool whole_2m(const struct tiervm_nvdimm *nv)
 }
 
 static void nvdimm_device(xmlNode *devs, const struct tiervm_nvdimm *nv,
-			  bool align_2m, bool pmem)
+			  const char *where, bool align_2m, bool pmem)
 {
 	xmlNode *m = add(devs, "memory", NULL), *src, *tgt;
 
@@ -359,7 +359,9 @@ static void nvdimm_device(xmlNode *devs, const struct tiervm_nvdimm *nv,
 	prop(m, "access", nv->readonly ? "private" : "shared");
 	src = add(m, "source", NULL);
 	/* libvirt's QEMU has another working directory */
-	if (nv->path[0] == '/') {
+	if (where) {
+		add(src, "path", "%s", where);
+	} else if (nv->path[0] == '/') {
 		add(src, "path", "%s", nv->path);
 	} else {
 		char *cwd = getcwd(NULL, 0);
@@ -393,12 +395,15 @@ static void nvdimms(struct dom *x, xmlNode *devs)
 			diag_add_in(&x->d, nv->line, key, "label-size", "%s",
 				    NOT_2M);
 		free(key);
-		nvdimm_device(devs, nv, strstr(backend, ",align=2M"),
+		nvdimm_device(devs, nv,
+			      x->env->nv_paths ? x->env->nv_paths[i] : NULL,
+			      strstr(backend, ",align=2M"),
 			      strstr(backend, ",pmem=on"));
 	}
 }
 
-char *tiervm_libvirt_nvdimm_xml(const struct tiervm_nvdimm *nv, bool on_dax,
+char *tiervm_libvirt_nvdimm_xml(const struct tiervm_nvdimm *nv,
+				const char *where, bool on_dax,
 				tiervm_error **errp)
 {
 	xmlDoc *doc;
@@ -414,7 +419,8 @@ char *tiervm_libvirt_nvdimm_xml(const struct tiervm_nvdimm *nv, bool on_dax,
 	doc = xmlNewDoc((const xmlChar *)"1.0");
 	root = xmlNewNode(NULL, (const xmlChar *)"devices");
 	xmlDocSetRootElement(doc, root);
-	nvdimm_device(root, nv, on_dax, on_dax && nv->pmem != TIERVM_OFF);
+	nvdimm_device(root, nv, where, on_dax,
+		      on_dax && nv->pmem != TIERVM_OFF);
 	buf = xmlBufferCreate();
 	xmlNodeDump(buf, doc, root->children, 0, 1);
 	out = xstrdup((const char *)xmlBufferContent(buf));
@@ -449,10 +455,38 @@ static void vmems(struct dom *x, xmlNode *devs)
 	}
 }
 
+/*
+ * Over a daemon's connection, the lines are the relay's streams
+ * (engine_libvirt_relay.h): the serial lines ptys, the exec ports unix
+ * sockets libvirt places itself.
+ */
+static void streamed_channels(xmlNode *devs)
+{
+	xmlNode *n, *t;
+
+	for (unsigned i = 0; i < 2; i++) {
+		n = add(devs, "serial", NULL);
+		prop(n, "type", "pty");
+		prop(add(n, "target", NULL), "port", "%u", i);
+	}
+	for (unsigned i = 0; i < TIERVM_EXEC_PORTS; i++) {
+		n = add(devs, "channel", NULL);
+		prop(n, "type", "unix");
+		prop(add(n, "source", NULL), "mode", "bind");
+		t = add(n, "target", NULL);
+		prop(t, "type", "virtio");
+		prop(t, "name", "org.tiervm.exec.%u", i);
+	}
+}
+
 static void channels(struct dom *x, xmlNode *devs)
 {
 	xmlNode *n, *src;
 
+	if (x->env->streams) {
+		streamed_channels(devs);
+		return;
+	}
 	/* ttyS0: the console, to a file; ttyS1: the probe's own channel */
 	n = add(devs, "serial", NULL);
 	prop(n, "type", "file");
@@ -639,6 +673,8 @@ char *tiervm_plan_format_libvirt(const struct tiervm_plan *plan,
 	 * run under it (tiervm's own probe decides) */
 	prop(domain, "type", "%s", strcmp(plan->accel, "kvm") ? "qemu" : "kvm");
 	add(domain, "name", "%s", env->name);
+	if (env->uuid)
+		add(domain, "uuid", "%s", env->uuid);
 	kib(domain, "memory", plan->ram);
 	if (plan->maxmem > plan->ram) {
 		n = kib(domain, "maxMemory", plan->maxmem);
@@ -663,7 +699,8 @@ char *tiervm_plan_format_libvirt(const struct tiervm_plan *plan,
 	add(domain, "on_reboot", "destroy");
 	add(domain, "on_crash", "destroy");
 	devs = add(domain, "devices", NULL);
-	{
+	/* another host's QEMU is its own: libvirt's default there */
+	if (!env->remote) {
 		char *bin = emulator(plan->argv.v[0]);
 
 		add(devs, "emulator", "%s", bin);

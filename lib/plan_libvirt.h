@@ -22,6 +22,13 @@ struct tiervm_domain_env {
 	bool host_root;
 	const struct tiervm_share *shares;
 	unsigned n_shares;
+	/* the lines as the relay's streams, not files in @dir */
+	bool streams;
+	/* another host: its own QEMU, @nv_paths its volumes */
+	bool remote;
+	const char *uuid; /* NULL: libvirt's */
+	/* [spec->n_nvdimms]: each NVDIMM's file there; NULL: the spec's */
+	const char *const *nv_paths;
 };
 
 /* libvirt's alias of a device tiervm calls @id: user aliases need "ua-". */
@@ -40,9 +47,11 @@ char *tiervm_plan_format_libvirt(const struct tiervm_plan *plan,
 
 /**
  * tiervm_libvirt_nvdimm_xml - @nv as a <memory model='nvdimm'> device for
- * hot-plug; @on_dax: its backing file is a device-dax device.
+ * hot-plug, its backing file @where (NULL: the spec's path); @on_dax: it
+ * is a device-dax device.
  */
-char *tiervm_libvirt_nvdimm_xml(const struct tiervm_nvdimm *nv, bool on_dax,
+char *tiervm_libvirt_nvdimm_xml(const struct tiervm_nvdimm *nv,
+				const char *where, bool on_dax,
 				tiervm_error **errp);
 
 #endif

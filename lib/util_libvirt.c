@@ -92,6 +92,16 @@ static bool prepare_embed_root(const char *uri, tiervm_error **errp)
  * once; a daemon's connection is cheap to keep.  Callers close what they
  * get; the cache keeps its own reference.
  */
+static void connect_error(const char *uri, tiervm_error **errp)
+{
+	const char *msg = virGetLastErrorMessage();
+
+	tiervm_error_set(
+		errp, TIERVM_E_FAIL,
+		"libvirt at %s: %.*s (is libvirtd running? `libvirtd -d` starts it)",
+		uri, (int)strcspn(msg, "\n"), msg);
+}
+
 virConnectPtr tiervm_libvirt_connect(const char *uri, tiervm_error **errp)
 {
 	static char *cached_uri;
@@ -121,13 +131,33 @@ virConnectPtr tiervm_libvirt_connect(const char *uri, tiervm_error **errp)
 		cached_uri = xstrdup(uri);
 		virConnectRef(c);
 	}
-	if (!c) {
-		const char *msg = virGetLastErrorMessage();
-
-		tiervm_error_set(
-			errp, TIERVM_E_FAIL,
-			"libvirt at %s: %.*s (is libvirtd running? `libvirtd -d` starts it)",
-			uri, (int)strcspn(msg, "\n"), msg);
-	}
+	if (!c)
+		connect_error(uri, errp);
 	return c;
+}
+
+virConnectPtr tiervm_libvirt_open(const char *uri, tiervm_error **errp)
+{
+	virConnectPtr c;
+
+	virSetErrorFunc(NULL, quiet);
+	c = virConnectOpen(uri);
+	if (!c)
+		connect_error(uri, errp);
+	return c;
+}
+
+bool tiervm_libvirt_remote(const char *uri)
+{
+	const char *auth = strstr(uri, "://");
+
+	return auth && auth[3] && auth[3] != '/';
+}
+
+void tiervm_libvirt_error(tiervm_error **errp, int code, const char *what)
+{
+	const char *msg = virGetLastErrorMessage();
+
+	tiervm_error_set(errp, code, "libvirt: %s: %.*s", what,
+			 (int)strcspn(msg, "\n"), msg);
 }

@@ -10,4 +10,10 @@
  */
 int tiervm_unix_connect(const char *path, tiervm_error **errp);
 
+/**
+ * tiervm_unix_listen - a non-blocking stream socket listening at @path
+ * (close-on-exec), which must not exist; -1 with *errp on failure.
+ */
+int tiervm_unix_listen(const char *path, tiervm_error **errp);
+
 #endif

@@ -18,12 +18,13 @@
  * spec.json (the spec text as started and the file it came from),
  * report.json, execN.sock and execN.lock (TIERVM_EXEC_PORTS).  The QEMU
  * engine adds qemu.pid, qmp.sock, qemu.log and qemu.err (its stderr when
- * it is tiervm's child).
+ * it is tiervm's child); the libvirt engine libvirt.uri, and its relay's
+ * relay.pid and relay.log.
  */
 static const char *const runtime_files[] = {
 	"engine",      "probe.sock", "console.log", "plan.json", "spec.json",
 	"report.json", "qemu.pid",   "qmp.sock",    "qemu.log",	 "qemu.err",
-	"libvirt.uri", "counts",     "counts.json",
+	"libvirt.uri", "counts",     "counts.json", "relay.pid", "relay.log",
 };
 
 char *tiervm_runtime_base(void)
