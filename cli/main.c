@@ -109,6 +109,15 @@ static const struct command {
 	  "  --no-wait       return once QEMU has the request\n"
 	  "  --json          the timings as JSON (docs/json.md)\n"
 	  "  --timeout S     seconds to wait for the guest (default 60)\n" },
+	{ "migrate", cmd_migrate,
+	  "NAME URI [--migrate-uri ADDR] [--timeout S]",
+	  "move a running libvirt guest live to the libvirt host URI",
+	  "  URI             the destination's libvirt URI\n"
+	  "                  (qemu+ssh://host/system, qemu+tcp://...)\n"
+	  "  --migrate-uri ADDR  where QEMU's stream goes (tcp://HOST[:PORT]);\n"
+	  "                  default: libvirt's choice\n"
+	  "  --timeout S     seconds to wait for the guest's reports\n"
+	  "                  (default 60)\n" },
 	{ "attach", cmd_attach,
 	  "NAME nvdimm id=ID size=SIZE path=FILE [node=N]\n"
 	  "[label-size=S] [mode=M] [pmem=P] [readonly=R] [--timeout S]",

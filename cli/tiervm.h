@@ -22,6 +22,7 @@ int cmd_up(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_resize(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_probe(int argc, char **argv);

@@ -55,6 +55,18 @@ struct tiervm_launch {
 	uint64_t uploaded;
 };
 
+/* A live move of a running guest to another host (tiervm_migrate()). */
+struct tiervm_migration {
+	const char *uri;	 /* the destination's libvirt URI */
+	const char *migrate_uri; /* QEMU's stream address; NULL: libvirt's */
+	/* the guest's spec planned for the destination's memory */
+	const struct tiervm_plan *plan;
+	/* filled by the engine */
+	uint64_t uploaded; /* bytes of image and NVDIMM volumes sent ahead */
+	long long moved_ms;
+	struct strv bindings; /* "guest node N: host nodes S (mode)" */
+};
+
 /* An open monitor connection; each engine extends it. */
 struct tiervm_monitor {
 	const struct tiervm_engine *engine;
@@ -103,6 +115,13 @@ struct tiervm_engine {
 				const struct tiervm_vm *vm,
 				const struct tiervm_nvdimm *nv, char **where,
 				bool *created, tiervm_error **errp);
+	/*
+	 * Move the guest live to @mig->uri, its memory bound as @mig->plan
+	 * says; what cannot move is refused before anything does, as an
+	 * input error naming the key.  NULL where the engine cannot.
+	 */
+	bool (*migrate)(struct tiervm_vm *vm, struct tiervm_migration *mig,
+			tiervm_error **errp);
 	/* ACPI power button; then the engine's way to end the guest. */
 	bool (*powerdown)(struct tiervm_monitor *m, tiervm_error **errp);
 	bool (*quit)(struct tiervm_monitor *m, tiervm_error **errp);

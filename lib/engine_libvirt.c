@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "engine_libvirt_internal.h"
 #include "engine_libvirt_relay.h"
 #include "engine_libvirt_volume.h"
 #include "nvdimm.h"
@@ -44,7 +45,7 @@ static void lv_error(tiervm_error **errp, int code, const char *what)
 			 (int)strcspn(msg, "\n"), msg);
 }
 
-static char *read_uri(const struct tiervm_vm *vm)
+char *tiervm_lv_uri(const struct tiervm_vm *vm)
 {
 	char *path = tiervm_vm_path(vm, "libvirt.uri"), line[1024] = "";
 	FILE *f = fopen(path, "re");
@@ -59,16 +60,15 @@ static char *read_uri(const struct tiervm_vm *vm)
 	return xstrdup(*line ? line : DEFAULT_URI);
 }
 
-static char *dom_name(const struct tiervm_vm *vm)
+char *tiervm_lv_domain_name(const struct tiervm_vm *vm)
 {
 	return xasprintf(DOMAIN_PREFIX "%s", vm->name);
 }
 
-/* The guest's domain on the connection its runtime dir names. */
-static virDomainPtr lookup(struct tiervm_vm *vm, virConnectPtr *connp,
-			   tiervm_error **errp)
+virDomainPtr tiervm_lv_lookup(const struct tiervm_vm *vm, virConnectPtr *connp,
+			      tiervm_error **errp)
 {
-	char *uri = read_uri(vm), *name = dom_name(vm);
+	char *uri = tiervm_lv_uri(vm), *name = tiervm_lv_domain_name(vm);
 	virConnectPtr c = tiervm_libvirt_connect(uri, errp);
 	virDomainPtr d = NULL;
 
@@ -86,7 +86,7 @@ static virDomainPtr lookup(struct tiervm_vm *vm, virConnectPtr *connp,
 /* QEMU's pid, where libvirt keeps it on this host (system URI only). */
 static long qemu_pid(const struct tiervm_vm *vm)
 {
-	char *uri = read_uri(vm), *path;
+	char *uri = tiervm_lv_uri(vm), *path;
 	bool remote = tiervm_libvirt_remote(uri);
 	long pid = 0;
 	FILE *f;
@@ -230,7 +230,7 @@ static bool lv_start(struct tiervm_vm *vm, struct tiervm_launch *l,
 {
 	const char *uri = l->connect ? l->connect : DEFAULT_URI;
 	const unsigned n_nv = l->plan->spec->n_nvdimms;
-	char *name = dom_name(vm), *xml = NULL, *append = NULL,
+	char *name = tiervm_lv_domain_name(vm), *xml = NULL, *append = NULL,
 	     *uuid = new_uuid(), *uri_path = tiervm_vm_path(vm, "libvirt.uri"),
 	     *kernel = NULL, *initrd = NULL;
 	struct tiervm_nv_volume *nv = xcalloc(n_nv + 1, sizeof(*nv));
@@ -307,7 +307,7 @@ static bool lv_running(struct tiervm_vm *vm)
 
 	if (!tiervm_vm_exists(vm))
 		return false;
-	d = lookup(vm, &c, NULL);
+	d = tiervm_lv_lookup(vm, &c, NULL);
 	if (!d)
 		return false;
 	up = virDomainIsActive(d) == 1;
@@ -332,14 +332,14 @@ static bool lv_wait_exit(struct tiervm_vm *vm, int timeout_ms)
 static void lv_kill(struct tiervm_vm *vm, int grace_ms)
 {
 	virConnectPtr c;
-	virDomainPtr d = lookup(vm, &c, NULL);
+	virDomainPtr d = tiervm_lv_lookup(vm, &c, NULL);
 
 	if (!d)
 		return;
 	virDomainShutdownFlags(d, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
 	virDomainFree(d);
 	virConnectClose(c);
-	if (!lv_wait_exit(vm, grace_ms) && (d = lookup(vm, &c, NULL))) {
+	if (!lv_wait_exit(vm, grace_ms) && (d = tiervm_lv_lookup(vm, &c, NULL))) {
 		virDomainDestroy(d);
 		virDomainFree(d);
 		virConnectClose(c);
@@ -500,13 +500,13 @@ static struct tiervm_monitor *lv_monitor_open(struct tiervm_vm *vm,
 	json_object *devs;
 
 	m->base.engine = &tiervm_engine_libvirt;
-	m->dom = lookup(vm, &m->conn, errp);
+	m->dom = tiervm_lv_lookup(vm, &m->conn, errp);
 	if (!m->dom) {
 		free(m);
 		return NULL;
 	}
 	{
-		char *uri = read_uri(vm);
+		char *uri = tiervm_lv_uri(vm);
 
 		m->base.own_backing = tiervm_libvirt_remote(uri);
 		free(uri);
@@ -740,6 +740,7 @@ const struct tiervm_engine tiervm_engine_libvirt = {
 	.size_event = lv_size_event,
 	.nvdimm_plug = lv_nvdimm_plug,
 	.nvdimm_plug_own = lv_nvdimm_plug_own,
+	.migrate = tiervm_lv_migrate,
 	.powerdown = lv_powerdown,
 	.quit = lv_quit,
 };

@@ -125,73 +125,118 @@ static char *vol_path(virStorageVolPtr v, tiervm_error **errp)
 	return p;
 }
 
-char *tiervm_volume_upload(virStoragePoolPtr pool, const char *path,
-			   const char *prefix, uint64_t *sent,
-			   tiervm_error **errp)
+/*
+ * Volume @name of @size in @pool, filled by @fill unless a whole one is
+ * there; its path on that host.  Filled under a name of its own, then
+ * copied on that host to @name: a volume of that name is whole, whatever
+ * stopped an earlier transfer halfway.
+ */
+static char *put_volume(virStoragePoolPtr pool, const char *name,
+			uint64_t size, virStreamSourceFunc fill, void *opaque,
+			uint64_t *sent, tiervm_error **errp)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char *name = NULL, *part = NULL, *out = NULL;
-	virStorageVolPtr v = NULL, tmp = NULL;
-	struct stat st;
-	uint64_t hash;
+	char *part = NULL, *out = NULL, *xml;
+	virStorageVolPtr v = virStorageVolLookupByName(pool, name), tmp;
 
 	*sent = 0;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		tiervm_error_set_errno(errp, errno, "%s", path);
-		goto out;
-	}
-	if (!tiervm_content_hash(path, &hash, errp))
-		goto out;
-	name = xasprintf("%s-%016" PRIx64 "-%jd", prefix, hash,
-			 (intmax_t)st.st_size);
-	v = virStorageVolLookupByName(pool, name);
-	if (v && capacity(v) == (uint64_t)st.st_size) {
+	if (v && capacity(v) == size) {
 		out = vol_path(v, errp);
-		goto out;
+		virStorageVolFree(v);
+		return out;
 	}
-	/*
-	 * Uploaded under a name of its own, then copied on that host to the
-	 * content's name: a volume of that name is whole, whatever stopped
-	 * an earlier upload halfway.
-	 */
 	if (v) {
 		virStorageVolDelete(v, 0);
 		virStorageVolFree(v);
-		v = NULL;
 	}
 	part = xasprintf("%s.part", name);
 	if ((tmp = virStorageVolLookupByName(pool, part))) {
 		virStorageVolDelete(tmp, 0);
 		virStorageVolFree(tmp);
 	}
-	tmp = create_filled(pool, part, (uint64_t)st.st_size, send_fd, &fd,
-			    errp);
+	tmp = create_filled(pool, part, size, fill, opaque, errp);
+	free(part);
 	if (!tmp)
-		goto out;
-	{
-		char *xml = xasprintf(
-			"<volume><name>%s</name><capacity unit='B'>%jd</capacity><target><format type='raw'/></target></volume>",
-			name, (intmax_t)st.st_size);
-
-		v = virStorageVolCreateXMLFrom(pool, xml, tmp, 0);
-		free(xml);
-	}
+		return NULL;
+	xml = xasprintf("<volume><name>%s</name><capacity unit='B'>%" PRIu64
+			"</capacity><target><format type='raw'/></target></volume>",
+			name, size);
+	v = virStorageVolCreateXMLFrom(pool, xml, tmp, 0);
+	free(xml);
 	virStorageVolDelete(tmp, 0);
+	virStorageVolFree(tmp);
 	if (!v) {
 		tiervm_libvirt_error(errp, TIERVM_E_FAIL, name);
-		goto out;
+		return NULL;
 	}
-	*sent = (uint64_t)st.st_size;
+	*sent = size;
 	out = vol_path(v, errp);
-out:
-	if (tmp)
-		virStorageVolFree(tmp);
-	if (v)
-		virStorageVolFree(v);
-	if (fd >= 0)
+	virStorageVolFree(v);
+	return out;
+}
+
+char *tiervm_volume_upload(virStoragePoolPtr pool, const char *path,
+			   const char *prefix, uint64_t *sent,
+			   tiervm_error **errp)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *name, *out;
+	struct stat st;
+	uint64_t hash;
+
+	*sent = 0;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		tiervm_error_set_errno(errp, errno, "%s", path);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!tiervm_content_hash(path, &hash, errp)) {
 		close(fd);
+		return NULL;
+	}
+	name = xasprintf("%s-%016" PRIx64 "-%jd", prefix, hash,
+			 (intmax_t)st.st_size);
+	out = put_volume(pool, name, (uint64_t)st.st_size, send_fd, &fd, sent,
+			 errp);
+	close(fd);
 	free(name);
-	free(part);
+	return out;
+}
+
+static int send_stream(virStreamPtr st, char *buf, size_t n, void *opaque)
+{
+	return virStreamRecv(opaque, buf, n);
+}
+
+char *tiervm_volume_copy(virConnectPtr from, const char *path,
+			 virStoragePoolPtr to, uint64_t *sent,
+			 tiervm_error **errp)
+{
+	virStorageVolPtr v = virStorageVolLookupByPath(from, path);
+	virStreamPtr in = NULL;
+	const char *name;
+	char *out = NULL;
+
+	*sent = 0;
+	if (!v) {
+		tiervm_libvirt_error(errp, TIERVM_E_FAIL, path);
+		return NULL;
+	}
+	name = virStorageVolGetName(v);
+	in = virStreamNew(from, 0);
+	if (in && virStorageVolDownload(v, in, 0, capacity(v), 0) == 0) {
+		out = put_volume(to, name, capacity(v), send_stream, in, sent,
+				 errp);
+		if (out)
+			virStreamFinish(in);
+		else
+			virStreamAbort(in);
+	} else {
+		tiervm_libvirt_error(errp, TIERVM_E_FAIL, path);
+	}
+	if (in)
+		virStreamFree(in);
+	virStorageVolFree(v);
 	return out;
 }
 

@@ -34,6 +34,14 @@ char *tiervm_volume_upload(virStoragePoolPtr pool, const char *path,
 			   const char *prefix, uint64_t *sent,
 			   tiervm_error **errp);
 
+/**
+ * tiervm_volume_copy - the volume at @path on @from, copied into @to
+ * under its own name unless a whole one is there; its path there.
+ */
+char *tiervm_volume_copy(virConnectPtr from, const char *path,
+			 virStoragePoolPtr to, uint64_t *sent,
+			 tiervm_error **errp);
+
 /*
  * An NVDIMM's backing volume: "nvdimm-GUEST-ID.img", with the owner
  * recorded beside it ("...img.owner": the guest's domain UUID, its size

@@ -233,6 +233,37 @@ struct tiervm_resize_result {
 bool tiervm_resize(const struct tiervm_resize_opts *o,
 		   struct tiervm_resize_result *res, tiervm_error **errp);
 
+struct tiervm_migrate_opts {
+	const char *name;
+	const char *uri;	 /* the destination's libvirt URI */
+	const char *migrate_uri; /* QEMU's stream address; NULL: libvirt's */
+	int timeout_ms; /* 0: TIERVM_TIMEOUT_HOTPLUG_MS, for each report */
+	tiervm_progress_fn *progress;
+	void *opaque;
+};
+
+struct tiervm_migrate_result {
+	bool moved;	     /* the guest runs at the destination */
+	long long moved_ms;  /* virDomainMigrate3's time */
+	uint64_t uploaded;   /* bytes of volumes sent ahead */
+	struct strv bindings; /* "guest node N: host nodes S (mode)" there */
+	/* what the guest saw change: empty when verified */
+	struct strv changes;
+};
+
+/**
+ * tiervm_migrate - move running libvirt guest @o->name live to @o->uri:
+ * its spec planned for that host's memory (bindings by kind and node
+ * resolved there), what cannot move refused before anything does (CXL
+ * devices, a mounted 9p share, an NVDIMM volume there that is not this
+ * guest's, a binding that host cannot meet), then the guest's view
+ * compared before and after.  False with *errp if it did not move or
+ * cannot be asked; @res->changes lists what changed.
+ */
+bool tiervm_migrate(const struct tiervm_migrate_opts *o,
+		    struct tiervm_migrate_result *res, tiervm_error **errp);
+void tiervm_migrate_result_clear(struct tiervm_migrate_result *res);
+
 struct tiervm_attach_opts {
 	const char *name;
 	char *const *kv; /* "key=value": the spec's nvdimms keys */

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <getopt.h>
+#include <stdio.h>
+
+#include "ops.h"
+#include "util.h"
+#include "tiervm.h"
+
+int cmd_migrate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "migrate-uri", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long long start = tiervm_now_ms();
+	struct tiervm_migrate_opts o = { .progress = print_stage,
+					 .opaque = &start };
+	struct tiervm_migrate_result r;
+	tiervm_error *err = NULL;
+	int c, rc = EXIT_OK;
+
+	while ((c = getopt_long(argc, argv, "m:t:", opts, NULL)) != -1) {
+		if (c == 'm')
+			o.migrate_uri = optarg;
+		else if (c != 't' || opt_timeout(optarg, &o.timeout_ms))
+			return usage("migrate");
+	}
+	if (optind != argc - 2)
+		return usage("migrate");
+	catch_interrupts();
+	o.name = argv[optind];
+	o.uri = argv[optind + 1];
+	if (!tiervm_migrate(&o, &r, &err)) {
+		if (r.moved)
+			printf("%s: moved to %s, but not verified\n", o.name,
+			       o.uri);
+		tiervm_migrate_result_clear(&r);
+		return report(err);
+	}
+	printf("%s: moved to %s in %.1f s (%llu bytes of volumes sent ahead)\n",
+	       o.name, o.uri, (double)r.moved_ms / 1000.0,
+	       (unsigned long long)r.uploaded);
+	for (size_t i = 0; i < r.bindings.n; i++)
+		printf("binding: %s\n", r.bindings.v[i]);
+	for (size_t i = 0; i < r.changes.n; i++)
+		printf("changed: %s\n", r.changes.v[i]);
+	if (r.changes.n) {
+		printf("NOT VERIFIED: the guest's view changed in the move\n");
+		rc = EXIT_FAIL;
+	} else {
+		printf("verified on arrival: nodes, distances, HMAT, caches, memory devices and NVDIMMs as before\n");
+	}
+	tiervm_migrate_result_clear(&r);
+	return rc;
+}

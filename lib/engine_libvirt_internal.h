@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef TIERVM_ENGINE_LIBVIRT_INTERNAL_H
+#define TIERVM_ENGINE_LIBVIRT_INTERNAL_H
+
+#include <libvirt/libvirt.h>
+
+#include "engine.h"
+
+/* The libvirt engine's parts shared between its files. */
+
+/** tiervm_lv_uri - the connection RUNDIR/libvirt.uri names; caller frees. */
+char *tiervm_lv_uri(const struct tiervm_vm *vm);
+
+/** tiervm_lv_domain_name - "tiervm-NAME"; caller frees. */
+char *tiervm_lv_domain_name(const struct tiervm_vm *vm);
+
+/**
+ * tiervm_lv_lookup - @vm's domain on the connection its runtime dir names
+ * (*@connp: that connection, the caller's to close).
+ */
+virDomainPtr tiervm_lv_lookup(const struct tiervm_vm *vm, virConnectPtr *connp,
+			      tiervm_error **errp);
+
+/** tiervm_lv_migrate - the engine's migrate (engine_libvirt_migrate.c). */
+bool tiervm_lv_migrate(struct tiervm_vm *vm, struct tiervm_migration *mig,
+		       tiervm_error **errp);
+
+#endif

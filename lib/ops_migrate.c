@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * tiervm_migrate: a running guest moved live to another libvirt host.
+ * The spec it was started with is planned again for the destination's
+ * memory (its inventory read through the connection), so every binding
+ * by kind or by host node is resolved there, and what cannot work is
+ * refused before anything moves.  The guest's own view, as its probe
+ * reports it, is taken before and after: the move is verified when
+ * nothing the guest sees has changed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "host.h"
+#include "ops.h"
+#include "probe.h"
+#include "qemu_caps.h"
+#include "timeouts.h"
+#include "util.h"
+#include "util_json.h"
+
+static struct tiervm_spec *started_spec(struct tiervm_vm *vm,
+					tiervm_error **errp)
+{
+	json_object *j = tiervm_vm_load_json(vm, "spec.json", errp);
+	const char *origin = jstr(j, "origin", NULL),
+		   *text = jstr(j, "text", NULL);
+	struct tiervm_spec *s = NULL;
+
+	if (j && (!origin || !text))
+		tiervm_error_setg(errp, "'%s' has no spec.json of this tiervm",
+				  vm->name);
+	else if (j)
+		s = tiervm_spec_parse_string(origin, text, strlen(text), true,
+					     errp);
+	json_object_put(j);
+	return s;
+}
+
+/* The spec for the destination's memory: its own QEMU caps, its host. */
+static struct tiervm_plan *plan_there(struct tiervm_spec *spec,
+				      const char *uri, tiervm_error **errp)
+{
+	struct tiervm_qemu_caps *caps = xcalloc(1, sizeof(*caps));
+	struct tiervm_host *host = tiervm_host_from_libvirt(uri, errp);
+	struct tiervm_plan *plan = NULL;
+
+	if (host && tiervm_qemu_probe(caps, errp))
+		plan = tiervm_plan_build(spec, caps, host, errp);
+	tiervm_host_free(host);
+	if (plan) {
+		plan->own_caps = true;
+		return plan;
+	}
+	tiervm_qemu_caps_clear(caps);
+	free(caps);
+	return NULL;
+}
+
+/* What the guest sees, per node and device, that a move must not change. */
+static const char *const node_keys[] = { "cpus",   "memory", "kind",
+					 "tier",   "distances", "access",
+					 "caches" };
+static const char *const top_keys[] = { "nvdimms", "cxl", "soft_reserved" };
+
+static void compare(json_object *before, json_object *after,
+		    struct strv *changes)
+{
+	json_object *bn = jget(jget(before, "guest"), "nodes"),
+		    *an = jget(jget(after, "guest"), "nodes");
+
+	if (jlen(bn) != jlen(an))
+		strv_pushf(changes, "guest nodes: %zu before, %zu after",
+			   jlen(bn), jlen(an));
+	for (size_t i = 0; i < jlen(bn); i++) {
+		json_object *b = jidx(bn, i),
+			    *a = jfind_id(an, jint(b, "id", -1));
+
+		for (size_t k = 0; a && k < ARRAY_SIZE(node_keys); k++)
+			if (!json_object_equal(jget(b, node_keys[k]),
+					       jget(a, node_keys[k])))
+				strv_pushf(changes, "node %lld %s: %s -> %s",
+					   jint(b, "id", -1), node_keys[k],
+					   json_object_to_json_string(
+						   jget(b, node_keys[k])),
+					   json_object_to_json_string(
+						   jget(a, node_keys[k])));
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(top_keys); k++)
+		if (!json_object_equal(jget(before, top_keys[k]),
+				       jget(after, top_keys[k])))
+			strv_pushf(changes, "%s changed", top_keys[k]);
+}
+
+/* virtio-mem and NVDIMM devices as the monitor has them: id -> sizes. */
+static json_object *devices(struct tiervm_vm *vm, tiervm_error **errp)
+{
+	struct tiervm_monitor *m = tiervm_engine_monitor(vm, errp);
+	json_object *list = m ? m->engine->memory_devices(m, errp) : NULL,
+		    *out = list ? json_object_new_object() : NULL;
+
+	for (size_t i = 0; list && i < jlen(list); i++) {
+		json_object *d = jget(jidx(list, i), "data"),
+			    *sizes = json_object_new_object();
+
+		json_object_object_add(sizes, "size",
+				       json_object_get(jget(d, "size")));
+		json_object_object_add(
+			sizes, "requested",
+			json_object_get(jget(d, "requested-size")));
+		json_object_object_add(sizes, "node",
+				       json_object_get(jget(d, "node")));
+		json_object_object_add(out, jstr(d, "id", "?"), sizes);
+	}
+	json_object_put(list);
+	tiervm_monitor_close(m);
+	return out;
+}
+
+static bool refuse_cxl(const struct tiervm_spec *spec, tiervm_error **errp)
+{
+	if (!spec->n_cxls)
+		return true;
+	tiervm_error_set(
+		errp, TIERVM_E_INPUT,
+		"%s:%d: cxl.devices.%s: QEMU's cxl-type3 device has no migration state, so a guest with CXL memory cannot move live: `tiervm down` it here and `tiervm up` it there",
+		spec->file, spec->cxls[0].line, spec->cxls[0].id);
+	return false;
+}
+
+bool tiervm_migrate(const struct tiervm_migrate_opts *o,
+		    struct tiervm_migrate_result *res, tiervm_error **errp)
+{
+	struct tiervm_vm *vm = tiervm_engine_open(o->name, true, errp);
+	int wait = o->timeout_ms ? o->timeout_ms : TIERVM_TIMEOUT_HOTPLUG_MS;
+	struct tiervm_migration mig = { .uri = o->uri,
+					.migrate_uri = o->migrate_uri };
+	json_object *before = NULL, *after = NULL, *dev_before = NULL,
+		    *dev_after = NULL;
+	struct tiervm_spec *spec = NULL;
+	struct tiervm_plan *plan = NULL;
+	bool ok = false;
+
+	memset(res, 0, sizeof(*res));
+	if (!vm || !tiervm_vm_lock_name(vm, errp))
+		goto out;
+	if (!vm->engine->migrate) {
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"'%s' runs on tiervm's own engine: `tiervm migrate` moves guests of the libvirt engine (`tiervm up --engine libvirt`)",
+			vm->name);
+		goto out;
+	}
+	if (!(spec = started_spec(vm, errp)) || !refuse_cxl(spec, errp))
+		goto out;
+	tiervm_progressf(o->progress, o->opaque,
+			 "planning '%s' for %s's memory", vm->name, o->uri);
+	if (!(plan = plan_there(spec, o->uri, errp)))
+		goto out;
+	plan->own_spec = true;
+	spec = NULL;
+	before = tiervm_probe_report(vm, wait, NULL, NULL, errp);
+	if (!before || !(dev_before = devices(vm, errp)))
+		goto out;
+	mig.plan = plan;
+	tiervm_progressf(o->progress, o->opaque, "moving '%s' to %s",
+			 vm->name, o->uri);
+	ok = vm->engine->migrate(vm, &mig, errp);
+	res->moved_ms = mig.moved_ms;
+	res->uploaded = mig.uploaded;
+	res->bindings = mig.bindings;
+	if (!ok)
+		goto out;
+	res->moved = true;
+	tiervm_progressf(o->progress, o->opaque, "verifying on arrival");
+	after = tiervm_probe_report(vm, wait, NULL, NULL, errp);
+	ok = after && (dev_after = devices(vm, errp));
+	if (!ok)
+		goto out;
+	compare(before, after, &res->changes);
+	if (!json_object_equal(dev_before, dev_after))
+		strv_pushf(&res->changes, "memory devices: %s -> %s",
+			   json_object_to_json_string(dev_before),
+			   json_object_to_json_string(dev_after));
+	tiervm_vm_save_json(vm, "report.json", after, NULL);
+out:
+	json_object_put(before);
+	json_object_put(after);
+	json_object_put(dev_before);
+	json_object_put(dev_after);
+	tiervm_spec_free(spec);
+	tiervm_plan_free(plan);
+	tiervm_vm_free(vm);
+	return ok;
+}
+
+void tiervm_migrate_result_clear(struct tiervm_migrate_result *res)
+{
+	strv_free(&res->bindings);
+	strv_free(&res->changes);
+	memset(res, 0, sizeof(*res));
+}
