@@ -109,8 +109,7 @@ static const struct command {
 	  "  --no-wait       return once QEMU has the request\n"
 	  "  --json          the timings as JSON (docs/json.md)\n"
 	  "  --timeout S     seconds to wait for the guest (default 60)\n" },
-	{ "migrate", cmd_migrate,
-	  "NAME URI [--migrate-uri ADDR] [--timeout S]",
+	{ "migrate", cmd_migrate, "NAME URI [--migrate-uri ADDR] [--timeout S]",
 	  "move a running libvirt guest live to the libvirt host URI",
 	  "  URI             the destination's libvirt URI\n"
 	  "                  (qemu+ssh://host/system, qemu+tcp://...)\n"

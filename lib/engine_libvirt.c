@@ -73,7 +73,11 @@ virDomainPtr tiervm_lv_lookup(const struct tiervm_vm *vm, virConnectPtr *connp,
 	virDomainPtr d = NULL;
 
 	if (c && !(d = virDomainLookupByName(c, name))) {
-		lv_error(errp, TIERVM_E_INPUT, name);
+		lv_error(errp,
+			 virGetLastErrorCode() == VIR_ERR_NO_DOMAIN
+				 ? TIERVM_E_INPUT
+				 : TIERVM_E_FAIL,
+			 name);
 		virConnectClose(c);
 		c = NULL;
 	}
@@ -299,6 +303,28 @@ out:
 	return ok;
 }
 
+/* The guest's domain, or why the daemon cannot be asked in *@lost. */
+static virDomainPtr reach(struct tiervm_vm *vm, virConnectPtr *c)
+{
+	tiervm_error *err = NULL;
+	virDomainPtr d = tiervm_lv_lookup(vm, c, &err);
+
+	if (!d && err && err->code == TIERVM_E_FAIL) {
+		char *uri = tiervm_lv_uri(vm),
+		     *name = tiervm_lv_domain_name(vm);
+
+		free(vm->unreachable);
+		vm->unreachable = xasprintf(
+			"lost libvirt at %s: tiervm stops domain %s there if that host answers within %d s; if it answers later, `virsh -c %s destroy %s`",
+			uri, name, TIERVM_TIMEOUT_RECONNECT_MS / 1000, uri,
+			name);
+		free(uri);
+		free(name);
+	}
+	tiervm_error_free(err);
+	return d;
+}
+
 static bool lv_running(struct tiervm_vm *vm)
 {
 	virConnectPtr c;
@@ -307,7 +333,7 @@ static bool lv_running(struct tiervm_vm *vm)
 
 	if (!tiervm_vm_exists(vm))
 		return false;
-	d = tiervm_lv_lookup(vm, &c, NULL);
+	d = reach(vm, &c);
 	if (!d)
 		return false;
 	up = virDomainIsActive(d) == 1;
@@ -331,15 +357,30 @@ static bool lv_wait_exit(struct tiervm_vm *vm, int timeout_ms)
 
 static void lv_kill(struct tiervm_vm *vm, int grace_ms)
 {
+	long long end = tiervm_now_ms() + TIERVM_TIMEOUT_RECONNECT_MS;
 	virConnectPtr c;
-	virDomainPtr d = tiervm_lv_lookup(vm, &c, NULL);
+	virDomainPtr d;
 
+	/*
+	 * A daemon that went away keeps its QEMU, and finds it again when it
+	 * comes back: wait a while for it, so that a guest we were stopping
+	 * does not outlive us there.
+	 */
+	for (;;) {
+		free(vm->unreachable);
+		vm->unreachable = NULL;
+		d = reach(vm, &c);
+		if (d || !vm->unreachable || tiervm_now_ms() > end)
+			break;
+		usleep(500 * 1000);
+	}
 	if (!d)
 		return;
 	virDomainShutdownFlags(d, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
 	virDomainFree(d);
 	virConnectClose(c);
-	if (!lv_wait_exit(vm, grace_ms) && (d = tiervm_lv_lookup(vm, &c, NULL))) {
+	if (!lv_wait_exit(vm, grace_ms) &&
+	    (d = tiervm_lv_lookup(vm, &c, NULL))) {
 		virDomainDestroy(d);
 		virDomainFree(d);
 		virConnectClose(c);
@@ -549,8 +590,17 @@ static bool lv_vmem_request(struct tiervm_monitor *m, const char *id,
 	xmlNode *devs, *found = NULL;
 	char *text = NULL;
 	bool ok = false;
+	virDomainJobInfo job;
 	xmlDoc *doc;
 
+	/* QEMU refuses a new requested-size while migrating: said first */
+	if (virDomainGetJobInfo(lv(m)->dom, &job) == 0 &&
+	    job.type != VIR_DOMAIN_JOB_NONE) {
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"the guest is migrating, and QEMU refuses a virtio-mem resize while a migration runs: resize once `tiervm migrate` has ended");
+		return false;
+	}
 	if (!live_xml(m, &doc, &devs, errp))
 		return false;
 	for (xmlNode *d = devs ? devs->children : NULL; d && !found;

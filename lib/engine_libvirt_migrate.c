@@ -67,8 +67,8 @@ static char *alias_of(xmlNode *dev)
 {
 	char *a = prop_of(xml_child(dev, "alias"), "name"), *id = NULL;
 
-	if (a && !strncmp(a, TIERVM_LIBVIRT_ALIAS,
-			  strlen(TIERVM_LIBVIRT_ALIAS)))
+	if (a &&
+	    !strncmp(a, TIERVM_LIBVIRT_ALIAS, strlen(TIERVM_LIBVIRT_ALIAS)))
 		id = xstrdup(a + strlen(TIERVM_LIBVIRT_ALIAS));
 	free(a);
 	return id;
@@ -171,8 +171,8 @@ static bool move_nvdimms(struct move *mv, xmlNode *devs, tiervm_error **errp)
 		struct tiervm_nv_volume v;
 		bool ok;
 
-		if (!xml_is(d, "memory") || !model ||
-		    strcmp(model, "nvdimm") || !id || !path) {
+		if (!xml_is(d, "memory") || !model || strcmp(model, "nvdimm") ||
+		    !id || !path) {
 			free(model);
 			free(id);
 			continue;
@@ -262,9 +262,10 @@ static bool rebind(struct move *mv, xmlNode *domain, xmlNode *devs,
 			mask = xml_child(xml_child(w, "source"), "nodemask");
 			if (mask) {
 				if (!src)
-					src = xmlNewChild(d, NULL,
-							  (const xmlChar *)"source",
-							  NULL);
+					src = xmlNewChild(
+						d, NULL,
+						(const xmlChar *)"source",
+						NULL);
 				xmlAddChild(src,
 					    xmlDocCopyNode(mask, d->doc, 1));
 			}
@@ -305,8 +306,7 @@ static bool dest_xml(struct move *mv, char **out, tiervm_error **errp)
 		xmlUnlinkNode(emu);
 		xmlFreeNode(emu);
 	}
-	if (refuse_shares(mv, devs, errp) &&
-	    rebind(mv, domain, devs, errp) &&
+	if (refuse_shares(mv, devs, errp) && rebind(mv, domain, devs, errp) &&
 	    move_image(mv, xml_child(domain, "os"), errp) &&
 	    move_nvdimms(mv, devs, errp)) {
 		xmlDocDumpMemory(doc, &text, &len);
@@ -367,8 +367,7 @@ bool tiervm_lv_migrate(struct tiervm_vm *vm, struct tiervm_migration *mig,
 				  VIR_MIGRATE_LIVE);
 	mig->moved_ms = tiervm_now_ms() - from;
 	if (!moved) {
-		tiervm_libvirt_error(errp, TIERVM_E_FAIL,
-				     "the migration failed, and the guest runs where it was");
+		tiervm_libvirt_error(errp, TIERVM_E_FAIL, "the migration");
 		goto out;
 	}
 	/* the old relay's streams ended with the source; a new one there */

@@ -131,9 +131,9 @@ static char *vol_path(virStorageVolPtr v, tiervm_error **errp)
  * copied on that host to @name: a volume of that name is whole, whatever
  * stopped an earlier transfer halfway.
  */
-static char *put_volume(virStoragePoolPtr pool, const char *name,
-			uint64_t size, virStreamSourceFunc fill, void *opaque,
-			uint64_t *sent, tiervm_error **errp)
+static char *put_volume(virStoragePoolPtr pool, const char *name, uint64_t size,
+			virStreamSourceFunc fill, void *opaque, uint64_t *sent,
+			tiervm_error **errp)
 {
 	char *part = NULL, *out = NULL, *xml;
 	virStorageVolPtr v = virStorageVolLookupByName(pool, name), tmp;
@@ -157,9 +157,10 @@ static char *put_volume(virStoragePoolPtr pool, const char *name,
 	free(part);
 	if (!tmp)
 		return NULL;
-	xml = xasprintf("<volume><name>%s</name><capacity unit='B'>%" PRIu64
-			"</capacity><target><format type='raw'/></target></volume>",
-			name, size);
+	xml = xasprintf(
+		"<volume><name>%s</name><capacity unit='B'>%" PRIu64
+		"</capacity><target><format type='raw'/></target></volume>",
+		name, size);
 	v = virStorageVolCreateXMLFrom(pool, xml, tmp, 0);
 	free(xml);
 	virStorageVolDelete(tmp, 0);

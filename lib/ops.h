@@ -243,9 +243,9 @@ struct tiervm_migrate_opts {
 };
 
 struct tiervm_migrate_result {
-	bool moved;	     /* the guest runs at the destination */
-	long long moved_ms;  /* virDomainMigrate3's time */
-	uint64_t uploaded;   /* bytes of volumes sent ahead */
+	bool moved;	      /* the guest runs at the destination */
+	long long moved_ms;   /* virDomainMigrate3's time */
+	uint64_t uploaded;    /* bytes of volumes sent ahead */
 	struct strv bindings; /* "guest node N: host nodes S (mode)" there */
 	/* what the guest saw change: empty when verified */
 	struct strv changes;

@@ -39,8 +39,8 @@ static struct tiervm_spec *started_spec(struct tiervm_vm *vm,
 }
 
 /* The spec for the destination's memory: its own QEMU caps, its host. */
-static struct tiervm_plan *plan_there(struct tiervm_spec *spec,
-				      const char *uri, tiervm_error **errp)
+static struct tiervm_plan *plan_there(struct tiervm_spec *spec, const char *uri,
+				      tiervm_error **errp)
 {
 	struct tiervm_qemu_caps *caps = xcalloc(1, sizeof(*caps));
 	struct tiervm_host *host = tiervm_host_from_libvirt(uri, errp);
@@ -59,9 +59,8 @@ static struct tiervm_plan *plan_there(struct tiervm_spec *spec,
 }
 
 /* What the guest sees, per node and device, that a move must not change. */
-static const char *const node_keys[] = { "cpus",   "memory", "kind",
-					 "tier",   "distances", "access",
-					 "caches" };
+static const char *const node_keys[] = { "cpus",      "memory", "kind",	 "tier",
+					 "distances", "access", "caches" };
 static const char *const top_keys[] = { "nvdimms", "cxl", "soft_reserved" };
 
 static void compare(json_object *before, json_object *after,
@@ -129,6 +128,38 @@ static bool refuse_cxl(const struct tiervm_spec *spec, tiervm_error **errp)
 	return false;
 }
 
+/*
+ * A move that failed once started: libvirt resumes the guest where it
+ * was, and the guest's view there is checked before saying so.
+ */
+static void stayed(struct tiervm_vm *vm, json_object *before,
+		   json_object *dev_before, int wait, tiervm_error *err,
+		   tiervm_error **errp)
+{
+	struct strv changes = { 0 };
+	json_object *after, *dev_after = NULL;
+
+	if (err->code == TIERVM_E_INPUT) {
+		tiervm_error_propagate(errp, err);
+		return;
+	}
+	after = tiervm_probe_report(vm, wait, NULL, NULL, NULL);
+	if (after && (dev_after = devices(vm, NULL))) {
+		compare(before, after, &changes);
+		if (!json_object_equal(dev_before, dev_after))
+			strv_pushf(&changes, "memory devices");
+	}
+	tiervm_error_set(errp, err->code, "%s; '%s' %s", err->msg, vm->name,
+			 !after || !dev_after
+				 ? "did not answer where it was afterwards"
+			 : changes.n ? "runs where it was, but its view changed"
+				     : "runs where it was, verified");
+	tiervm_error_free(err);
+	json_object_put(after);
+	json_object_put(dev_after);
+	strv_free(&changes);
+}
+
 bool tiervm_migrate(const struct tiervm_migrate_opts *o,
 		    struct tiervm_migrate_result *res, tiervm_error **errp)
 {
@@ -140,6 +171,7 @@ bool tiervm_migrate(const struct tiervm_migrate_opts *o,
 		    *dev_after = NULL;
 	struct tiervm_spec *spec = NULL;
 	struct tiervm_plan *plan = NULL;
+	tiervm_error *err = NULL;
 	bool ok = false;
 
 	memset(res, 0, sizeof(*res));
@@ -164,14 +196,16 @@ bool tiervm_migrate(const struct tiervm_migrate_opts *o,
 	if (!before || !(dev_before = devices(vm, errp)))
 		goto out;
 	mig.plan = plan;
-	tiervm_progressf(o->progress, o->opaque, "moving '%s' to %s",
-			 vm->name, o->uri);
-	ok = vm->engine->migrate(vm, &mig, errp);
+	tiervm_progressf(o->progress, o->opaque, "moving '%s' to %s", vm->name,
+			 o->uri);
+	ok = vm->engine->migrate(vm, &mig, &err);
 	res->moved_ms = mig.moved_ms;
 	res->uploaded = mig.uploaded;
 	res->bindings = mig.bindings;
-	if (!ok)
+	if (!ok) {
+		stayed(vm, before, dev_before, wait, err, errp);
 		goto out;
+	}
 	res->moved = true;
 	tiervm_progressf(o->progress, o->opaque, "verifying on arrival");
 	after = tiervm_probe_report(vm, wait, NULL, NULL, errp);

@@ -200,6 +200,19 @@ json_object *tiervm_probe_report(struct tiervm_vm *vm, int timeout_ms,
 				 errp);
 }
 
+/* The guest is no longer there to ask: why, as its engine knows. */
+static void gone(const struct tiervm_vm *vm, size_t reached,
+		 tiervm_error **errp)
+{
+	if (vm->unreachable)
+		tiervm_error_setg(errp, "%s", vm->unreachable);
+	else
+		tiervm_error_setg(
+			errp,
+			"QEMU exited before the guest reported (after the %s stage; see %s/console.log)",
+			reached ? stages[reached - 1].stage : "start", vm->dir);
+}
+
 json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 			       int timeout_ms, tiervm_progress_fn *progress,
 			       void *opaque, tiervm_error **errp)
@@ -209,11 +222,20 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 	struct sbuf in = { 0 };
 	json_object *report = NULL;
 	size_t reached = vm->boot_stages;
-	int fd = tiervm_unix_connect(path, errp);
+	tiervm_error *err = NULL;
+	int fd = tiervm_unix_connect(path, &err);
 
 	free(path);
-	if (fd < 0)
+	if (fd < 0) {
+		/* a guest its engine lost: that is the news, not the socket */
+		if (!tiervm_engine_running(vm)) {
+			tiervm_error_free(err);
+			gone(vm, reached, errp);
+		} else {
+			tiervm_error_propagate(errp, err);
+		}
 		return NULL;
+	}
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		long long now = tiervm_now_ms();
@@ -249,11 +271,7 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 			break;
 		}
 		if (!tiervm_engine_running(vm)) {
-			tiervm_error_setg(
-				errp,
-				"QEMU exited before the guest reported (after the %s stage; see %s/console.log)",
-				reached ? stages[reached - 1].stage : "start",
-				vm->dir);
+			gone(vm, reached, errp);
 			break;
 		}
 		if (!in.len &&
@@ -273,12 +291,7 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 			tiervm_engine_wait_exit(vm,
 						TIERVM_TIMEOUT_KILL_GRACE_MS);
 			if (!tiervm_engine_running(vm))
-				tiervm_error_setg(
-					errp,
-					"QEMU exited before the guest reported (after the %s stage; see %s/console.log)",
-					reached ? stages[reached - 1].stage
-						: "start",
-					vm->dir);
+				gone(vm, reached, errp);
 			else
 				tiervm_error_setg(
 					errp,

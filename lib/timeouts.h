@@ -30,6 +30,8 @@
 #define TIERVM_TIMEOUT_QUIT_MS 10000
 /* SIGTERM to SIGKILL: a QEMU that failed a start, or would not quit. */
 #define TIERVM_TIMEOUT_KILL_GRACE_MS 2000
+/* a libvirt daemon lost while tiervm stops a guest: waited for this long */
+#define TIERVM_TIMEOUT_RECONNECT_MS 20000
 
 /* A running guest's report (status, resize, attach): its node memory. */
 #define TIERVM_TIMEOUT_REPORT_MS 60000

@@ -110,8 +110,15 @@ virConnectPtr tiervm_libvirt_connect(const char *uri, tiervm_error **errp)
 
 	virSetErrorFunc(NULL, quiet);
 	if (cached && !strcmp(cached_uri, uri)) {
-		virConnectRef(cached);
-		return cached;
+		if (virConnectIsAlive(cached) == 1) {
+			virConnectRef(cached);
+			return cached;
+		}
+		/* a daemon that went away: a connection to what came back */
+		virConnectClose(cached);
+		cached = NULL;
+		free(cached_uri);
+		cached_uri = NULL;
 	}
 	if (tiervm_libvirt_embedded(uri)) {
 		static bool loop;

@@ -82,6 +82,7 @@ void tiervm_vm_free(struct tiervm_vm *vm)
 	free(vm->name);
 	free(vm->dir);
 	free(vm->missing_drivers);
+	free(vm->unreachable);
 	free(vm);
 }
 

@@ -31,6 +31,8 @@ struct tiervm_vm {
 	unsigned boot_stages; /* boot stages its console has shown (probe.c) */
 	/* drivers the guest's probe found neither built in nor loadable */
 	char *missing_drivers;
+	/* why its engine cannot reach it, when it cannot (a daemon gone) */
+	char *unreachable;
 };
 
 /** tiervm_runtime_base - $XDG_RUNTIME_DIR/tiervm, else /tmp/tiervm-UID. */

@@ -4,7 +4,9 @@
 # /var/lib/libvirt, /etc/libvirt and /var/log/libvirt, and empty /tmp and
 # ~/.cache, so it sees none of tiervm's files; its own host_uuid; reached
 # over TCP only, as qemu+tcp://127.0.0.1:PORT/system.  Stopped by its pid.
-# usage: scripts/libvirtd-remote.sh start|stop|uri [PORT]   (PORT: 16510)
+# `kill` is that host dying: the daemon and every process in its
+# namespace (its QEMUs) killed at once.
+# usage: scripts/libvirtd-remote.sh start|stop|kill|uri [PORT]  (PORT: 16510)
 set -eu
 port=${2:-16510}
 state=/var/tmp/tiervm-remote-$port
@@ -78,11 +80,24 @@ stop)
 	done
 	$sudo rm -f "$pidfile"
 	;;
+kill)
+	running || exit 0
+	ns=$($sudo readlink "/proc/$(cat "$pidfile")/ns/mnt")
+	if [ "$ns" = "$(readlink /proc/$$/ns/mnt)" ]; then
+		echo "the second libvirtd shares this mount namespace: not killing it all"
+		exit 1
+	fi
+	for p in /proc/[0-9]*; do
+		[ "$($sudo readlink "$p/ns/mnt" 2> /dev/null)" = "$ns" ] &&
+			$sudo kill -9 "${p#/proc/}" 2> /dev/null
+	done
+	$sudo rm -f "$pidfile"
+	;;
 uri)
 	echo "$uri"
 	;;
 *)
-	echo "usage: $0 start|stop|uri [PORT]"
+	echo "usage: $0 start|stop|kill|uri [PORT]"
 	exit 2
 	;;
 esac
