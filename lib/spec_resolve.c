@@ -178,7 +178,9 @@ static void fill_lb(const struct tiervm_spec *s, struct tiervm_resolved *r,
 		int home = r->initiator[t];
 		const struct tiervm_hmat *h =
 			home >= 0 ? spec_pair(s, (unsigned)home, t) : NULL;
-		unsigned dh = home >= 0 ? r->dist[(unsigned)home * n + t] : 10;
+		unsigned dh = home >= 0 && r->dist[(unsigned)home * n + t]
+				      ? r->dist[(unsigned)home * n + t]
+				      : 10;
 		uint64_t lat, bw;
 		enum tiervm_origin from_lat = TIERVM_FROM_KIND,
 				   from_bw = TIERVM_FROM_KIND;
@@ -213,7 +215,9 @@ static void fill_lb(const struct tiervm_spec *s, struct tiervm_resolved *r,
 			bw = h->bandwidth;
 		for (unsigned i = 0; i < n; i++) {
 			struct tiervm_lb *lb = &r->lb[i * n + t];
-			unsigned d = r->dist[i * n + t];
+			/* an unchecked spec may say 0; never divide by it */
+			unsigned d =
+				r->dist[i * n + t] ? r->dist[i * n + t] : 10;
 
 			if (home >= 0 && (unsigned)home == i) {
 				lb->latency = lat;
