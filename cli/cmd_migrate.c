@@ -38,9 +38,13 @@ int cmd_migrate(int argc, char **argv)
 		tiervm_migrate_result_clear(&r);
 		return report(err);
 	}
-	printf("%s: moved to %s in %.1f s (%llu bytes of volumes sent ahead)\n",
-	       o.name, o.uri, (double)r.moved_ms / 1000.0,
-	       (unsigned long long)r.uploaded);
+	if (r.uploaded)
+		printf("%s: moved to %s in %.1f s (%llu bytes of volumes sent ahead)\n",
+		       o.name, o.uri, (double)r.moved_ms / 1000.0,
+		       (unsigned long long)r.uploaded);
+	else
+		printf("%s: moved to %s in %.1f s (its volumes were there already)\n",
+		       o.name, o.uri, (double)r.moved_ms / 1000.0);
 	for (size_t i = 0; i < r.bindings.n; i++)
 		printf("binding: %s\n", r.bindings.v[i]);
 	for (size_t i = 0; i < r.changes.n; i++)
