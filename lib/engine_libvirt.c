@@ -580,6 +580,26 @@ static void lv_monitor_close(struct tiervm_monitor *base)
 }
 
 /*
+ * Whether a migration job runs on the domain; said as one line naming
+ * WHAT is refused, before QEMU (a new requested-size) or libvirt (a
+ * hot-plug waiting 30 s for the job lock) refuses it less clearly.
+ */
+static bool migrating(struct tiervm_monitor *m, const char *what,
+		      const char *verb, tiervm_error **errp)
+{
+	virDomainJobInfo job;
+
+	if (virDomainGetJobInfo(lv(m)->dom, &job) < 0 ||
+	    job.type == VIR_DOMAIN_JOB_NONE)
+		return false;
+	tiervm_error_set(
+		errp, TIERVM_E_INPUT,
+		"the guest is migrating, and QEMU %s while a migration runs: %s once `tiervm migrate` has ended",
+		what, verb);
+	return true;
+}
+
+/*
  * virsh update-memory-device's way: the device as the live domain has it
  * (libvirt finds it by its alias and address), with the new requested
  * size, given back for the live guest.
@@ -590,17 +610,10 @@ static bool lv_vmem_request(struct tiervm_monitor *m, const char *id,
 	xmlNode *devs, *found = NULL;
 	char *text = NULL;
 	bool ok = false;
-	virDomainJobInfo job;
 	xmlDoc *doc;
 
-	/* QEMU refuses a new requested-size while migrating: said first */
-	if (virDomainGetJobInfo(lv(m)->dom, &job) == 0 &&
-	    job.type != VIR_DOMAIN_JOB_NONE) {
-		tiervm_error_set(
-			errp, TIERVM_E_INPUT,
-			"the guest is migrating, and QEMU refuses a virtio-mem resize while a migration runs: resize once `tiervm migrate` has ended");
+	if (migrating(m, "refuses a virtio-mem resize", "resize", errp))
 		return false;
-	}
 	if (!live_xml(m, &doc, &devs, errp))
 		return false;
 	for (xmlNode *d = devs ? devs->children : NULL; d && !found;
@@ -710,9 +723,12 @@ static bool lv_nvdimm_plug(struct tiervm_monitor *m,
 			   const struct tiervm_nvdimm *nv, bool on_dax,
 			   int lock_fd, tiervm_error **errp)
 {
-	char *xml = tiervm_libvirt_nvdimm_xml(nv, NULL, on_dax, errp);
+	char *xml;
 	bool ok;
 
+	if (migrating(m, "refuses a hot-plug", "attach", errp))
+		return false;
+	xml = tiervm_libvirt_nvdimm_xml(nv, NULL, on_dax, errp);
 	if (!xml)
 		return false;
 	ok = virDomainAttachDeviceFlags(lv(m)->dom, xml,
@@ -735,6 +751,10 @@ static bool lv_nvdimm_plug_own(struct tiervm_monitor *m,
 
 	if (!pool)
 		return false;
+	if (migrating(m, "refuses a hot-plug", "attach", errp)) {
+		virStoragePoolFree(pool);
+		return false;
+	}
 	virDomainGetUUIDString(lv(m)->dom, uuid);
 	key = xasprintf("attach %s nvdimm id=%s", vm->name, nv->id);
 	if (!tiervm_nv_volume_get(pool, vm->name, nv->id, uuid,

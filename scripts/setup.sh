@@ -29,3 +29,6 @@ fi
 ninja -C build
 # the libvirt engine's daemon, started without systemd (idempotent)
 sh scripts/libvirtd.sh start
+# and a second one in a mount namespace of its own, standing in for another
+# host (qemu+tcp://127.0.0.1:16510/system; `tiervm migrate`, docs/fleet.md)
+sh scripts/libvirtd-remote.sh start > /dev/null

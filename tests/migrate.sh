@@ -57,6 +57,9 @@ migrating "$uri" mv || { wait $mig; cat back; fail "no migration job seen"; }
 "$tiervm" resize mv vm0 512M > out 2>&1
 rc=$?
 [ "$rc" -eq 2 ] && grep -q "migrating" out || { cat out; fail "a resize during the move gave exit $rc"; }
+"$tiervm" attach mv nvdimm id=nv9 node=1 size=126M label-size=2M path=nv9.img > out 2>&1
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "migrating" out || { cat out; fail "an attach during the move gave exit $rc"; }
 wait $mig || { cat back; fail "migrate back"; }
 grep -q "^verified on arrival:" back || { cat back; fail "not verified back here"; }
 [ "$(there mv)" -eq 0 ] && [ "$(here mv)" -eq 1 ] || fail "the domain did not come back"
