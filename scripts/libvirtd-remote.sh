@@ -5,7 +5,10 @@
 # ~/.cache, so it sees none of tiervm's files; its own host_uuid; reached
 # over TCP only, as qemu+tcp://127.0.0.1:PORT/system.  Stopped by its pid.
 # `kill` is that host dying: the daemon and every process in its
-# namespace (its QEMUs) killed at once.
+# namespace (its QEMUs) killed at once.  TIERVM_REMOTE_NODES=DIR (start)
+# shows that host DIR as its /sys/devices/system/node: a host of another
+# NUMA shape for libvirt's capabilities (its guests still run on this
+# kernel's nodes).
 # usage: scripts/libvirtd-remote.sh start|stop|kill|uri [PORT]  (PORT: 16510)
 set -eu
 port=${2:-16510}
@@ -48,6 +51,7 @@ start)
 		set -e
 		s=$1
 		mount --make-rprivate /
+		[ -z "$2" ] || mount --bind "$2" /sys/devices/system/node
 		mount --bind "$s/run" /run/libvirt
 		mount --bind "$s/lib" /var/lib/libvirt
 		mount --bind "$s/etc" /etc/libvirt
@@ -55,7 +59,7 @@ start)
 		mount -t tmpfs tmpfs /tmp
 		[ ! -d "$HOME/.cache" ] || mount -t tmpfs tmpfs "$HOME/.cache"
 		exec libvirtd -d --listen -p "$s/libvirtd.pid"
-	' sh "$state"
+	' sh "$state" "${TIERVM_REMOTE_NODES:-}"
 	for _ in $(seq 100); do
 		if running && virsh -q -c "$uri" uri > /dev/null 2>&1; then
 			echo "$uri"

@@ -7,7 +7,9 @@
 # it works; guests that cannot move (9p share, CXL, an NVDIMM volume
 # tiervm did not make there) are refused before anything moves; the
 # destination's daemon killed in the middle leaves the guest running
-# where it was, verified.
+# where it was, verified; a destination without the memory kind a node is
+# bound to (a third libvirtd whose /sys/devices/system/node shows one
+# cpu-less node) is refused before anything moves.
 # usage: migrate.sh TIERVM MOVING_SPEC SHARED_SPEC CXL_SPEC NVDIMM_SPEC REMOTE_SCRIPT
 set -u
 tiervm=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -18,6 +20,7 @@ trap 'for g in mv ms mc mn; do "$tiervm" down $g > /dev/null 2>&1; done
 	for v in nvdimm-mn-nv0.img nvdimm-mn-nv0.img.owner; do
 		virsh -q -c "$uri" vol-delete --pool tiervm $v > /dev/null 2>&1
 	done
+	sh "$remote" stop 16511 > /dev/null 2>&1
 	cd /; rm -rf "$work"' EXIT
 fail() { echo "FAILED: $*"; exit 1; }
 there() { virsh -q -c "$uri" list --name | grep -c "^tiervm-$1$"; }
@@ -82,6 +85,30 @@ cat out
 sh "$remote" start > /dev/null || fail "the second libvirtd did not come back"
 [ "$(here mv)" -eq 1 ] && [ "$(there mv)" -eq 0 ] || fail "the guest is not here alone after the failed move"
 [ "$(sum)" = "$want" ] || fail "the pattern changed in the failed move"
+
+# a destination whose only node has no cpus and no HMAT figures: no DRAM
+# there for the nodes bound to it, each refused in a line of its own
+nodes=$work/nodes
+mkdir -p "$nodes/node0"
+for f in online possible has_memory has_normal_memory; do
+	cat "/sys/devices/system/node/$f" > "$nodes/$f" 2> /dev/null
+done
+: > "$nodes/has_cpu"
+for f in meminfo distance numastat vmstat; do
+	cp "/sys/devices/system/node/node0/$f" "$nodes/node0/"
+done
+echo > "$nodes/node0/cpulist"
+echo 0 > "$nodes/node0/cpumap"
+cpuless=$(TIERVM_REMOTE_NODES=$nodes sh "$remote" start 16511) || fail "the third libvirtd: $cpuless"
+"$tiervm" host --connect "$cpuless" | grep -q "^0  *unknown" || fail "the third libvirtd shows DRAM"
+"$tiervm" migrate mv "$cpuless" > out 2>&1
+rc=$?
+cat out
+[ "$rc" -eq 2 ] && [ "$(grep -c 'host.kind: the host has no dram node' out)" -eq 3 ] ||
+	fail "a destination without DRAM: exit $rc, not three lines naming each binding"
+[ "$(here mv)" -eq 1 ] || fail "the guest left though refused"
+[ "$(virsh -q -c "$cpuless" list --all --name | grep -c .)" -eq 0 ] || fail "a domain on the refusing host"
+sh "$remote" stop 16511 > /dev/null
 "$tiervm" down mv > /dev/null
 
 # refused before anything moves: exit 2, one line, the guest still here
