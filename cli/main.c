@@ -109,10 +109,17 @@ static const struct command {
 	  "  --no-wait       return once QEMU has the request\n"
 	  "  --json          the timings as JSON (docs/json.md)\n"
 	  "  --timeout S     seconds to wait for the guest (default 60)\n" },
-	{ "migrate", cmd_migrate, "NAME URI [--migrate-uri ADDR] [--timeout S]",
-	  "move a running libvirt guest live to the libvirt host URI",
+	{ "migrate", cmd_migrate,
+	  "NAME URI [--migrate-uri ADDR] [--timeout S]\n"
+	  "NAME --rebind [--spec FILE] [--timeout S]",
+	  "move a running guest live: a libvirt guest to the libvirt host\n"
+	  "URI; with --rebind, a guest's memory to other nodes of this host",
 	  "  URI             the destination's libvirt URI\n"
 	  "                  (qemu+ssh://host/system, qemu+tcp://...)\n"
+	  "  --rebind        tiervm's own engine: a second QEMU on this host,\n"
+	  "                  its memory bound as the spec says now\n"
+	  "  --spec FILE     the spec with new `host:` bindings (nothing\n"
+	  "                  else may change); default: the guest's own\n"
 	  "  --migrate-uri ADDR  where QEMU's stream goes (tcp://HOST[:PORT]);\n"
 	  "                  default: libvirt's choice\n"
 	  "  --timeout S     seconds to wait for the guest's reports\n"

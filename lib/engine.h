@@ -122,6 +122,13 @@ struct tiervm_engine {
 	 */
 	bool (*migrate)(struct tiervm_vm *vm, struct tiervm_migration *mig,
 			tiervm_error **errp);
+	/*
+	 * Move the guest's memory to other nodes of this host, as
+	 * @mig->plan binds it (@mig->uri unused): the guest goes on running
+	 * as it was.  NULL where the engine cannot.
+	 */
+	bool (*rebind)(struct tiervm_vm *vm, struct tiervm_migration *mig,
+		       tiervm_error **errp);
 	/* ACPI power button; then the engine's way to end the guest. */
 	bool (*powerdown)(struct tiervm_monitor *m, tiervm_error **errp);
 	bool (*quit)(struct tiervm_monitor *m, tiervm_error **errp);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "engine_qemu_internal.h"
 #include "nvdimm.h"
 #include "qemu_qmp.h"
 #include "counts.h"
@@ -35,6 +36,11 @@ struct qemu_monitor {
 static struct tiervm_qmp *qmp_of(struct tiervm_monitor *m)
 {
 	return ((struct qemu_monitor *)m)->q;
+}
+
+struct tiervm_qmp *tiervm_qemu_qmp(struct tiervm_monitor *m)
+{
+	return qmp_of(m);
 }
 
 /* @s for a QEMU option value: its commas doubled. */
@@ -280,9 +286,14 @@ static bool qemu_start(struct tiervm_vm *vm, struct tiervm_launch *l,
 	strv_pushf(&argv, "%s", l->img->initrd);
 	strv_pushf(&argv, "-append");
 	strv_pushf(&argv, "%s", l->append);
-	/* ttyS0: the console, to a file; ttyS1: the probe's own channel */
+	/* ttyS0: the console, to a file, appended to (a re-binding QEMU
+	 * opens it again); ttyS1: the probe's own channel */
+	strv_pushf(&argv, "-chardev");
+	strv_pushf(&argv,
+		   "file,id=tiervm-console,path=%s/console.log,append=on",
+		   vm->dir);
 	strv_pushf(&argv, "-serial");
-	strv_pushf(&argv, "file:%s/console.log", vm->dir);
+	strv_pushf(&argv, "chardev:tiervm-console");
 	strv_pushf(&argv, "-chardev");
 	strv_pushf(
 		&argv,
@@ -535,4 +546,5 @@ const struct tiervm_engine tiervm_engine_qemu = {
 	.nvdimm_plug = qemu_nvdimm_plug,
 	.powerdown = qemu_powerdown,
 	.quit = qemu_quit,
+	.rebind = tiervm_qemu_rebind,
 };

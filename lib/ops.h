@@ -237,6 +237,10 @@ struct tiervm_migrate_opts {
 	const char *name;
 	const char *uri;	 /* the destination's libvirt URI */
 	const char *migrate_uri; /* QEMU's stream address; NULL: libvirt's */
+	/* instead of @uri: this host's nodes, as @spec_file (NULL: the
+	 * guest's own spec) binds them now, on tiervm's own engine */
+	bool rebind;
+	const char *spec_file;
 	int timeout_ms; /* 0: TIERVM_TIMEOUT_HOTPLUG_MS, for each report */
 	tiervm_progress_fn *progress;
 	void *opaque;
@@ -258,7 +262,10 @@ struct tiervm_migrate_result {
  * devices, a mounted 9p share, an NVDIMM volume there that is not this
  * guest's, a binding that host cannot meet), then the guest's view
  * compared before and after.  False with *errp if it did not move or
- * cannot be asked; @res->changes lists what changed.
+ * cannot be asked; @res->changes lists what changed.  With @o->rebind,
+ * the guest's memory moves to other nodes of this host instead, through
+ * a second QEMU on the same host; a new spec may change host bindings
+ * only, nothing the guest sees.
  */
 bool tiervm_migrate(const struct tiervm_migrate_opts *o,
 		    struct tiervm_migrate_result *res, tiervm_error **errp);

@@ -19,14 +19,15 @@
 #include "util_libvirt.h"
 #include "engine_libvirt_volume.h"
 #include "util_json.h"
+#include "ops_internal.h"
 
 /*
  * The spec as started, with where it came from (relative paths in it start
  * there): `tiervm attach` checks a new device against it, not against a
  * file the user may have edited since.
  */
-static bool save_spec(struct tiervm_vm *vm, const struct tiervm_spec *spec,
-		      tiervm_error **errp)
+bool tiervm_ops_save_spec(struct tiervm_vm *vm, const struct tiervm_spec *spec,
+			  tiervm_error **errp)
 {
 	json_object *o = json_object_new_object();
 	char *origin = realpath(spec->file, NULL);
@@ -176,7 +177,8 @@ static bool boot_and_verify(const struct tiervm_up_opts *o,
 		  from = tiervm_now_ms();
 	tiervm_error *err = NULL;
 
-	if (!save_plan(vm, plan, errp) || !save_spec(vm, plan->spec, errp) ||
+	if (!save_plan(vm, plan, errp) ||
+	    !tiervm_ops_save_spec(vm, plan->spec, errp) ||
 	    !place_counted(vm, errp))
 		return false;
 	if (jget(plan->expected, "virtio_mem") &&

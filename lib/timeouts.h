@@ -32,6 +32,8 @@
 #define TIERVM_TIMEOUT_KILL_GRACE_MS 2000
 /* a libvirt daemon lost while tiervm stops a guest: waited for this long */
 #define TIERVM_TIMEOUT_RECONNECT_MS 20000
+/* a re-binding migration between two QEMUs on this host, all of memory */
+#define TIERVM_TIMEOUT_REBIND_MS 300000
 
 /* A running guest's report (status, resize, attach): its node memory. */
 #define TIERVM_TIMEOUT_REPORT_MS 60000

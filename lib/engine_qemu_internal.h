@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef TIERVM_ENGINE_QEMU_INTERNAL_H
+#define TIERVM_ENGINE_QEMU_INTERNAL_H
+
+#include "engine.h"
+#include "qemu_qmp.h"
+
+/* The QEMU engine's files, shared with its re-binding (engine_qemu_rebind.c). */
+
+/** tiervm_qemu_qmp - the QMP connection under a QEMU engine's monitor. */
+struct tiervm_qmp *tiervm_qemu_qmp(struct tiervm_monitor *m);
+
+/** tiervm_qemu_rebind - the engine's migrate-in-place (engine.h). */
+bool tiervm_qemu_rebind(struct tiervm_vm *vm, struct tiervm_migration *mig,
+			tiervm_error **errp);
+
+#endif
