@@ -102,9 +102,6 @@ int cmd_shell(int argc, char **argv)
 	struct tiervm_exec_req req = {
 		.in_fd = 0, .out_fd = 1, .err_fd = 2, .tty = true
 	};
-	const char *shell = getenv("SHELL");
-	char *args[] = { (char *)(shell && *shell ? shell : "/bin/sh"), "-i",
-			 NULL };
 	struct termios saved, raw;
 	tiervm_error *err = NULL;
 	char **env;
@@ -116,7 +113,7 @@ int cmd_shell(int argc, char **argv)
 		return usage_error("shell: standard input is not a terminal");
 	raw = saved;
 	cfmakeraw(&raw);
-	req.argv = args;
+	req.argv = tiervm_exec_shell;
 	req.env = env = tiervm_exec_env(NULL);
 	signal(SIGWINCH, on_winch);
 	fprintf(stderr, "tiervm: shell in '%s'; ^] leaves it\r\n", argv[1]);

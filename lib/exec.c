@@ -122,6 +122,12 @@ static bool write_all(int fd, const uint8_t *p, size_t n)
 	return true;
 }
 
+char *const tiervm_exec_shell[] = {
+	"/bin/sh", "-c",
+	"[ -x \"$SHELL\" ] && exec \"$SHELL\" -i; SHELL=/bin/sh exec /bin/sh -i",
+	NULL
+};
+
 char **tiervm_exec_env(char *const *extra)
 {
 	static const char *const keep[] = { "PATH=",	"HOME=",  "USER=",
@@ -282,40 +288,18 @@ static void pass_events(struct run *r)
 /* Why the channel closed before the exit: the guest, most likely, died. */
 static void closed_early(struct run *r, tiervm_error **errp)
 {
-	char *console = tiervm_vm_path(r->vm, "console.log");
-	FILE *f;
-	char *lines[8] = { 0 }, *line = NULL;
-	size_t cap = 0, n = 0;
-	struct sbuf tail = { 0 };
+	char *tail;
 
 	tiervm_engine_wait_exit(r->vm, 2000);
 	if (tiervm_engine_running(r->vm)) {
 		tiervm_error_setg(errp, "the exec channel closed while %s ran",
 				  r->req->argv[0]);
-		free(console);
 		return;
 	}
-	f = fopen(console, "re");
-	while (f && getline(&line, &cap, f) > 0) {
-		free(lines[n % ARRAY_SIZE(lines)]);
-		lines[n++ % ARRAY_SIZE(lines)] = xstrdup(line);
-	}
-	for (size_t i = n > ARRAY_SIZE(lines) ? n - ARRAY_SIZE(lines) : 0;
-	     i < n; i++)
-		sbuf_addf(&tail, "console: %s", lines[i % ARRAY_SIZE(lines)]);
-	if (tail.len && tail.s[tail.len - 1] == '\n')
-		tail.s[--tail.len] = '\0';
-	tiervm_error_setg(errp, "the guest died while %s ran%s%s",
-			  r->req->argv[0],
-			  tail.len ? "; its console's last lines:\n" : "",
-			  tail.len ? tail.s : "");
-	for (size_t i = 0; i < ARRAY_SIZE(lines); i++)
-		free(lines[i]);
-	if (f)
-		fclose(f);
-	free(line);
-	free(console);
-	sbuf_free(&tail);
+	tail = tiervm_vm_console_tail(r->vm, 8);
+	tiervm_error_setg(errp, "the guest died while %s ran%s",
+			  r->req->argv[0], tail);
+	free(tail);
 }
 
 int tiervm_exec_run(struct tiervm_vm *vm, const struct tiervm_exec_req *req,
@@ -354,10 +338,13 @@ int tiervm_exec_run(struct tiervm_vm *vm, const struct tiervm_exec_req *req,
 			break;
 		}
 		if (!r.started && tiervm_now_ms() > start_by) {
+			char *tail = tiervm_vm_console_tail(vm, 8);
+
 			tiervm_error_setg(
 				errp,
-				"the exec agent of '%s' did not answer within %d s (see `tiervm console %s`)",
-				vm->name, START_WAIT_MS / 1000, vm->name);
+				"the exec agent of '%s' did not answer within %d s (see `tiervm console %s`)%s",
+				vm->name, START_WAIT_MS / 1000, vm->name, tail);
+			free(tail);
 			break;
 		}
 		if (end && tiervm_now_ms() > end) {

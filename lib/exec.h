@@ -35,6 +35,14 @@ struct tiervm_exec_req {
  */
 char **tiervm_exec_env(char *const *extra);
 
+/*
+ * tiervm_exec_shell - the argv of `tiervm shell`: the user's $SHELL (passed
+ * in the environment) where the guest has it, else the guest's /bin/sh; a
+ * guest without the host's root (share-host: false, a remote host) often
+ * lacks bash.
+ */
+extern char *const tiervm_exec_shell[];
+
 /* The key that leaves a tty session: ^], as telnet and virsh console. */
 #define TIERVM_EXEC_DETACH_KEY 0x1d
 

@@ -260,14 +260,17 @@ json_object *tiervm_probe_call(struct tiervm_vm *vm, const char *request,
 			break;
 		}
 		if (now - start > timeout_ms) {
+			char *tail = tiervm_vm_console_tail(vm, 8);
+
 			tiervm_error_setg(
 				errp,
-				"the guest did not report within %d s: the %s stage never arrived (see %s/console.log)",
+				"the guest did not report within %d s: the %s stage never arrived (see %s/console.log)%s",
 				(timeout_ms + 500) / 1000,
 				reached < ARRAY_SIZE(stages)
 					? stages[reached].stage
 					: "report",
-				vm->dir);
+				vm->dir, tail);
+			free(tail);
 			break;
 		}
 		if (!tiervm_engine_running(vm)) {

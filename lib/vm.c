@@ -126,6 +126,33 @@ char *tiervm_vm_path(const struct tiervm_vm *vm, const char *file)
 	return xasprintf("%s/%s", vm->dir, file);
 }
 
+char *tiervm_vm_console_tail(const struct tiervm_vm *vm, size_t n)
+{
+	char *console = tiervm_vm_path(vm, "console.log");
+	FILE *f = fopen(console, "re");
+	char **lines = xcalloc(n, sizeof(*lines)), *line = NULL;
+	size_t cap = 0, got = 0;
+	struct sbuf tail = { 0 };
+
+	while (f && getline(&line, &cap, f) > 0) {
+		free(lines[got % n]);
+		lines[got++ % n] = xstrdup(line);
+	}
+	sbuf_addf(&tail, "%s", "");
+	if (got)
+		sbuf_addf(&tail, "; its console's last lines:");
+	for (size_t i = got > n ? got - n : 0; i < got; i++)
+		sbuf_addf(&tail, "\nconsole: %.*s",
+			  (int)strcspn(lines[i % n], "\r\n"), lines[i % n]);
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	if (f)
+		fclose(f);
+	free(line);
+	free(console);
+	return tail.s;
+}
+
 char *tiervm_vm_exec_path(const struct tiervm_vm *vm, unsigned port,
 			  const char *ext)
 {

@@ -52,6 +52,13 @@ void tiervm_vm_free(struct tiervm_vm *vm);
  */
 bool tiervm_vm_lock_name(struct tiervm_vm *vm, tiervm_error **errp);
 
+/**
+ * tiervm_vm_console_tail - "; its console's last lines:\nconsole: ..." with
+ * the last @n lines of the guest's console.log, for an error that says why
+ * the guest stopped answering; "" when the log is empty.  Caller frees.
+ */
+char *tiervm_vm_console_tail(const struct tiervm_vm *vm, size_t n);
+
 /** tiervm_vm_path - "RUNDIR/@file"; caller frees. */
 char *tiervm_vm_path(const struct tiervm_vm *vm, const char *file);
 

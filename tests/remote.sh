@@ -57,14 +57,23 @@ touch marker
 	sh -c "test ! -e $work/marker && grep -q '^listen_tcp = 1' /etc/libvirt/libvirtd.conf" > out 2>&1 ||
 	{ cat out; fail "the guest's root is not that host's"; }
 grep -q "shares: on $uri the guest's / is that host's /" out || { cat out; fail "no line about the shares"; }
+# --share names that host's directories (its /etc/libvirt, not ours)
+"$tiervm" up demo.yaml --engine libvirt --connect "$uri" --share /etc/libvirt:/mnt/lv:ro -- \
+	grep -q '^listen_tcp = 1' /mnt/lv/libvirtd.conf > out 2>&1 ||
+	{ cat out; fail "--share did not name that host's directory"; }
 
-# a lasting guest there: exec, stdin, resize, status, console, list, down
+# a lasting guest there: exec, stdin, resize, status, shell, console,
+# list, down
 "$tiervm" up demo.yaml --name rt --engine libvirt --connect "$uri" > out 2>&1 || { cat out; fail "up rt"; }
 "$tiervm" exec rt -- sh -c 'exit 5'
 [ $? -eq 5 ] || fail "exec's exit status there"
 [ "$(echo through-the-stream | "$tiervm" exec rt -- cat)" = through-the-stream ] || fail "exec's stdin there"
 "$tiervm" resize rt vm0 1G > out 2>&1 || { cat out; fail "resize there"; }
 "$tiervm" status rt | grep -q "^vm0 .* 1G  *1G " || { "$tiervm" status rt; fail "status does not show 1G plugged"; }
+# a shell on a real pseudo-terminal, through script(1), over the stream
+printf 'echo $((6 * 7))-$(tty)\nexit 4\n' |
+	script -qec "$tiervm shell rt" /dev/null > shell.out 2>&1
+grep -q "42-/dev/pts/" shell.out || { cat shell.out; fail "shell there"; }
 timeout 3 "$tiervm" console rt > console.out 2>&1
 grep -q "Linux version" console.out || fail "the console's log did not come through the stream"
 "$tiervm" list | grep -q "^rt " || fail "list does not show rt"
