@@ -389,6 +389,7 @@ void tiervm_host_free(struct tiervm_host *h)
 		free(h->nd[i].name);
 		free(h->nd[i].type);
 		free(h->nd[i].mode);
+		free(h->nd[i].persistence);
 	}
 	for (unsigned i = 0; i < h->n_cxl; i++) {
 		free(h->cxl[i].name);

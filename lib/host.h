@@ -69,6 +69,11 @@ struct tiervm_host_nd {
 	uint64_t size;
 	char *mode; /* namespaces: raw, fsdax, devdax, ... */
 	int numa_node;
+	/* regions: persistence_domain (cpu_cache, memory_controller, "" for
+	 * none said; NULL before 4.16), and whether the NFIT described it
+	 * (not a CXL region bridged to libnvdimm) */
+	char *persistence;
+	bool nfit;
 };
 
 struct tiervm_host_cxl {

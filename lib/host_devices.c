@@ -86,7 +86,7 @@ static void read_nd(struct disc *d)
 		bool region = !strncmp(ents[i], "region", 6);
 		bool ns = !strncmp(ents[i], "namespace", 9);
 		struct tiervm_host_nd *x;
-		char *p;
+		char *p, *buf;
 
 		if (!region && !ns)
 			continue;
@@ -99,6 +99,15 @@ static void read_nd(struct disc *d)
 		x->mode = ns ? host_readf(d, "%s/%s/mode", dir, ents[i]) : NULL;
 		x->numa_node = read_int(d, "/sys/bus/nd/devices/%s/numa_node",
 					ents[i]);
+		if (region) {
+			p = xasprintf("%s/%s", dir, ents[i]);
+			buf = tiervm_fs_readlink(&d->root, p);
+			free(p);
+			x->nfit = buf && strstr(buf, "ACPI0012");
+			free(buf);
+			x->persistence = host_readf(
+				d, "%s/%s/persistence_domain", dir, ents[i]);
+		}
 	}
 	tiervm_strv_free_null(ents);
 }

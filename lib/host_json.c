@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* The host inventory as JSON: the schema is documented in docs/host-json.md. */
+/* The host inventory as JSON: the schema is documented in docs/json.md. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "host.h"
 #include "util.h"
@@ -149,6 +150,12 @@ json_object *tiervm_host_to_json(const struct tiervm_host *h)
 		json_object_object_add(e, "mode", str_or_null(x->mode));
 		json_object_object_add(e, "numa_node",
 				       json_object_new_int(x->numa_node));
+		if (!strcmp(x->type, "region")) {
+			json_object_object_add(
+				e, "nfit", json_object_new_boolean(x->nfit));
+			json_object_object_add(e, "persistence_domain",
+					       str_or_null(x->persistence));
+		}
 		json_object_array_add(nd, e);
 	}
 	json_object_object_add(o, "nvdimm", nd);

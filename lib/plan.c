@@ -143,6 +143,11 @@ static void machine_args(struct plan_ctx *c)
 	/* NVDIMM hot-plug needs the NFIT from the start */
 	if (s->n_nvdimms || s->machine.hotplug_slots)
 		sbuf_addf(&m, ",nvdimm=on");
+	if (s->machine.nvdimm_persistence)
+		sbuf_addf(
+			&m, ",nvdimm-persistence=%s",
+			tiervm_persistence_names[s->machine
+							 .nvdimm_persistence]);
 	plan_cxl_machine(c, &m);
 	plan_arg(c, "-machine");
 	plan_arg(c, "%s", m.s);

@@ -82,6 +82,14 @@ static bool check_backing_file(struct plan_ctx *c,
 
 void plan_nvdimms(struct plan_ctx *c)
 {
+	enum tiervm_nv_persistence pd = c->s->machine.nvdimm_persistence;
+
+	/* every NFIT region of the guest shows the platform's one domain */
+	if (pd)
+		json_object_object_add(
+			c->exp, "nvdimm_persistence",
+			json_object_new_string(
+				tiervm_persistence_kernel_names[pd]));
 	for (unsigned i = 0; i < c->s->n_nvdimms; i++) {
 		const struct tiervm_nvdimm *nv = &c->s->nvdimms[i];
 		char *key = xasprintf("nvdimms[%u].path", i);

@@ -583,14 +583,16 @@ static void qemu_arg(struct dom *x, xmlNode *cl, const char *value)
  * CXL has no libvirt element: its objects and devices go in as QEMU's own
  * arguments, in JSON (plain -device arguments are made before libvirt's
  * devices and collide with them on PCI slots), the windows as a second
- * -machine that QEMU merges into the first.
+ * -machine that QEMU merges into the first.  The NVDIMM persistence domain
+ * has none either: a -machine of its own.
  */
-static void cxl_commandline(struct dom *x, xmlNode *domain)
+static void qemu_commandline(struct dom *x, xmlNode *domain)
 {
 	const struct strv *a = &x->plan->argv;
+	enum tiervm_nv_persistence pd = x->s->machine.nvdimm_persistence;
 	xmlNode *cl;
 
-	if (!x->s->cxl.line)
+	if (!x->s->cxl.line && !pd)
 		return;
 	x->qemu_ns = xmlNewNs(domain, (const xmlChar *)QEMU_NS,
 			      (const xmlChar *)"qemu");
@@ -602,8 +604,19 @@ static void cxl_commandline(struct dom *x, xmlNode *domain)
 		if (!strcmp(a->v[i], "-machine")) {
 			const char *cxl = strstr(v, ",cxl=on");
 
-			qemu_arg(x, cl, "-machine");
-			qemu_arg(x, cl, cxl ? cxl + 1 : "cxl=on");
+			if (x->s->cxl.line) {
+				qemu_arg(x, cl, "-machine");
+				qemu_arg(x, cl, cxl ? cxl + 1 : "cxl=on");
+			}
+			if (pd) {
+				char *m =
+					xasprintf("nvdimm-persistence=%s",
+						  tiervm_persistence_names[pd]);
+
+				qemu_arg(x, cl, "-machine");
+				qemu_arg(x, cl, m);
+				free(m);
+			}
 		} else if (!strcmp(a->v[i], "-object") &&
 			   strstr(v, ",id=tiervm-cxl")) {
 			char *j = option_json("qom-type", v);
@@ -624,7 +637,7 @@ static void cxl_commandline(struct dom *x, xmlNode *domain)
 			free(j);
 		}
 	}
-	if (x->notes)
+	if (x->notes && x->s->cxl.line)
 		strv_pushf(
 			x->notes,
 			"libvirt: CXL host bridges, ports, devices and windows are QEMU's own arguments (<qemu:commandline>): libvirt marks such a domain tainted and does not manage them");
@@ -721,7 +734,7 @@ char *tiervm_plan_format_libvirt(const struct tiervm_plan *plan,
 		prop(rng, "model", "virtio");
 		prop(add(rng, "backend", "/dev/urandom"), "model", "random");
 	}
-	cxl_commandline(&x, domain);
+	qemu_commandline(&x, domain);
 	if (diag_finish(&x.d, errp)) {
 		xmlDocDumpFormatMemoryEnc(doc, &text, &len, "UTF-8", 1);
 		/* the domain alone, without the XML declaration */

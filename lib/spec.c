@@ -8,6 +8,10 @@
 const char *const tiervm_nv_mode_names[] = { "raw", "fsdax", "devdax", "kmem",
 					     NULL };
 
+const char *const tiervm_persistence_names[] = { "", "mem-ctrl", "cpu", NULL };
+const char *const tiervm_persistence_kernel_names[] = { "", "memory_controller",
+							"cpu_cache", NULL };
+
 const char *const tiervm_cxl_type_names[] = { "persistent", "volatile", NULL };
 const char *const tiervm_cxl_mode_names[] = { "region", "devdax", "kmem",
 					      "fsdax", NULL };

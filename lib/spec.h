@@ -45,6 +45,22 @@ enum tiervm_nv_mode {
 	TIERVM_NV_KMEM,
 };
 
+/*
+ * Where the platform says a write to an NVDIMM is persistent (ACPI NFIT's
+ * platform capabilities; QEMU's machine property nvdimm-persistence): the
+ * guest kernel shows it as a region's persistence_domain.
+ */
+enum tiervm_nv_persistence {
+	TIERVM_PERSIST_UNSAID, /* QEMU's default: the NFIT says nothing */
+	TIERVM_PERSIST_MEM_CTRL,
+	TIERVM_PERSIST_CPU,
+};
+
+/* The spec's names (mem-ctrl, cpu) and the kernel's (memory_controller,
+ * cpu_cache), by enum value from TIERVM_PERSIST_MEM_CTRL on. */
+extern const char *const tiervm_persistence_names[];
+extern const char *const tiervm_persistence_kernel_names[];
+
 /* The spec's names of each NVDIMM mode, by enum value; NULL-terminated. */
 extern const char *const tiervm_nv_mode_names[];
 
@@ -303,6 +319,8 @@ struct tiervm_spec {
 		int emulate_latency_line;
 		/* real ns waited per HMAT ns; 0: TIERVM_LATENCY_SCALE */
 		unsigned latency_scale;
+		enum tiervm_nv_persistence nvdimm_persistence;
+		int nvdimm_persistence_line;
 	} machine;
 	struct {
 		/* "auto", "debian-stable", "debian-backports", or the path of

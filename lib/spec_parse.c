@@ -307,10 +307,17 @@ static void parse_hotplug(struct ywalk *w, yaml_node_t *n, const char *path,
 static void parse_machine(struct ywalk *w, yaml_node_t *n,
 			  struct tiervm_spec *s)
 {
-	static const char *const keys[] = { "type",	     "cpus",
-					    "sockets",	     "accel",
-					    "hotplug",	     "emulate-latency",
-					    "latency-scale", NULL };
+	static const char *const keys[] = { "type",
+					    "cpus",
+					    "sockets",
+					    "accel",
+					    "hotplug",
+					    "emulate-latency",
+					    "latency-scale",
+					    "nvdimm-persistence",
+					    NULL };
+	/* the NFIT's two flags, named as QEMU names them */
+	static const char *const persistence[] = { "mem-ctrl", "cpu", NULL };
 	static const char *const types[] = { "q35", "pc", NULL };
 	static const char *const accels[] = { "auto", "kvm", "tcg", NULL };
 	int e;
@@ -333,6 +340,12 @@ static void parse_machine(struct ywalk *w, yaml_node_t *n,
 	YWITH(n, "machine", "emulate-latency", {
 		ywalk_bool(w, v, p, &s->machine.emulate_latency);
 		s->machine.emulate_latency_line = yline(v);
+	});
+	YWITH(n, "machine", "nvdimm-persistence", {
+		if (ywalk_enum(w, v, p, persistence, &e))
+			s->machine.nvdimm_persistence =
+				(enum tiervm_nv_persistence)(e + 1);
+		s->machine.nvdimm_persistence_line = yline(v);
 	});
 	YWITH(n, "machine", "latency-scale", {
 		if (ywalk_uint(w, v, p, TIERVM_LATENCY_SCALE_MAX,

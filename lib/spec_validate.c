@@ -100,6 +100,12 @@ static void check_machine(const struct tiervm_spec *s, struct tiervm_diags *d)
 	if (s->machine.pc && s->n_cxls)
 		diag_add(d, 0, "machine.type",
 			 "CXL needs a PCIe machine: use q35, not pc");
+	if (s->machine.nvdimm_persistence && !s->n_nvdimms &&
+	    !s->machine.hotplug_slots)
+		diag_add(
+			d, s->machine.nvdimm_persistence_line,
+			"machine.nvdimm-persistence",
+			"the machine has no NVDIMM for it to describe: add one under nvdimms (or hotplug slots for `tiervm attach`), or leave the key out");
 	check_hotplug(s, d);
 }
 

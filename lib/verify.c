@@ -339,6 +339,37 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 			   gs);
 }
 
+/*
+ * machine.nvdimm-persistence: the domain every region the NFIT describes
+ * shows (CXL regions say their own).
+ */
+static void verify_persistence(struct tiervm_verdict *v, json_object *exp,
+			       json_object *nd)
+{
+	const char *want = jstr(exp, "nvdimm_persistence", NULL), *seen = NULL;
+
+	if (!want)
+		return;
+	for (size_t i = 0; nd && i < jlen(nd); i++) {
+		json_object *r = jidx(nd, i);
+		const char *pd = jstr(r, "persistence_domain", "");
+
+		if (strcmp(jstr(r, "type", ""), "region") ||
+		    !json_object_get_boolean(jget(r, "nfit")))
+			continue;
+		if (seen && strcmp(seen, pd)) {
+			seen = "differs between regions";
+			break;
+		}
+		seen = pd;
+	}
+	verify_row(v, seen && !strcmp(seen, want) ? "ok" : "FAIL",
+		   "NVDIMM persistence domain", want,
+		   !seen   ? "no NFIT region"
+		   : *seen ? seen
+			   : "none said");
+}
+
 /* The entry of the guest's @list with the id of the expected @e. */
 static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 			   json_object *report, json_object *guest,
@@ -385,6 +416,7 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 			!strcmp(mode, "kmem") ? "devdax, onlined (kmem)" : mode,
 			gs);
 	}
+	verify_persistence(v, exp, nd);
 	verify_cxl(v, exp, report, guest, dram_tier);
 }
 
