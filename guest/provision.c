@@ -497,11 +497,26 @@ static bool hmem_dax(int node, char *out, size_t len)
 	return found;
 }
 
+/* Whether tiervm.dax's @pieces divide @node. */
+static bool divided(const char *pieces, int node)
+{
+	char *prefix = xasprintf("%d:", node);
+	bool found = false;
+
+	for (const char *p = pieces; p && *p && !found; p = strchr(p, ',')) {
+		p += *p == ',';
+		found = !strncmp(p, prefix, strlen(prefix));
+	}
+	free(prefix);
+	return found;
+}
+
 json_object *provision_soft_reserved(const char *cmdline)
 {
 	json_object *all = json_object_new_array(), *regions;
 	char *list = prov_cmdline_arg(cmdline, "tiervm.softreserved"),
-	     *save = NULL, *out;
+	     *pieces = prov_cmdline_arg(cmdline, "tiervm.dax"), *save = NULL,
+	     *out;
 	int st;
 
 	if (!list)
@@ -543,10 +558,13 @@ json_object *provision_soft_reserved(const char *cmdline)
 		}
 		json_object_object_add(r, "node", json_object_new_int(node));
 		if (hmem_dax(node, dax, sizeof(dax))) {
-			/* efi_fake_mem: dax_hmem made the device already */
+			/* dax_hmem made the device already */
 			json_object_object_add(r, "dax",
 					       json_object_new_string(dax));
-			status = prov_online_dax(dax, &log);
+			status = divided(pieces, node)
+					 ? provision_divide_dax(dax, node,
+								pieces, r, &log)
+					 : prov_online_dax(dax, &log);
 			goto next;
 		}
 		if (!region) {
@@ -584,6 +602,7 @@ json_object *provision_soft_reserved(const char *cmdline)
 		json_object_array_add(all, r);
 	}
 	json_object_put(regions);
+	free(pieces);
 	free(list);
 	return all;
 }

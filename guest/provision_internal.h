@@ -34,4 +34,13 @@ const char *prov_chardev(json_object *ns);
 /* Online device-dax @dax as system RAM ("ok" or what failed), logged. */
 const char *prov_online_dax(const char *dax, struct sbuf *log);
 
+/*
+ * Divide dax_hmem's device @dax of soft-reserved @node as @list
+ * (tiervm.dax's NODE:SIZE:MODE:ALIGN,...) says: "ok" or what failed, the
+ * devices made and the unassigned rest put in @report, the commands in
+ * @log (guest/provision_dax.c).
+ */
+const char *provision_divide_dax(const char *dax, int node, const char *list,
+				 json_object *report, struct sbuf *log);
+
 #endif

@@ -61,6 +61,7 @@ struct tiervm_host_dax {
 	char *driver;	/* device_dax, kmem, or NULL (unbound) */
 	char *resource; /* start address as sysfs gives it */
 	char *source;	/* "nvdimm", "hmem", "cxl" or "unknown" */
+	uint64_t align; /* UINT64_MAX where sysfs does not say (before 5.10) */
 };
 
 struct tiervm_host_nd {

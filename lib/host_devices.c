@@ -68,6 +68,9 @@ static void read_dax(struct disc *d)
 		x->driver = tiervm_fs_link_name(&d->root, p);
 		free(p);
 		x->resource = host_readf(d, "%s/%s/resource", dir, ents[i]);
+		p = xasprintf("%s/%s/align", dir, ents[i]);
+		x->align = host_readu(d, p);
+		free(p);
 		x->source = dax_source(d, ents[i]);
 	}
 	tiervm_strv_free_null(ents);

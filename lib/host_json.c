@@ -140,6 +140,7 @@ json_object *tiervm_host_to_json(const struct tiervm_host *h)
 		json_object_object_add(e, "driver", str_or_null(x->driver));
 		json_object_object_add(e, "resource", str_or_null(x->resource));
 		json_object_object_add(e, "source", str_or_null(x->source));
+		json_object_object_add(e, "align", u64_or_null(x->align));
 		json_object_array_add(dax, e);
 	}
 	json_object_object_add(o, "dax", dax);

@@ -536,10 +536,74 @@ static bool e820_soft_reserved(struct plan_ctx *c)
 	       (major > 5 || (major == 5 && minor >= 5));
 }
 
+/*
+ * A divided soft-reserved node: "NODE:SIZE:MODE:ALIGN" for each device, in
+ * order, for the probe (guest/provision.c), which makes them with daxctl
+ * create-device.  Only dax_hmem's regions can be divided: the legacy-pmem
+ * fallback's are static, one device each.
+ */
+static void dax_pieces(struct plan_ctx *c, const struct tiervm_node *n,
+		       bool legacy, struct sbuf *out)
+{
+	char *p = xasprintf("nodes[%u]", (unsigned)(n - c->s->nodes)), *rest;
+	struct sbuf say = { 0 };
+	uint64_t used = 0;
+
+	if (legacy)
+		diag_add_in(
+			c->d, n->dax_line, p, "dax",
+			"this kernel gets soft-reserved memory as legacy persistent memory (memmap=!), whose dax region is static and cannot be divided: boot Linux 5.5 or later, or leave dax out");
+	for (unsigned i = 0; i < n->n_dax; i++) {
+		char *size = tiervm_format_size(n->dax[i].size);
+		char *align = tiervm_format_size(n->dax[i].align);
+
+		sbuf_addf(out, "%s%u:%llu:%s:%llu", out->len ? "," : "", n->id,
+			  (unsigned long long)n->dax[i].size,
+			  tiervm_dax_mode_names[n->dax[i].mode],
+			  (unsigned long long)n->dax[i].align);
+		sbuf_addf(&say, "%s %s %s (align %s)", i ? "," : "", size,
+			  tiervm_dax_mode_names[n->dax[i].mode], align);
+		used += n->dax[i].size;
+		free(align);
+		free(size);
+	}
+	rest = tiervm_format_size(n->memory - used);
+	plan_note(
+		c,
+		"node %u: divided with daxctl create-device into%s; %s stays unassigned in the region",
+		n->id, say.s, used < n->memory ? rest : "nothing");
+	free(rest);
+	sbuf_free(&say);
+	free(p);
+}
+
+/* What the guest must show of a divided node: its devices, in order. */
+static json_object *dax_expected(const struct tiervm_node *n)
+{
+	json_object *a = json_object_new_array();
+
+	for (unsigned i = 0; i < n->n_dax; i++) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(
+			o, "size",
+			json_object_new_int64((int64_t)n->dax[i].size));
+		json_object_object_add(
+			o, "mode",
+			json_object_new_string(
+				tiervm_dax_mode_names[n->dax[i].mode]));
+		json_object_object_add(
+			o, "align",
+			json_object_new_int64((int64_t)n->dax[i].align));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static void soft_reserved(struct plan_ctx *c)
 {
 	struct tiervm_layout l;
-	struct sbuf nodes = { 0 }, fake = { 0 };
+	struct sbuf nodes = { 0 }, fake = { 0 }, pieces = { 0 };
 	char *why = NULL;
 	bool efi = false, e820 = false, legacy = false;
 
@@ -586,6 +650,8 @@ static void soft_reserved(struct plan_ctx *c)
 				id, why);
 		}
 		sbuf_addf(&nodes, "%s%u", nodes.len ? "," : "", id);
+		if (n->n_dax)
+			dax_pieces(c, n, legacy, &pieces);
 		e = json_object_array_get_idx(c->exp_nodes, id);
 		o = json_object_new_object();
 		snprintf(buf, sizeof(buf), "%llx", start);
@@ -598,6 +664,8 @@ static void soft_reserved(struct plan_ctx *c)
 				legacy ? "Persistent Memory (legacy)"
 				       : "Soft Reserved"));
 		json_object_object_add(e, "reserved_range", o);
+		if (n->n_dax)
+			json_object_object_add(e, "dax", dax_expected(n));
 	}
 	if (efi) {
 		c->p->uefi = true;
@@ -608,6 +676,9 @@ static void soft_reserved(struct plan_ctx *c)
 	if (nodes.len)
 		strv_pushf(&c->p->kernel_args, "tiervm.softreserved=%s",
 			   nodes.s);
+	if (pieces.len)
+		strv_pushf(&c->p->kernel_args, "tiervm.dax=%s", pieces.s);
+	sbuf_free(&pieces);
 	sbuf_free(&nodes);
 	free(why);
 	tiervm_layout_clear(&l);

@@ -12,6 +12,8 @@ const char *const tiervm_persistence_names[] = { "", "mem-ctrl", "cpu", NULL };
 const char *const tiervm_persistence_kernel_names[] = { "", "memory_controller",
 							"cpu_cache", NULL };
 
+const char *const tiervm_dax_mode_names[] = { "devdax", "kmem", NULL };
+
 const char *const tiervm_cxl_type_names[] = { "persistent", "volatile", NULL };
 const char *const tiervm_cxl_mode_names[] = { "region", "devdax", "kmem",
 					      "fsdax", NULL };
@@ -83,8 +85,10 @@ void tiervm_spec_free(struct tiervm_spec *s)
 		return;
 	free(s->text);
 	tiervm_lines_free(s->lines);
-	for (unsigned i = 0; i < s->n_nodes; i++)
+	for (unsigned i = 0; i < s->n_nodes; i++) {
 		free_mem(&s->nodes[i].mem);
+		free(s->nodes[i].dax);
+	}
 	for (unsigned i = 0; i < s->n_nvdimms; i++) {
 		free(s->nvdimms[i].id);
 		free(s->nvdimms[i].path);

@@ -131,6 +131,21 @@ struct tiervm_mem {
 	struct tiervm_host_bind host;
 };
 
+/*
+ * A piece of a soft-reserved node's memory, as device-dax's provisioning
+ * interface divides it (daxctl create-device): left to applications that
+ * map /dev/daxX.Y, or handed to the kernel on the node (kmem).
+ */
+enum tiervm_dax_mode { TIERVM_DAX_DEVDAX, TIERVM_DAX_KMEM };
+extern const char *const tiervm_dax_mode_names[];
+
+struct tiervm_dax_piece {
+	int line;
+	uint64_t size;
+	enum tiervm_dax_mode mode;
+	uint64_t align; /* 4K, 2M (default) or 1G */
+};
+
 struct tiervm_node {
 	int line;
 	unsigned id;
@@ -147,6 +162,11 @@ struct tiervm_node {
 	/* AUTO: as machine.emulate-latency says */
 	enum tiervm_onoff emulate_latency;
 	int emulate_latency_line;
+	/* soft-reserved nodes: the devices it is divided into, in order;
+	 * none: one device spanning it, onlined as kmem */
+	struct tiervm_dax_piece *dax;
+	unsigned n_dax;
+	int dax_line;
 };
 
 struct tiervm_distance {

@@ -74,6 +74,25 @@ static void parse_mem(struct ywalk *w, yaml_node_t *n, const char *path,
 	YWITH(n, path, "host", parse_host(w, v, p, &m->host));
 }
 
+static void parse_dax_piece(struct ywalk *w, yaml_node_t *n, const char *path,
+			    void *out)
+{
+	static const char *const keys[] = { "size", "mode", "align", NULL };
+	struct tiervm_dax_piece *x = out;
+	int e;
+
+	x->line = yline(n);
+	x->align = 2 << 20;
+	if (!ywalk_open_map(w, n, path, keys,
+			    (const char *const[]){ "size", "mode", NULL }))
+		return;
+	YWITH(n, path, "size", ywalk_size(w, v, p, &x->size));
+	YWITH(n, path, "mode",
+	      if (ywalk_enum(w, v, p, tiervm_dax_mode_names, &e)) x->mode =
+		      (enum tiervm_dax_mode)e);
+	YWITH(n, path, "align", ywalk_size(w, v, p, &x->align));
+}
+
 static void parse_node(struct ywalk *w, yaml_node_t *n, const char *path,
 		       struct tiervm_node *node)
 {
@@ -88,7 +107,9 @@ static void parse_node(struct ywalk *w, yaml_node_t *n, const char *path,
 					    "prealloc",
 					    "host",
 					    "emulate-latency",
+					    "dax",
 					    NULL };
+	char *dax;
 	int e;
 
 	node->line = yline(n);
@@ -126,6 +147,11 @@ static void parse_node(struct ywalk *w, yaml_node_t *n, const char *path,
 			node->emulate_latency = on ? TIERVM_ON : TIERVM_OFF;
 		node->emulate_latency_line = yline(v);
 	});
+	dax = ywalk_sub(path, "dax");
+	node->dax = ywalk_list(w, n, "dax", dax, sizeof(*node->dax),
+			       parse_dax_piece, &node->n_dax);
+	free(dax);
+	YWITH(n, path, "dax", node->dax_line = yline(v));
 	parse_mem(w, n, path, &node->mem);
 }
 

@@ -529,11 +529,81 @@ static void check_cxls(const struct tiervm_spec *s, struct tiervm_diags *d)
  * nodes makes one dax device of both, half of which fails), starting on a
  * 128M memory block.
  */
+/*
+ * A soft-reserved node's dax devices, carved from its range in order as
+ * daxctl create-device does: device-dax's aligns, kmem's whole memory
+ * blocks, and no more than the range holds.
+ */
+static void check_dax(const struct tiervm_node *n, const char *path,
+		      uint64_t start, struct tiervm_diags *d)
+{
+	uint64_t off = 0;
+
+	for (unsigned i = 0; i < n->n_dax; i++) {
+		const struct tiervm_dax_piece *x = &n->dax[i];
+		char *p = xasprintf("%s.dax[%u]", path, i);
+		char *a = tiervm_format_size(x->align);
+
+		if (x->align != 4 * KiB && x->align != 2 * MiB &&
+		    x->align != GiB)
+			diag_add_in(
+				d, x->line, p, "align",
+				"device-dax aligns a device to 4K, 2M or 1G, not %s",
+				a);
+		else if (!x->size || x->size % x->align)
+			diag_add_in(
+				d, x->line, p, "size",
+				"must be a non-zero multiple of its align, %s",
+				a);
+		else if (x->mode == TIERVM_DAX_KMEM && x->size % MEMORY_BLOCK)
+			diag_add_in(
+				d, x->line, p, "size",
+				"kmem hands the kernel whole 128M memory blocks: make it a multiple of 128M");
+		else if (x->mode == TIERVM_DAX_KMEM && off % MEMORY_BLOCK)
+			diag_add_in(
+				d, x->line, p, "mode",
+				"kmem hands the kernel whole 128M memory blocks, but this device would start %lluM into the node: make the devices before it multiples of 128M",
+				(unsigned long long)(off / MiB));
+		else if ((start + off) % x->align)
+			diag_add_in(
+				d, x->line, p, "align",
+				"the device would start at 0x%llx, not on a %s boundary: give it a smaller align, or place it (by the sizes of the devices and nodes before it) on one",
+				(unsigned long long)(start + off), a);
+		off += x->size;
+		free(a);
+		free(p);
+	}
+	if (off > n->memory) {
+		char *p = xasprintf("%s.dax", path);
+		char *sum = tiervm_format_size(off);
+		char *mem = tiervm_format_size(n->memory);
+
+		diag_add(
+			d, n->dax_line, p,
+			"the devices take %s, more than the node's %s: shrink them (what is left over stays unassigned)",
+			sum, mem);
+		free(mem);
+		free(sum);
+		free(p);
+	}
+}
+
 static void check_soft_reserved(const struct tiervm_spec *s,
 				struct tiervm_diags *d)
 {
 	struct tiervm_layout l;
 	uint64_t before = 0;
+
+	for (unsigned i = 0; i < s->n_nodes; i++)
+		if (s->nodes[i].n_dax &&
+		    s->nodes[i].kind != TIERVM_KIND_SOFT_RESERVED) {
+			char *p = xasprintf("nodes[%u]", i);
+
+			diag_add_in(
+				d, s->nodes[i].dax_line, p, "dax",
+				"only soft-reserved memory is divided into dax devices: give the node kind: soft-reserved, or leave dax out");
+			free(p);
+		}
 
 	/* a soft-reserved node with cpus is already refused: one line */
 	for (unsigned i = 0; i < s->n_nodes; i++)
@@ -566,6 +636,8 @@ static void check_soft_reserved(const struct tiervm_spec *s,
 				"soft-reserved memory would start at 0x%llx, not on a 128M memory block: make the memory of the nodes before it (%llu bytes) a multiple of 128M",
 				(unsigned long long)r->start,
 				(unsigned long long)before);
+		else if (n->kind == TIERVM_KIND_SOFT_RESERVED)
+			check_dax(n, p, r->start, d);
 		before += n->memory;
 		free(p);
 	}

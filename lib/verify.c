@@ -129,6 +129,20 @@ static void verify_hmat_tier(struct tiervm_verdict *v, const char *what,
 	verify_row(v, atoll(gs) == adist / 128 ? "ok" : "FAIL", what, es, gs);
 }
 
+/* What of a soft-reserved node the kernel gets: all, or its kmem devices. */
+static long long sr_kmem(json_object *e)
+{
+	json_object *pieces = jget(e, "dax");
+	long long sum = 0;
+
+	if (!pieces)
+		return jint(e, "memory", 0);
+	for (size_t i = 0; i < jlen(pieces); i++)
+		if (!strcmp(jstr(jidx(pieces, i), "mode", ""), "kmem"))
+			sum += jint(jidx(pieces, i), "size", 0);
+	return sum;
+}
+
 /*
  * Soft-reserved memory is the kernel's only when dax_hmem made a device
  * of it (source hmem, target node the spec's) and kmem onlined it.
@@ -153,6 +167,48 @@ static void verify_hmem(struct tiervm_verdict *v, json_object *guest_root,
 	}
 	snprintf(what, sizeof(what), "node %lld dax device", id);
 	verify_row(v, ok ? "ok" : "FAIL", what, "hmem, driver kmem", gs);
+}
+
+/*
+ * A divided soft-reserved node: its hmem devices with capacity, in the
+ * order daxctl made them (names grow), one row each: size, align, mode.
+ */
+static void verify_dax_pieces(struct tiervm_verdict *v, json_object *guest_root,
+			      json_object *pieces, long long id)
+{
+	json_object *dax = jget(guest_root, "dax");
+	size_t k = 0;
+
+	for (size_t i = 0; i < jlen(pieces); i++) {
+		json_object *e = jidx(pieces, i), *g = NULL;
+		const char *mode = jstr(e, "mode", "");
+		char what[64], es[96], gs[128] = "none";
+
+		for (; dax && k < jlen(dax) && !g; k++) {
+			json_object *d = jidx(dax, k);
+
+			if (jint(d, "target_node", -1) == id &&
+			    !strcmp(jstr(d, "source", ""), "hmem") &&
+			    jint(d, "size", 0) > 0)
+				g = d;
+		}
+		snprintf(what, sizeof(what), "node %lld dax[%zu]", id, i);
+		snprintf(es, sizeof(es), "%lldM align %lldK %s",
+			 jint(e, "size", 0) >> 20, jint(e, "align", 0) >> 10,
+			 mode);
+		if (g)
+			snprintf(gs, sizeof(gs), "%s: %lldM align %lldK %s",
+				 jstr(g, "name", "?"), jint(g, "size", 0) >> 20,
+				 jint(g, "align", 0) >> 10,
+				 !strcmp(jstr(g, "driver", ""), "kmem") ? "kmem"
+				 : !strcmp(jstr(g, "driver", ""), "device_dax")
+					 ? "devdax"
+					 : "unbound");
+		verify_row(v,
+			   g && !strcmp(strchr(gs, ' ') + 1, es) ? "ok"
+								 : "FAIL",
+			   what, es, gs);
+	}
 }
 
 /*
@@ -189,9 +245,9 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 	long long id = jint(e, "id", -1);
 	/* a soft-reserved node's memory comes back through dax kmem */
 	bool sr = jget(e, "reserved_range") != NULL;
-	long long kmem = kmem_on(exp, id) + (sr ? jint(e, "memory", 0) : 0);
-	long long mem = jint(e, "memory", 0) + vmem_on(exp, id) +
-			(sr ? 0 : kmem_on(exp, id));
+	long long kmem = kmem_on(exp, id) + (sr ? sr_kmem(e) : 0);
+	long long mem = (sr ? sr_kmem(e) : jint(e, "memory", 0)) +
+			vmem_on(exp, id) + (sr ? 0 : kmem_on(exp, id));
 	long long gmem = jint(g, "memory", -1);
 	/*
 	 * MemTotal leaves out what the kernel reserved at boot: its struct
@@ -262,7 +318,9 @@ static void verify_node(struct tiervm_verdict *v, json_object *exp,
 		}
 		verify_row(v, strcmp(found, "present") ? "FAIL" : "ok", what,
 			   es, found);
-		if (!strcmp(jstr(rr, "as", ""), "Soft Reserved"))
+		if (jget(e, "dax"))
+			verify_dax_pieces(v, guest_root, jget(e, "dax"), id);
+		else if (!strcmp(jstr(rr, "as", ""), "Soft Reserved"))
 			verify_hmem(v, guest_root, id);
 	}
 	verify_kind(v, e, g);

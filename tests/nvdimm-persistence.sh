@@ -4,7 +4,7 @@
 # through libvirt); a guest told nothing shows none.
 # usage: nvdimm-persistence.sh TIERVM SPEC
 set -u
-tiervm=$1 spec=$2
+tiervm=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") spec=$2
 . "$(dirname "$0")/common.sh"
 cd "$work" || exit 1
 cp "$spec" cpu.yaml
