@@ -60,17 +60,36 @@ char *tiervm_host_format_text(const struct tiervm_host *h)
 	for (unsigned i = 0; i < h->n_dax; i++) {
 		const struct tiervm_host_dax *x = &h->dax[i];
 
+		bool kmem = x->driver && !strcmp(x->driver, "kmem");
+		char *align = x->align == UINT64_MAX
+				      ? xstrdup("unknown")
+				      : tiervm_format_size(x->align);
+
 		sbuf_addf(
 			&b,
-			"dax %s: %llu bytes from %s, driver %s, target node %d",
-			x->name, (unsigned long long)x->size, x->source,
-			x->driver ? x->driver : "none", x->target_node);
-		if (!x->driver || strcmp(x->driver, "kmem"))
+			"dax %s: %llu bytes, align %s, from %s, driver %s (%s), target node %d",
+			x->name, (unsigned long long)x->size, align, x->source,
+			x->driver ? x->driver : "none",
+			kmem	    ? "system-ram"
+			: x->driver ? "devdax"
+				    : "unbound",
+			x->target_node);
+		if (x->driver && !kmem)
+			sbuf_addf(&b, " (a node's backend: path: /dev/%s)",
+				  x->name);
+		if (!kmem)
 			sbuf_addf(
 				&b,
 				" (online as a node: daxctl reconfigure-device --mode=system-ram %s)",
 				x->name);
+		/* dax_hmem's regions are dynamic: divided by the owner */
+		if (!strcmp(x->source, "hmem") && x->size && !kmem)
+			sbuf_addf(
+				&b,
+				" (divide: daxctl disable-device %s; daxctl destroy-device %s; daxctl create-device -r %d -s SIZE -a 4K|2M|1G)",
+				x->name, x->name, atoi(x->name + 3));
 		sbuf_addf(&b, "\n");
+		free(align);
 	}
 	for (unsigned i = 0; i < h->n_nd; i++)
 		sbuf_addf(&b, "nvdimm %s %s: %llu bytes%s%s\n", h->nd[i].type,
