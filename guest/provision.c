@@ -407,8 +407,14 @@ json_object *provision_nvdimms(const char *cmdline)
 			*age++ = '\0';
 		snprintf(region, sizeof(region), "region%u", index);
 		json_object_array_add(
-			all, provision_one(id, mode, age && !strcmp(age, "new"),
-					   region));
+			all,
+			!strcmp(mode, "namespaces")
+				? provision_namespaces(
+					  id, cmdline,
+					  age && !strcmp(age, "new"), region)
+				: provision_one(id, mode,
+						age && !strcmp(age, "new"),
+						region));
 	}
 	free(list);
 	return all;

@@ -43,4 +43,11 @@ const char *prov_online_dax(const char *dax, struct sbuf *log);
 const char *provision_divide_dax(const char *dax, int node, const char *list,
 				 json_object *report, struct sbuf *log);
 
+/*
+ * An NVDIMM of several namespaces (tiervm.ns.@id on @cmdline): made on a
+ * @fresh file, reported as found on an old one (guest/provision_ns.c).
+ */
+json_object *provision_namespaces(const char *id, const char *cmdline,
+				  bool fresh, const char *region);
+
 #endif

@@ -117,7 +117,9 @@ char *tiervm_engine_cmdline(const struct tiervm_launch *l, const bool *fresh)
 	for (unsigned i = 0; i < spec->n_nvdimms; i++)
 		sbuf_addf(&append, "%s%s:%s:%s",
 			  i ? "," : " tiervm.nvdimm=", spec->nvdimms[i].id,
-			  tiervm_nv_mode_names[spec->nvdimms[i].mode],
+			  spec->nvdimms[i].n_namespaces
+				  ? "namespaces"
+				  : tiervm_nv_mode_names[spec->nvdimms[i].mode],
 			  fresh && fresh[i] ? "new" : "old");
 	share_args(l, &append);
 	for (size_t i = 0; i < plan->kernel_args.n; i++)

@@ -80,6 +80,50 @@ static bool check_backing_file(struct plan_ctx *c,
 	return true;
 }
 
+/*
+ * Several namespaces: tiervm.ns.ID=SIZE:MODE:ALIGN,... for the probe, which makes
+ * them in order on a new file (guest/provision.c), and what the guest must
+ * show of them.
+ */
+static void plan_namespaces(struct plan_ctx *c, const struct tiervm_nvdimm *nv,
+			    json_object *e)
+{
+	json_object *a = json_object_new_array();
+	struct sbuf arg = { 0 };
+	uint64_t sum = 0;
+	char *usable = tiervm_format_size(tiervm_nvdimm_usable(nv)), *left;
+
+	for (unsigned i = 0; i < nv->n_namespaces; i++) {
+		const struct tiervm_nv_namespace *x = &nv->namespaces[i];
+		json_object *o = json_object_new_object();
+
+		sbuf_addf(&arg, "%s%llu:%s:%llu", i ? "," : "",
+			  (unsigned long long)x->size,
+			  tiervm_nv_mode_names[x->mode],
+			  (unsigned long long)x->align);
+		json_object_object_add(o, "size",
+				       json_object_new_int64((int64_t)x->size));
+		json_object_object_add(
+			o, "mode",
+			json_object_new_string(tiervm_nv_mode_names[x->mode]));
+		json_object_array_add(a, o);
+		sum += x->size;
+	}
+	json_object_object_add(e, "namespaces", a);
+	json_object_object_add(
+		e, "usable",
+		json_object_new_int64((int64_t)tiervm_nvdimm_usable(nv)));
+	strv_pushf(&c->p->kernel_args, "tiervm.ns.%s=%s", nv->id, arg.s);
+	left = tiervm_format_size(tiervm_nvdimm_usable(nv) - sum);
+	plan_note(
+		c,
+		"nvdimm %s: %s usable for namespaces (its size down to the region's 16M align), %s of it left free; namespaces are made only on a new backing file",
+		nv->id, usable, left);
+	free(left);
+	free(usable);
+	sbuf_free(&arg);
+}
+
 void plan_nvdimms(struct plan_ctx *c)
 {
 	enum tiervm_nv_persistence pd = c->s->machine.nvdimm_persistence;
@@ -161,6 +205,8 @@ void plan_nvdimms(struct plan_ctx *c)
 			json_object_new_string(tiervm_nv_mode_names[nv->mode]));
 		json_object_object_add(e, "persistent_on_host",
 				       json_object_new_boolean(pmem));
+		if (nv->n_namespaces)
+			plan_namespaces(c, nv, e);
 		json_object_array_add(list(c, "nvdimms"), e);
 		free(key);
 		free(size);

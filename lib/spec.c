@@ -90,6 +90,7 @@ void tiervm_spec_free(struct tiervm_spec *s)
 		free(s->nodes[i].dax);
 	}
 	for (unsigned i = 0; i < s->n_nvdimms; i++) {
+		free(s->nvdimms[i].namespaces);
 		free(s->nvdimms[i].id);
 		free(s->nvdimms[i].path);
 	}

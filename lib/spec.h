@@ -203,7 +203,29 @@ struct tiervm_nvdimm {
 	enum tiervm_onoff pmem;
 	bool readonly;
 	enum tiervm_nv_mode mode;
+	bool mode_given;
+	/* several namespaces, made in order on a new file (labels); none:
+	 * one namespace of @mode */
+	struct tiervm_nv_namespace *namespaces;
+	unsigned n_namespaces;
+	int namespaces_line;
 };
+
+/*
+ * Linux holds an NVDIMM region's namespaces to the region's align, 16M on
+ * x86 (memremap_compat_align times the interleave ways, which is 1 here).
+ */
+#define TIERVM_NV_REGION_ALIGN (16ULL << 20)
+
+struct tiervm_nv_namespace {
+	int line;
+	uint64_t size;
+	enum tiervm_nv_mode mode;
+	uint64_t align; /* devdax and kmem: 4K, 2M (default) or 1G */
+};
+
+/* What an NVDIMM's namespaces can take: its size down to the region align. */
+uint64_t tiervm_nvdimm_usable(const struct tiervm_nvdimm *nv);
 
 struct tiervm_vmem {
 	int line;

@@ -231,13 +231,34 @@ static void parse_cache(struct ywalk *w, yaml_node_t *n, const char *path,
 	YWITH(n, path, "line", ywalk_uint(w, v, p, 65535, &c->line_size));
 }
 
+static void parse_namespace(struct ywalk *w, yaml_node_t *n, const char *path,
+			    void *out)
+{
+	static const char *const keys[] = { "size", "mode", "align", NULL };
+	struct tiervm_nv_namespace *x = out;
+	int e;
+
+	x->line = yline(n);
+	x->align = 2 << 20;
+	if (!ywalk_open_map(w, n, path, keys,
+			    (const char *const[]){ "size", "mode", NULL }))
+		return;
+	YWITH(n, path, "size", ywalk_size(w, v, p, &x->size));
+	YWITH(n, path, "mode",
+	      if (ywalk_enum(w, v, p, tiervm_nv_mode_names, &e)) x->mode =
+		      (enum tiervm_nv_mode)e);
+	YWITH(n, path, "align", ywalk_size(w, v, p, &x->align));
+}
+
 static void parse_nvdimm(struct ywalk *w, yaml_node_t *n, const char *path,
 			 struct tiervm_nvdimm *nv)
 {
-	static const char *const keys[] = { "id",	"node",	      "size",
-					    "path",	"label-size", "pmem",
-					    "readonly", "mode",	      NULL };
+	static const char *const keys[] = {
+		"id",	"node",	    "size", "path",	  "label-size",
+		"pmem", "readonly", "mode", "namespaces", NULL
+	};
 	static const char *const onoff[] = { "auto", "on", "off", NULL };
+	char *list;
 	int e;
 
 	nv->line = yline(n);
@@ -262,9 +283,17 @@ static void parse_nvdimm(struct ywalk *w, yaml_node_t *n, const char *path,
 	      if (ywalk_enum(w, v, p, onoff, &e)) nv->pmem =
 		      (enum tiervm_onoff)e);
 	YWITH(n, path, "readonly", ywalk_bool(w, v, p, &nv->readonly));
-	YWITH(n, path, "mode",
-	      if (ywalk_enum(w, v, p, tiervm_nv_mode_names, &e)) nv->mode =
-		      (enum tiervm_nv_mode)e);
+	YWITH(n, path, "mode", {
+		if (ywalk_enum(w, v, p, tiervm_nv_mode_names, &e))
+			nv->mode = (enum tiervm_nv_mode)e;
+		nv->mode_given = true;
+	});
+	list = ywalk_sub(path, "namespaces");
+	nv->namespaces =
+		ywalk_list(w, n, "namespaces", list, sizeof(*nv->namespaces),
+			   parse_namespace, &nv->n_namespaces);
+	free(list);
+	YWITH(n, path, "namespaces", nv->namespaces_line = yline(v));
 }
 
 static void parse_vmem(struct ywalk *w, yaml_node_t *n, const char *path,

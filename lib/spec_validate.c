@@ -408,6 +408,65 @@ static void check_node_ref(const struct tiervm_spec *s, unsigned node, int line,
 			    node);
 }
 
+uint64_t tiervm_nvdimm_usable(const struct tiervm_nvdimm *nv)
+{
+	return nv->size / TIERVM_NV_REGION_ALIGN * TIERVM_NV_REGION_ALIGN;
+}
+
+/*
+ * Several namespaces need labels (a label-less region is one namespace),
+ * sizes the region's align allows, and room: the NVDIMM's size rounded
+ * down to that align (tiervm_nvdimm_usable).
+ */
+static void check_namespaces(const struct tiervm_nvdimm *nv, const char *p,
+			     struct tiervm_diags *d)
+{
+	uint64_t sum = 0, usable = tiervm_nvdimm_usable(nv);
+
+	if (nv->mode_given)
+		diag_add_in(
+			d, nv->namespaces_line, p, "namespaces",
+			"give either mode (one namespace) or namespaces, not both");
+	if (!nv->label_size)
+		diag_add_in(
+			d, nv->namespaces_line, p, "namespaces",
+			"a region without labels holds one namespace: give label-size (128K or more)");
+	if (nv->readonly)
+		diag_add_in(d, nv->namespaces_line, p, "namespaces",
+			    "a readonly NVDIMM is used raw, as it is");
+	for (unsigned i = 0; i < nv->n_namespaces; i++) {
+		const struct tiervm_nv_namespace *x = &nv->namespaces[i];
+		char *q = xasprintf("%s.namespaces[%u]", p, i);
+		bool dax = x->mode == TIERVM_NV_DEVDAX ||
+			   x->mode == TIERVM_NV_KMEM;
+
+		if (!x->size || x->size % TIERVM_NV_REGION_ALIGN)
+			diag_add_in(
+				d, x->line, q, "size",
+				"Linux holds namespaces to their region's 16M align: make it a non-zero multiple of 16M");
+		else if (dax && x->align != 4 * KiB && x->align != 2 * MiB &&
+			 x->align != GiB)
+			diag_add_in(d, x->line, q, "align",
+				    "device-dax aligns to 4K, 2M or 1G");
+		else if (dax && x->size % x->align)
+			diag_add_in(d, x->line, q, "align",
+				    "the size is not a multiple of it");
+		sum += x->size;
+		free(q);
+	}
+	if (sum > usable) {
+		char *a = tiervm_format_size(sum),
+		     *b = tiervm_format_size(usable);
+
+		diag_add_in(
+			d, nv->namespaces_line, p, "namespaces",
+			"they take %s, more than the %s the NVDIMM's region can hold (its size rounded down to the region's 16M align; the labels live beside it, in label-size)",
+			a, b);
+		free(b);
+		free(a);
+	}
+}
+
 static void check_nvdimms(const struct tiervm_spec *s, struct tiervm_diags *d)
 {
 	for (unsigned i = 0; i < s->n_nvdimms; i++) {
@@ -443,6 +502,8 @@ static void check_nvdimms(const struct tiervm_spec *s, struct tiervm_diags *d)
 		if (nv->readonly && nv->mode != TIERVM_NV_RAW)
 			diag_add_in(d, nv->line, p, "mode",
 				    "a readonly NVDIMM can only be used raw");
+		if (nv->n_namespaces)
+			check_namespaces(nv, p, d);
 		free(p);
 	}
 }

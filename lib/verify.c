@@ -66,9 +66,15 @@ static long long kmem_on(json_object *expected, long long node)
 	for (size_t i = 0; nv && i < jlen(nv); i++) {
 		json_object *d = jidx(nv, i);
 
-		if (jint(d, "node", -1) == node &&
-		    !strcmp(jstr(d, "mode", ""), "kmem"))
+		json_object *ns = jget(d, "namespaces");
+
+		if (jint(d, "node", -1) != node)
+			continue;
+		if (!ns && !strcmp(jstr(d, "mode", ""), "kmem"))
 			sum += jint(d, "size", 0);
+		for (size_t k = 0; k < jlen(ns); k++)
+			if (!strcmp(jstr(jidx(ns, k), "mode", ""), "kmem"))
+				sum += jint(jidx(ns, k), "size", 0);
 	}
 	return sum;
 }
@@ -428,6 +434,38 @@ static void verify_persistence(struct tiervm_verdict *v, json_object *exp,
 			   : "none said");
 }
 
+/* An NVDIMM of several namespaces: one row each, in order, and the status. */
+static void verify_namespaces(struct tiervm_verdict *v, json_object *e,
+			      json_object *g)
+{
+	json_object *want = jget(e, "namespaces"), *got = jget(g, "namespaces");
+	char what[96], es[64], gs[128];
+
+	for (size_t i = 0; i < jlen(want) || i < jlen(got); i++) {
+		json_object *w = jidx(want, i), *x = jidx(got, i);
+
+		snprintf(what, sizeof(what), "nvdimm %s namespace[%zu]",
+			 jstr(e, "id", ""), i);
+		snprintf(es, sizeof(es), w ? "%lldM %s" : "-",
+			 jint(w, "size", 0) >> 20, jstr(w, "mode", ""));
+		snprintf(gs, sizeof(gs), x ? "%lldM %s" : "-",
+			 jint(x, "size", 0) >> 20, jstr(x, "mode", ""));
+		if (x)
+			snprintf(gs + strlen(gs), sizeof(gs) - strlen(gs),
+				 " (%s)", jstr(x, "dev", ""));
+		verify_row(v,
+			   w && x && !strncmp(gs, es, strlen(es)) &&
+					   gs[strlen(es)] == ' '
+				   ? "ok"
+				   : "FAIL",
+			   what, es, gs);
+	}
+	snprintf(what, sizeof(what), "nvdimm %s provisioning",
+		 jstr(e, "id", ""));
+	verify_row(v, !strcmp(jstr(g, "status", ""), "ok") ? "ok" : "FAIL",
+		   what, "ok", jstr(g, "status", "no report"));
+}
+
 /* The entry of the guest's @list with the id of the expected @e. */
 static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 			   json_object *report, json_object *guest,
@@ -456,6 +494,10 @@ static void verify_devices(struct tiervm_verdict *v, json_object *exp,
 		const char *mode = jstr(e, "mode", "");
 		char what[96], gs[160];
 
+		if (jget(e, "namespaces")) {
+			verify_namespaces(v, e, g);
+			continue;
+		}
 		snprintf(what, sizeof(what), "nvdimm %s namespace",
 			 jstr(e, "id", ""));
 		snprintf(gs, sizeof(gs), "%s %s (%s)",
