@@ -472,9 +472,12 @@ static void check_nvdimms(const struct tiervm_spec *s, struct tiervm_diags *d)
 	for (unsigned i = 0; i < s->n_nvdimms; i++) {
 		const struct tiervm_nvdimm *nv = &s->nvdimms[i];
 		char *p = xasprintf("nvdimms[%u]", i);
-		/* fsdax, devdax and kmem namespaces align to 2M by default */
-		uint64_t align =
-			nv->mode == TIERVM_NV_RAW ? PAGE_SIZE : HUGE_PAGE_SIZE;
+		/* a raw namespace is the region as it is; the kernel converts
+		 * one to fsdax, devdax or kmem only at the region's 16M align
+		 * (a 136M NVDIMM stays raw, a 144M one converts) */
+		uint64_t align = nv->mode == TIERVM_NV_RAW
+					 ? PAGE_SIZE
+					 : TIERVM_NV_REGION_ALIGN;
 
 		spec_check_device_id(s, nv->id, nv->line, p, d);
 		if (nv->has_node)
@@ -487,7 +490,9 @@ static void check_nvdimms(const struct tiervm_spec *s, struct tiervm_diags *d)
 			diag_add_in(
 				d, nv->line, p, "size",
 				"must be a non-zero multiple of %s for mode %s",
-				align == PAGE_SIZE ? "4K" : "2M",
+				align == PAGE_SIZE
+					? "4K"
+					: "16M (the region's align in Linux)",
 				nv->mode == TIERVM_NV_RAW
 					? "raw"
 					: "fsdax/devdax/kmem");
