@@ -106,58 +106,59 @@ static const char *backend_type(const struct tiervm_mem *m)
 }
 
 /*
- * A host device-dax device as a backend (path /dev/daxX.Y): one the
- * inventory shows, left to applications (not kmem), big enough, and
- * mapped at its own align, which QEMU must be told (align=) or its mmap
- * fails.  The device is the platform owner's: used whole or in part,
- * never reconfigured.
+ * A host device-dax device as a backend (path /dev/daxX.Y), of a node or
+ * an NVDIMM: one the inventory shows, left to applications (not kmem),
+ * big enough, and mapped at its own align, which QEMU must be told
+ * (align=) or its mmap fails.  The device is the platform owner's: used
+ * whole or in part, never reconfigured.
  */
-static void devdax_backend(struct plan_ctx *c, uint64_t size,
-			   const struct tiervm_mem *m, int line,
-			   const char *key, struct sbuf *extra)
+bool plan_devdax(struct plan_ctx *c, const char *path, uint64_t size, int line,
+		 const char *key, uint64_t *align)
 {
-	const char *name = m->path + strlen("/dev/");
+	const char *name = path + strlen("/dev/");
 	const struct tiervm_host_dax *x = NULL;
 	char *have, *need;
-	int at = m->path_line ? m->path_line : line;
+	bool ok = false;
 
 	for (unsigned i = 0; c->host && i < c->host->n_dax; i++)
 		if (!strcmp(c->host->dax[i].name, name))
 			x = &c->host->dax[i];
 	if (!x) {
-		diag_add_in(
-			c->d, at, key, "path",
+		diag_add(
+			c->d, line, key,
 			"%s is no device-dax device on this host: `tiervm host` lists them (daxctl create-device makes one in a soft-reserved region)",
-			m->path);
-		return;
+			path);
+		return false;
 	}
 	if (x->driver && !strcmp(x->driver, "kmem")) {
-		diag_add_in(
-			c->d, at, key, "path",
-			"%s is the host kernel's memory (kmem), not a device: daxctl reconfigure-device --mode=devdax %s first, or bind the node with host: {nodes: %d}",
-			m->path, x->name, x->target_node);
-		return;
+		diag_add(
+			c->d, line, key,
+			"%s is the host kernel's memory (kmem), not a device: daxctl reconfigure-device --mode=devdax %s first, or bind to host node %d",
+			path, x->name, x->target_node);
+		return false;
 	}
+	*align = x->align == UINT64_MAX || !x->align ? 2 * MiB : x->align;
 	have = tiervm_format_size(x->size);
 	need = tiervm_format_size(size);
-	if (x->size < size)
-		diag_add_in(
-			c->d, at, key, "path",
-			"%s holds %s, less than the %s this needs: give it less memory, or a bigger device (daxctl create-device -s)",
-			m->path, have, need);
-	else if (x->align != UINT64_MAX && x->align && size % x->align) {
-		char *a = tiervm_format_size(x->align);
+	if (x->size < size) {
+		diag_add(
+			c->d, line, key,
+			"%s holds %s, less than the %s this needs: ask for less, or a bigger device (daxctl create-device -s)",
+			path, have, need);
+	} else if (size % *align) {
+		char *a = tiervm_format_size(*align);
 
-		diag_add_in(
-			c->d, at, key, "path",
+		diag_add(
+			c->d, line, key,
 			"%s maps in units of its align, %s, and %s is not a multiple of it: make the size one",
-			m->path, a, need);
+			path, a, need);
 		free(a);
-	} else if (x->align != UINT64_MAX && x->align) {
-		sbuf_addf(extra, ",align=%llu", (unsigned long long)x->align);
+	} else {
+		ok = true;
 	}
 	free(need);
 	free(have);
+	return ok;
 }
 
 void plan_backend_arg(struct plan_ctx *c, const char *id, uint64_t size,
@@ -172,8 +173,20 @@ void plan_backend_arg(struct plan_ctx *c, const char *id, uint64_t size,
 	if (m->backend == TIERVM_BACKEND_FILE)
 		sbuf_addf(&extra, ",mem-path=%s,share=on", m->path);
 	if (m->backend == TIERVM_BACKEND_FILE && m->path &&
-	    !strncmp(m->path, "/dev/dax", 8))
-		devdax_backend(c, size, m, line, key, &extra);
+	    !strncmp(m->path, "/dev/dax", 8)) {
+		char *k = xasprintf("%s.path", key);
+		uint64_t align;
+
+		if (plan_devdax(c, m->path, size,
+				m->path_line ? m->path_line : line, k,
+				&align)) {
+			char *a = tiervm_format_size(align);
+
+			sbuf_addf(&extra, ",align=%s", a);
+			free(a);
+		}
+		free(k);
+	}
 	if (m->backend == TIERVM_BACKEND_MEMFD && m->hugepages)
 		sbuf_addf(&extra, ",hugetlb=on");
 	if (m->prealloc)

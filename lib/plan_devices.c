@@ -42,12 +42,16 @@ static json_object *list(struct plan_ctx *c, const char *key)
  */
 static bool check_backing_file(struct plan_ctx *c,
 			       const struct tiervm_nvdimm *nv, const char *key,
-			       bool *is_devdax)
+			       bool *is_devdax, uint64_t *align)
 {
 	uint64_t want = tiervm_nvdimm_backing_size(nv);
 	struct stat st;
 
 	*is_devdax = false;
+	/* the host's device-dax: as the inventory shows it, never created */
+	if (!strncmp(nv->path, "/dev/dax", 8))
+		return (*is_devdax = plan_devdax(c, nv->path, want,
+						 nv->path_line, key, align));
 	if (stat(nv->path, &st) < 0) {
 		if (errno == ENOENT)
 			return true; /* `up` creates it */
@@ -56,7 +60,9 @@ static bool check_backing_file(struct plan_ctx *c,
 		return false;
 	}
 	if (S_ISCHR(st.st_mode)) {
+		/* a device-dax device by another name (a udev link) */
 		*is_devdax = true;
+		*align = 2 * MiB;
 		return true;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -141,9 +147,11 @@ void plan_nvdimms(struct plan_ctx *c)
 		char *label = tiervm_format_size(nv->label_size);
 		unsigned node = nv->has_node ? nv->node : 0;
 		bool devdax = false, pmem;
+		uint64_t align = 0;
 		json_object *e;
+		char *align_arg;
 
-		check_backing_file(c, nv, key, &devdax);
+		check_backing_file(c, nv, key, &devdax, &align);
 		pmem = devdax;
 		if (tiervm_nvdimm_pmem_refusal(nv, devdax))
 			diag_add(c->d, nv->line, key, "%s; '%s' is not",
@@ -165,13 +173,17 @@ void plan_nvdimms(struct plan_ctx *c)
 				"nvdimm %s: '%s' is not on host persistent memory; the data survives a guest power-off, not a host crash",
 				nv->id, nv->path);
 		plan_arg(c, "-object");
-		/* device-dax backends map in 2M pages and need align=2M */
+		/* device-dax backends map at the device's align, and QEMU's
+		 * mmap must ask for it */
+		align_arg = devdax ? tiervm_format_size(align) : NULL;
 		plan_arg(
 			c,
-			"memory-backend-file,id=tiervm-nv-%s,mem-path=%s,size=%s,share=%s%s%s%s",
+			"memory-backend-file,id=tiervm-nv-%s,mem-path=%s,size=%s,share=%s%s%s%s%s",
 			nv->id, nv->path, size, nv->readonly ? "off" : "on",
-			pmem ? ",pmem=on" : "", devdax ? ",align=2M" : "",
+			pmem ? ",pmem=on" : "", devdax ? ",align=" : "",
+			devdax ? align_arg : "",
 			nv->readonly ? ",readonly=on" : "");
+		free(align_arg);
 		plan_arg(c, "-device");
 		if (nv->label_size)
 			plan_arg(

@@ -26,6 +26,14 @@ void plan_note(struct plan_ctx *c, const char *fmt, ...)
 void plan_backend_arg(struct plan_ctx *c, const char *id, uint64_t size,
 		      const struct tiervm_mem *m, int line, const char *key);
 
+/*
+ * plan_devdax - the host device-dax device @path checked as a backend of
+ * @size bytes against the inventory; its align in *@align.  false, with
+ * one diagnostic at @line naming @key, when it cannot be one.
+ */
+bool plan_devdax(struct plan_ctx *c, const char *path, uint64_t size, int line,
+		 const char *key, uint64_t *align);
+
 /* Memory the host cannot give (plan_capacity.c): each backend as planned,
  * then the checks, once every backend is known. */
 void plan_capacity_add(struct plan_ctx *c, const char *backend, uint64_t size,
