@@ -41,9 +41,12 @@
 #include "provision_internal.h"
 #include "units.h"
 #include "util.h"
+#include "vm.h"
 
 #define HOST_ROOT "/host"
 #define PORT_PREFIX "org.tiervm.exec."
+/* how long the ports may take to appear after the driver bound */
+#define PORTS_WAIT_MS 10000
 /* stdin the command has not read yet; beyond it the port is not read */
 #define STDIN_BACKLOG (16u << 20)
 
@@ -605,11 +608,38 @@ static void watch_power_button(void)
 	}
 }
 
+static bool seen(const struct strv *s, const char *v)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], v))
+			return true;
+	return false;
+}
+
+/* A port of ours (org.tiervm.exec.N) gets a process serving it. */
+static bool serve_if_exec(struct tiervm_fsroot *sys, const char *port)
+{
+	char *path = xasprintf("/sys/class/virtio-ports/%s/name", port),
+	     *name = tiervm_fs_read(sys, path, NULL);
+	bool ours = name && !strncmp(name, PORT_PREFIX, strlen(PORT_PREFIX));
+
+	/* a port whose name is not set yet is looked at again */
+	if (ours && fork() == 0) {
+		char *dev = xasprintf("/dev/%s", port);
+
+		serve_port(dev);
+	}
+	free(name);
+	free(path);
+	return ours;
+}
+
 void agent_start(const char *cmdline)
 {
 	char **ports;
 	unsigned n = 0;
 	struct tiervm_fsroot sys;
+	struct strv served = { 0 };
 	pid_t pid = fork();
 
 	if (pid != 0)
@@ -625,22 +655,28 @@ void agent_start(const char *cmdline)
 	mount_shares(cmdline);
 	if (!tiervm_fsroot_open(&sys, "/", NULL))
 		_exit(1);
-	ports = tiervm_fs_list(&sys, "/sys/class/virtio-ports", &n, NULL);
-	for (unsigned i = 0; i < n; i++) {
-		char *path = xasprintf("/sys/class/virtio-ports/%s/name",
-				       ports[i]),
-		     *name = tiervm_fs_read(&sys, path, NULL);
-
-		if (name && !strncmp(name, PORT_PREFIX, strlen(PORT_PREFIX)) &&
-		    fork() == 0) {
-			char *dev = xasprintf("/dev/%s", ports[i]);
-
-			serve_port(dev);
-		}
-		free(name);
-		free(path);
+	/*
+	 * virtio_console adds ports as QEMU announces them, after the driver
+	 * has bound: without the host's root to mount first, this runs before
+	 * all are there, and a port never served never answers.  Serve each
+	 * as it appears, until the host's every exec port has one.
+	 */
+	for (unsigned waited = 0;
+	     served.n < TIERVM_EXEC_PORTS && waited < PORTS_WAIT_MS;
+	     waited += 50) {
+		ports = tiervm_fs_list(&sys, "/sys/class/virtio-ports", &n,
+				       NULL);
+		for (unsigned i = 0; i < n; i++)
+			if (!seen(&served, ports[i]) &&
+			    serve_if_exec(&sys, ports[i]))
+				strv_push(&served, xstrdup(ports[i]));
+		tiervm_strv_free_null(ports);
+		if (served.n < TIERVM_EXEC_PORTS)
+			usleep(50 * 1000);
 	}
-	tiervm_strv_free_null(ports);
+	if (served.n < TIERVM_EXEC_PORTS)
+		log_line("exec ports", "fewer than the host's appeared");
+	strv_free(&served);
 	tiervm_fsroot_close(&sys);
 	for (;;)
 		if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)

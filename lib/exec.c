@@ -338,13 +338,10 @@ int tiervm_exec_run(struct tiervm_vm *vm, const struct tiervm_exec_req *req,
 			break;
 		}
 		if (!r.started && tiervm_now_ms() > start_by) {
-			char *tail = tiervm_vm_console_tail(vm, 8);
-
 			tiervm_error_setg(
 				errp,
-				"the exec agent of '%s' did not answer within %d s (see `tiervm console %s`)%s",
-				vm->name, START_WAIT_MS / 1000, vm->name, tail);
-			free(tail);
+				"the exec agent of '%s' did not answer within %d s (see `tiervm console %s`)",
+				vm->name, START_WAIT_MS / 1000, vm->name);
 			break;
 		}
 		if (end && tiervm_now_ms() > end) {
