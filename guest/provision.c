@@ -65,6 +65,14 @@ char *prov_finish(FILE *f, const char *cmd, int *status)
  * Each command's wall time goes to the kernel log, beside the kernel's
  * own stamps: what provisioning costs a boot (bench/run.sh's stages).
  */
+char *prov_run_logged(const char *cmd, struct sbuf *log, int *status)
+{
+	char *out = prov_run(cmd, status);
+
+	sbuf_addf(log, "$ %s\n%s", cmd, out);
+	return out;
+}
+
 char *prov_run(const char *cmd, int *status)
 {
 	struct timespec a, b;
@@ -194,9 +202,7 @@ const char *prov_online_dax(const char *dax, struct sbuf *log)
 				: "",
 			dax);
 	free(auto_online);
-	out = prov_run(cmd, &st);
-
-	sbuf_addf(log, "$ %s\n%s", cmd, out);
+	out = prov_run_logged(cmd, log, &st);
 	free(cmd);
 	free(out);
 	return st ? "daxctl failed" : "ok";
@@ -340,8 +346,7 @@ static json_object *provision_one(const char *id, const char *mode, bool fresh,
 			cmd = xasprintf(
 				"ndctl create-namespace -r %s -m %s 2>&1",
 				region, want);
-		out = prov_run(cmd, &st);
-		sbuf_addf(&log, "$ %s\n%s", cmd, out);
+		out = prov_run_logged(cmd, &log, &st);
 		free(cmd);
 		json_object_put(ns);
 		ns = prov_created_namespace(out, region);
@@ -587,8 +592,7 @@ json_object *provision_soft_reserved(const char *cmdline)
 			 : xasprintf(
 				   "ndctl create-namespace -r %s -m devdax 2>&1",
 				   region);
-		out = prov_run(cmd, &st);
-		sbuf_addf(&log, "$ %s\n%s", cmd, out);
+		out = prov_run_logged(cmd, &log, &st);
 		free(cmd);
 		json_object_put(ns);
 		ns = prov_created_namespace(out, region);

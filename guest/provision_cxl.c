@@ -204,8 +204,7 @@ static const char *pmem_namespace(json_object *r, const char *mode,
 	json_object_object_add(r, "region", json_object_new_string(region));
 	cmd = xasprintf("ndctl create-namespace -r %s -m %s 2>&1", region,
 			fsdax ? "fsdax" : "devdax");
-	out = prov_run(cmd, &st);
-	sbuf_addf(log, "$ %s\n%s", cmd, out);
+	out = prov_run_logged(cmd, log, &st);
 	free(cmd);
 	ns = prov_created_namespace(out, region);
 	free(out);

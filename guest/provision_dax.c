@@ -72,19 +72,6 @@ static char *created(const char *out)
 	return name;
 }
 
-static const char *run_logged(const char *cmd, struct sbuf *log, char **out)
-{
-	int st;
-	char *o = prov_run(cmd, &st);
-
-	sbuf_addf(log, "$ %s\n%s", cmd, o);
-	if (out)
-		*out = o;
-	else
-		free(o);
-	return st ? "daxctl failed" : "ok";
-}
-
 const char *provision_divide_dax(const char *dax, int node, const char *list,
 				 json_object *report, struct sbuf *log)
 {
@@ -102,10 +89,10 @@ const char *provision_divide_dax(const char *dax, int node, const char *list,
 	boot_load_group("dax");
 	/* the seed device spans the range: give its capacity back */
 	cmd = xasprintf("daxctl disable-device %s 2>&1", dax);
-	run_logged(cmd, log, NULL);
+	free(prov_run_logged(cmd, log, NULL));
 	free(cmd);
 	cmd = xasprintf("daxctl destroy-device %s 2>&1", dax);
-	run_logged(cmd, log, NULL);
+	free(prov_run_logged(cmd, log, NULL));
 	free(cmd);
 	/* daxctl sizes it to 0, then cannot delete the region's seed (EBUSY),
 	 * which stays as the next device's name: capacity back is success */
@@ -119,6 +106,7 @@ const char *provision_divide_dax(const char *dax, int node, const char *list,
 	     item && !strcmp(status, "ok"); item = strtok_r(NULL, ",", &save)) {
 		unsigned long long size, align;
 		unsigned n;
+		int st;
 		char mode[16], *out, *made;
 
 		if (sscanf(item, "%u:%llu:%15[a-z]:%llu", &n, &size, mode,
@@ -128,7 +116,8 @@ const char *provision_divide_dax(const char *dax, int node, const char *list,
 		cmd = xasprintf(
 			"daxctl create-device -r %d -s %llu -a %llu 2>&1",
 			region, size, align);
-		status = run_logged(cmd, log, &out);
+		out = prov_run_logged(cmd, log, &st);
+		status = st ? "daxctl failed" : "ok";
 		free(cmd);
 		made = created(out);
 		free(out);

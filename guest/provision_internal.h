@@ -19,6 +19,8 @@ char *prov_cmdline_arg(const char *cmdline, const char *key);
 char *prov_finish(FILE *f, const char *cmd, int *status);
 /* popen(@cmd) read by prov_finish(). */
 char *prov_run(const char *cmd, int *status);
+/* prov_run(@cmd), the command and its output appended to @log. */
+char *prov_run_logged(const char *cmd, struct sbuf *log, int *status);
 /* The first line of a small file, "" when unreadable. */
 char *prov_read_small(const char *path);
 /* The first namespace with a size in @region, from `ndctl list`. */

@@ -14,14 +14,6 @@
 #include "boot.h"
 #include "provision_internal.h"
 
-static void run_logged(const char *cmd, struct sbuf *log, int *st)
-{
-	char *o = prov_run(cmd, st);
-
-	sbuf_addf(log, "$ %s\n%s", cmd, o);
-	free(o);
-}
-
 /* The DIMM of @region: "nmem0" from its mapping0 ("nmem0,0,SIZE,0"). */
 static char *region_dimm(const char *region)
 {
@@ -44,7 +36,7 @@ static const char *make(const char *region, const char *list, struct sbuf *log)
 	cmd = xasprintf(
 		"ndctl disable-region %s 2>&1 && ndctl init-labels %s 2>&1 && ndctl enable-region %s 2>&1",
 		region, dimm, region);
-	run_logged(cmd, log, &st);
+	free(prov_run_logged(cmd, log, &st));
 	free(cmd);
 	if (st)
 		status = "ndctl could not initialise the labels";
@@ -63,7 +55,7 @@ static const char *make(const char *region, const char *list, struct sbuf *log)
 			"ndctl create-namespace -r %s -s %llu -m %s%s 2>&1",
 			region, size, !strcmp(mode, "kmem") ? "devdax" : mode,
 			a);
-		run_logged(cmd, log, &st);
+		free(prov_run_logged(cmd, log, &st));
 		free(cmd);
 		free(a);
 		if (st)

@@ -74,23 +74,36 @@ static void parse_mem(struct ywalk *w, yaml_node_t *n, const char *path,
 	YWITH(n, path, "host", parse_host(w, v, p, &m->host));
 }
 
-static void parse_dax_piece(struct ywalk *w, yaml_node_t *n, const char *path,
-			    void *out)
+/*
+ * A piece carved from a region, as dax devices and NVDIMM namespaces are:
+ * {size, mode, align}, align 2M unless said.  *@mode is an index of
+ * @modes.
+ */
+static void parse_piece(struct ywalk *w, yaml_node_t *n, const char *path,
+			const char *const *modes, int *line, uint64_t *size,
+			int *mode, uint64_t *align)
 {
 	static const char *const keys[] = { "size", "mode", "align", NULL };
-	struct tiervm_dax_piece *x = out;
-	int e;
 
-	x->line = yline(n);
-	x->align = 2 << 20;
+	*line = yline(n);
+	*align = 2 << 20;
 	if (!ywalk_open_map(w, n, path, keys,
 			    (const char *const[]){ "size", "mode", NULL }))
 		return;
-	YWITH(n, path, "size", ywalk_size(w, v, p, &x->size));
-	YWITH(n, path, "mode",
-	      if (ywalk_enum(w, v, p, tiervm_dax_mode_names, &e)) x->mode =
-		      (enum tiervm_dax_mode)e);
-	YWITH(n, path, "align", ywalk_size(w, v, p, &x->align));
+	YWITH(n, path, "size", ywalk_size(w, v, p, size));
+	YWITH(n, path, "mode", ywalk_enum(w, v, p, modes, mode));
+	YWITH(n, path, "align", ywalk_size(w, v, p, align));
+}
+
+static void parse_dax_piece(struct ywalk *w, yaml_node_t *n, const char *path,
+			    void *out)
+{
+	struct tiervm_dax_piece *x = out;
+	int mode = 0;
+
+	parse_piece(w, n, path, tiervm_dax_mode_names, &x->line, &x->size,
+		    &mode, &x->align);
+	x->mode = (enum tiervm_dax_mode)mode;
 }
 
 static void parse_node(struct ywalk *w, yaml_node_t *n, const char *path,
@@ -234,20 +247,12 @@ static void parse_cache(struct ywalk *w, yaml_node_t *n, const char *path,
 static void parse_namespace(struct ywalk *w, yaml_node_t *n, const char *path,
 			    void *out)
 {
-	static const char *const keys[] = { "size", "mode", "align", NULL };
 	struct tiervm_nv_namespace *x = out;
-	int e;
+	int mode = 0;
 
-	x->line = yline(n);
-	x->align = 2 << 20;
-	if (!ywalk_open_map(w, n, path, keys,
-			    (const char *const[]){ "size", "mode", NULL }))
-		return;
-	YWITH(n, path, "size", ywalk_size(w, v, p, &x->size));
-	YWITH(n, path, "mode",
-	      if (ywalk_enum(w, v, p, tiervm_nv_mode_names, &e)) x->mode =
-		      (enum tiervm_nv_mode)e);
-	YWITH(n, path, "align", ywalk_size(w, v, p, &x->align));
+	parse_piece(w, n, path, tiervm_nv_mode_names, &x->line, &x->size, &mode,
+		    &x->align);
+	x->mode = (enum tiervm_nv_mode)mode;
 }
 
 static void parse_nvdimm(struct ywalk *w, yaml_node_t *n, const char *path,
