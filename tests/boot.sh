@@ -1,11 +1,11 @@
 #!/bin/sh
 # Boots a spec under TCG with `tiervm up --check` and checks the outcome.
-# usage: boot.sh TIERVM SPEC match|mismatch|timeout|dies [KERNEL]
+# usage: boot.sh TIERVM SPEC match|mismatch|timeout|dies [KERNEL [ENGINE]]
 # With KERNEL debian-backports the test is skipped (exit 77), saying why,
 # when the backports kernel cannot be fetched here.
 # Each run gets its own runtime dir; the image cache is shared.
 set -u
-tiervm=$1 spec=$2 want=$3 kernel=${4:-auto}
+tiervm=$1 spec=$2 want=$3 kernel=${4:-auto} engine=${5:-qemu}
 XDG_RUNTIME_DIR=$(mktemp -d)
 export XDG_RUNTIME_DIR
 trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
@@ -22,7 +22,7 @@ timeout) extra="--timeout 40" ;;
 *) extra= ;;
 esac
 # shellcheck disable=SC2086
-"$tiervm" up "$spec" --check --accel tcg --kernel "$kernel" $extra > "$XDG_RUNTIME_DIR/out" 2>&1
+"$tiervm" up "$spec" --check --accel tcg --kernel "$kernel" --engine "$engine" $extra > "$XDG_RUNTIME_DIR/out" 2>&1
 rc=$?
 cat "$XDG_RUNTIME_DIR/out"
 if [ "$kernel" = debian-backports ] && grep -q "building the guest image failed" "$XDG_RUNTIME_DIR/out"; then

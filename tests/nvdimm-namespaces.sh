@@ -5,9 +5,9 @@
 # area and the fsdax and devdax namespaces' data as they were; the kmem one
 # is the kernel's memory while it runs); a spec that wants other
 # namespaces on that file is told so and the file's labels stay.
-# usage: nvdimm-namespaces.sh TIERVM SPEC
+# usage: nvdimm-namespaces.sh TIERVM SPEC [ENGINE]
 set -u
-tiervm=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") spec=$2
+tiervm=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") spec=$2 engine=${3:-qemu}
 . "$(dirname "$0")/common.sh"
 cd "$work" || exit 1
 cp "$spec" ns.yaml
@@ -16,13 +16,13 @@ MiB=1048576
 row() { # NAME VERDICT: the verification's row NAME ends in VERDICT
 	grep -q "^$1 .* $2\$" out || { cat out; fail "no row '$1 ... $2'"; }
 }
-"$tiervm" up ns.yaml --check > out 2>&1 || { cat out; fail "first up"; }
+"$tiervm" up ns.yaml --check --engine "$engine" > out 2>&1 || { cat out; fail "first up"; }
 row "nvdimm nv0 namespace\[0\]  *512M fsdax  *512M fsdax (namespace0.0)" ok
 row "nvdimm nv0 namespace\[1\]  *256M devdax  *256M devdax (namespace0.1)" ok
 row "nvdimm nv0 namespace\[2\]  *256M kmem  *256M kmem (namespace0.2)" ok
 cp nv0.img first.img
 
-"$tiervm" up ns.yaml --check > out 2>&1 || { cat out; fail "second up"; }
+"$tiervm" up ns.yaml --check --engine "$engine" > out 2>&1 || { cat out; fail "second up"; }
 row "nvdimm nv0 namespace\[2\]  *256M kmem  *256M kmem (namespace0.2)" ok
 # the data of each (past the metadata the kernel rewrites at every enable:
 # struct pages kept on the device, 10M of the fsdax one, 6M of the devdax)
@@ -34,7 +34,7 @@ cmp -i $((1024 * MiB)):$((1024 * MiB)) nv0.img first.img || fail "the label area
 
 # another division asked of the same file: reported, not made
 sed 's/{size: 512M, mode: fsdax}/{size: 256M, mode: fsdax}/' ns.yaml > other.yaml
-"$tiervm" up other.yaml --check > out 2>&1 && { cat out; fail "a file divided otherwise passed"; }
+"$tiervm" up other.yaml --check --engine "$engine" > out 2>&1 && { cat out; fail "a file divided otherwise passed"; }
 row "nvdimm nv0 namespace\[0\]  *256M fsdax  *512M fsdax (namespace0.0)" FAIL
 cmp -i $((1024 * MiB)):$((1024 * MiB)) nv0.img first.img || fail "the label area changed"
 echo "namespaces: fsdax, devdax and kmem made once, found again, not remade"
