@@ -25,6 +25,13 @@ static int finish(int status, tiervm_error *err)
 	return status >= 0 ? status : report(err);
 }
 
+/* exec's own failure (@rc, already printed): 125, never a status of CMD's */
+static int wrapper_failed(int rc)
+{
+	(void)rc;
+	return EXIT_WRAPPER;
+}
+
 int cmd_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -48,7 +55,7 @@ int cmd_exec(int argc, char **argv)
 	int c, status;
 
 	if (argc < 3)
-		return usage("exec");
+		return wrapper_failed(usage("exec"));
 	/* NAME first, then options up to the command ("--" optional) */
 	argc--;
 	argv++;
@@ -70,16 +77,17 @@ int cmd_exec(int argc, char **argv)
 			strv_push(&extra, xstrdup(optarg));
 		} else if (c != 't' || opt_timeout(optarg, &req.timeout_ms)) {
 			strv_free(&extra);
-			return usage("exec");
+			return wrapper_failed(usage("exec"));
 		}
 	}
 	if (optind >= argc) {
 		strv_free(&extra);
-		return usage("exec");
+		return wrapper_failed(usage("exec"));
 	}
 	if (w.plot && !w.file) {
 		strv_free(&extra);
-		return usage_error("--access-plot goes with --access-counts");
+		return wrapper_failed(
+			usage_error("--access-plot goes with --access-counts"));
 	}
 	req.argv = argv + optind;
 	req.env = env = tiervm_exec_env(extra.v);
@@ -90,7 +98,7 @@ int cmd_exec(int argc, char **argv)
 	json_object_put(counts);
 	tiervm_strv_free_null(env);
 	strv_free(&extra);
-	return finish(status, err);
+	return status >= 0 ? status : wrapper_failed(report(err));
 }
 
 /*

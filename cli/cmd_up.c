@@ -53,7 +53,7 @@ static bool parse_share(const char *arg, struct tiervm_share *s)
 }
 
 static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
-		 struct tiervm_share *shares)
+		 struct tiervm_share *shares, struct strv *env)
 {
 	static const struct option opts[] = {
 		{ "check", no_argument, NULL, 'c' },
@@ -74,6 +74,7 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 		{ "counting", no_argument, NULL, 'K' },
 		{ "access-counts", required_argument, NULL, 'A' },
 		{ "access-plot", required_argument, NULL, 'L' },
+		{ "env", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -129,6 +130,12 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 		case 'L':
 			o->window.plot = optarg;
 			break;
+		case 'e':
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				return usage_error(
+					"--env: '%s' is not KEY=VALUE", optarg);
+			strv_push(env, xstrdup(optarg));
+			break;
 		case 's':
 			if (!parse_share(optarg, &shares[o->n_shares++]))
 				return usage_error(
@@ -163,8 +170,9 @@ int cmd_up(int argc, char **argv)
 	struct tiervm_up_opts o = { .progress = print_stage, .opaque = &start };
 	struct tiervm_share *shares = xcalloc((size_t)argc, sizeof(*shares));
 	struct tiervm_exec_req cmd = { .in_fd = 0, .out_fd = 1, .err_fd = 2 };
-	struct tiervm_up_result res = { 0 };
+	struct tiervm_up_result res = { .command_status = -1 };
 	tiervm_error *err = NULL;
+	struct strv env = { 0 };
 	bool json = false, ok;
 	int n = 0, rc;
 
@@ -173,12 +181,17 @@ int cmd_up(int argc, char **argv)
 		n++;
 	if (n < argc - 1) {
 		cmd.argv = argv + n + 1;
-		cmd.env = tiervm_exec_env(NULL);
 		o.command = &cmd;
 	}
-	rc = parse(n, argv, &o, &json, shares);
+	rc = parse(n, argv, &o, &json, shares, &env);
 	if (rc != EXIT_OK)
 		goto out;
+	if (!o.command && env.n) {
+		rc = usage_error(
+			"--env sets the command's environment: give one after --");
+		goto out;
+	}
+	cmd.env = tiervm_exec_env(env.v);
 	o.shares = shares;
 	/* ^C while the guest boots stops the QEMU we started, not just us */
 	catch_interrupts();
@@ -192,6 +205,8 @@ int cmd_up(int argc, char **argv)
 	     : res.verdict.failed && res.command_status < 0 ? EXIT_FAIL
 	     : res.command_status >= 0			    ? res.command_status
 							    : EXIT_OK;
+	if (res.hint)
+		fprintf(stderr, "tiervm: %s\n", res.hint);
 	if (res.running && res.pid > 0)
 		fprintf(stderr,
 			"tiervm: guest '%s' keeps running (QEMU pid %ld, %s); `tiervm status %s`, `tiervm down %s`\n",
@@ -201,7 +216,11 @@ int cmd_up(int argc, char **argv)
 			"tiervm: guest '%s' keeps running (%s); `tiervm status %s`, `tiervm down %s`\n",
 			res.name, res.dir, res.name, res.name);
 out:
+	/* a wrapper's own failure, told apart from CMD's status (as env(1)) */
+	if (o.command && res.command_status < 0 && rc != EXIT_OK)
+		rc = EXIT_WRAPPER;
 	tiervm_up_result_clear(&res);
+	strv_free(&env);
 	for (unsigned i = 0; i < o.n_shares; i++) {
 		free((char *)shares[i].host);
 		free((char *)shares[i].guest);

@@ -63,14 +63,18 @@ static const struct command {
 	  "[--name NAME] [--engine qemu|libvirt] [--connect URI]\n"
 	  "[--share DIR[:GUESTDIR][:ro]]... [--no-verify] [--strict]\n"
 	  "[--unchecked] [--counting] [--access-counts FILE.json\n"
-	  "[--access-plot FILE.svg]] [-- CMD [ARG]...]",
+	  "[--access-plot FILE.svg]] [--env K=V]... [-- CMD [ARG]...]",
 	  "boot SPEC, wait for the guest's probe, compare it with the spec",
 	  "  --check         power the guest off once verified\n"
 	  "  --engine E      qemu (default: tiervm runs QEMU) or libvirt\n"
 	  "                  (a transient domain, docs/choices.md)\n"
 	  "  --connect URI   libvirt's connection (default qemu:///system)\n"
 	  "  -- CMD [ARG]... then run CMD in the guest, power off, exit\n"
-	  "                  with its status (128+N for signal N)\n"
+	  "                  with its status (128+N for signal N); tiervm's\n"
+	  "                  own failures exit 125\n"
+	  "  --env K=V       set K in CMD's environment (else only PATH,\n"
+	  "                  HOME, USER, LOGNAME, SHELL, TERM, LANG, LC_*\n"
+	  "                  pass from tiervm's)\n"
 	  "  --no-verify     run CMD even when the guest does not match\n"
 	  "  --strict        where the spec contradicts itself, refuse it\n"
 	  "  --unchecked     with --check: boot what validation refuses,\n"
@@ -98,6 +102,20 @@ static const struct command {
 	  "                  for `tiervm host --root` and `tiervm spec`\n"
 	  "  --picture FILE.svg\n"
 	  "                  hwloc's drawing of the guest as it booted\n" },
+	{ "test", cmd_test,
+	  "MATRIX [--jobs N] [--junit FILE] [--json FILE]\n"
+	  "[--connect URI]... [--fail-fast] [--keep DIR]",
+	  "run a matrix of specs x kernels x QEMUs x engines (docs/test.md)",
+	  "  --jobs N        cells at once on each host (default: this\n"
+	  "                  machine's cpus, as far as its memory holds\n"
+	  "                  the largest guest + 512M)\n"
+	  "  --junit FILE    the results as JUnit XML\n"
+	  "  --json FILE     the results as JSON (docs/test.md)\n"
+	  "  --connect URI   a libvirt host to spread the libvirt engine's\n"
+	  "                  cells over as well (repeatable)\n"
+	  "  --fail-fast     the first failed cell stops the others\n"
+	  "  --keep DIR      the cells' records: new or empty (default:\n"
+	  "                  ./tiervm-test-DATE-TIME)\n" },
 	{ "list", cmd_list, "", "running guests started by tiervm", NULL },
 	{ "status", cmd_status, "NAME [--json | --watch]",
 	  "a guest's memory devices; per node memory, tier, pages demoted",

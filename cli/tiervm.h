@@ -11,14 +11,19 @@
  * operation and prints what it returns.  Nothing here decides anything.
  */
 
-/* Exit codes: 0 ok, 1 failure, 2 bad input or usage. */
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+/*
+ * Exit codes: 0 ok, 1 failure, 2 bad input or usage.  A command that runs
+ * CMD in the guest passes CMD's status on and exits 125 for its own
+ * failures, as env(1), timeout(1) and docker run do.
+ */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_WRAPPER = 125 };
 
 int cmd_plan(int argc, char **argv);
 int cmd_kconfig(int argc, char **argv);
 int cmd_host(int argc, char **argv);
 int cmd_spec(int argc, char **argv);
 int cmd_up(int argc, char **argv);
+int cmd_test(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_resize(int argc, char **argv);

@@ -109,7 +109,7 @@ static void mount_9p(const char *tag, const char *where, bool ro, bool cached)
 static void mount_shares(const char *cmdline)
 {
 	static const char *const binds[] = { "/proc", "/sys", "/dev" };
-	static const char *const tmpfs[] = { "/tmp", "/run", "/var" };
+	static const char *const tmpfs[] = TIERVM_GUEST_OWN_DIRS;
 	char *root = prov_cmdline_arg(cmdline, "tiervm.root"),
 	     *shares = prov_cmdline_arg(cmdline, "tiervm.shares"), *save = NULL;
 	unsigned i = 0;

@@ -37,6 +37,15 @@ enum tiervm_frame_type {
  * What the host sends first on a new connection: the guest skips bytes up
  * to it, so nothing left from an earlier session is read as a frame.
  */
+/*
+ * Where the guest writes, over the host's read-only root: its own tmpfs,
+ * so a host file there is not what a command in the guest sees.
+ */
+#define TIERVM_GUEST_OWN_DIRS          \
+	{                              \
+		"/tmp", "/run", "/var" \
+	}
+
 #define TIERVM_EXEC_MAGIC "\177TVMEXEC"
 
 #define TIERVM_FRAME_HEADER 8

@@ -105,6 +105,8 @@ struct tiervm_up_opts {
 	/* load the counting plugin (disarmed); access_counts implies it */
 	bool counting;
 	struct tiervm_window_opts window; /* around the command */
+	/* a new file the console log is copied to when the guest is gone */
+	const char *keep_console;
 	tiervm_progress_fn *progress; /* boot stages and notes; may be NULL */
 	void *opaque;
 };
@@ -117,7 +119,10 @@ struct tiervm_up_result {
 	bool running;
 	json_object *report; /* the probe's */
 	struct tiervm_verdict verdict;
-	int command_status;  /* as a shell gives it; -1 when not run */
+	int command_status; /* as a shell gives it; -1 when not run */
+	/* why the command was not found, when tiervm can tell: a host file
+	 * the guest does not see, and the --share that would show it */
+	char *hint;
 	json_object *counts; /* the command's window, with window.file */
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* tiervm_up: from a spec to a verified guest. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "counts.h"
 #include "engine.h"
 #include "exec.h"
+#include "exec_frame.h"
 #include "image.h"
 #include "host_source.h"
 #include "ops.h"
@@ -291,6 +293,50 @@ static char *guest_name(const struct tiervm_up_opts *o,
 	return xstrdup(spec->name);
 }
 
+/* @path is @dir or below it. */
+static bool path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strcmp(dir, "/") ||
+	       (!strncmp(path, dir, n) && (path[n] == '/' || !path[n]));
+}
+
+/*
+ * A command the guest did not find (127) that is a file here, where the
+ * guest cannot see it: under its own /tmp, or with no host root at all.
+ * Only a path is looked at; a name was searched in the guest's PATH.
+ */
+static char *unshared_hint(const struct tiervm_launch *l, const char *cmd)
+{
+	static const char *const own[] = TIERVM_GUEST_OWN_DIRS;
+	char *path, *dir, *hint = NULL;
+	const char *why = NULL;
+
+	if (l->remote || !strchr(cmd, '/') || !(path = realpath(cmd, NULL)))
+		return NULL;
+	for (unsigned i = 0; i < l->n_shares; i++)
+		if (path_under(path, l->shares[i].host))
+			goto out;
+	for (size_t i = 0; l->host_root && i < ARRAY_SIZE(own); i++)
+		if (path_under(path, own[i]))
+			why = own[i];
+	if (l->host_root && !why)
+		goto out;
+	dir = xstrdup(path);
+	*strrchr(dir, '/') = '\0';
+	hint = why ? xasprintf(
+			     "%s is a file on this host, but the guest's %s is its own: share the directory with --share %s",
+			     path, why, *dir ? dir : "/")
+		   : xasprintf(
+			     "%s is a file on this host, but the guest does not share this host's files (guest.share-host: false): share the directory with --share %s",
+			     path, *dir ? dir : "/");
+	free(dir);
+out:
+	free(path);
+	return hint;
+}
+
 /* A one-shot guest's end: asked to power off, then made to. */
 static void power_off(const struct tiervm_up_opts *o, struct tiervm_vm *vm,
 		      bool asked)
@@ -462,6 +508,7 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	if (!vm || !tiervm_vm_lock_name(vm, errp) ||
 	    !tiervm_engine_not_running(vm, errp))
 		goto out;
+	vm->keep_console = o->keep_console;
 	tiervm_progressf(o->progress, o->opaque, "image (kernel %s)",
 			 plan->spec->guest.kernel);
 	if (!tiervm_image_get(plan->kernel, plan->uefi, &img, errp))
@@ -513,6 +560,8 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 		goto out;
 	}
 	ok = after_verify(o, vm, res, errp);
+	if (res->command_status == 127)
+		res->hint = unshared_hint(&launch, o->command->argv[0]);
 	if (o->check || o->command) {
 		power_off(o, vm, last);
 	} else {
@@ -534,6 +583,7 @@ void tiervm_up_result_clear(struct tiervm_up_result *res)
 	free(res->name);
 	free(res->dir);
 	free(res->accel);
+	free(res->hint);
 	json_object_put(res->report);
 	json_object_put(res->counts);
 	tiervm_verdict_clear(&res->verdict);

@@ -566,48 +566,6 @@ static bool append_item(yaml_document_t *doc, const char *list, char *const *kv,
 	return true;
 }
 
-/*
- * libyaml's scanner takes time growing with the square of the nesting
- * depth: a spec nested 100,000 deep keeps it busy for minutes.  Its
- * events come one at a time, so counting depth on them stops such a
- * file at its first line past the limit, before the loader sees it.
- */
-static bool shallow_enough(const char *text, size_t len, struct tiervm_diags *d)
-{
-	yaml_parser_t parser;
-	yaml_event_t e;
-	int depth = 0;
-	bool ok = true;
-
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	/* a syntax error is left to the loader, which says it better */
-	while (yaml_parser_parse(&parser, &e)) {
-		bool end = e.type == YAML_STREAM_END_EVENT;
-
-		if (e.type == YAML_SEQUENCE_START_EVENT ||
-		    e.type == YAML_MAPPING_START_EVENT) {
-			if (++depth > TIERVM_SPEC_MAX_DEPTH) {
-				diag_add(
-					d, (int)e.start_mark.line + 1,
-					"(nesting)",
-					"more than %d levels of nesting; a spec has at most 4",
-					TIERVM_SPEC_MAX_DEPTH);
-				ok = false;
-				end = true;
-			}
-		} else if (e.type == YAML_SEQUENCE_END_EVENT ||
-			   e.type == YAML_MAPPING_END_EVENT) {
-			depth--;
-		}
-		yaml_event_delete(&e);
-		if (end)
-			break;
-	}
-	yaml_parser_delete(&parser);
-	return ok;
-}
-
 static struct tiervm_spec *parse_text(const char *file, const char *text,
 				      size_t len, bool validate,
 				      const char *list, char *const *kv,
@@ -633,7 +591,8 @@ static struct tiervm_spec *parse_text(const char *file, const char *text,
 	s->guest.cmdline = xstrdup("");
 	s->guest.share_host = true;
 
-	if (!shallow_enough(text, len, &d))
+	if (!ywalk_shallow_enough(text, len, &d, TIERVM_SPEC_MAX_DEPTH,
+				  "a spec has at most 4"))
 		goto out;
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -700,56 +659,15 @@ static struct tiervm_spec *parse_file(const char *path, bool validate,
 				      tiervm_error **errp)
 {
 	struct tiervm_spec *s = NULL;
-	char *text = NULL;
-	ssize_t n = 0;
-	struct stat st;
-	/* O_NONBLOCK: a FIFO given as the spec must not hang the open */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	size_t n;
+	char *text = ywalk_read_file(
+		path, TIERVM_SPEC_MAX_BYTES, "a spec",
+		" (a 128-node machine with every distance and HMAT pair takes under 1M)",
+		&n, errp);
 
-	if (fd < 0) {
-		tiervm_error_set(errp, TIERVM_E_INPUT, "%s: cannot open: %s",
-				 path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		tiervm_error_set(
-			errp, TIERVM_E_INPUT,
-			"%s: not a regular file; a spec is a YAML file", path);
-		goto out;
-	}
-	if (st.st_size > TIERVM_SPEC_MAX_BYTES) {
-		tiervm_error_set(
-			errp, TIERVM_E_INPUT,
-			"%s: %lld bytes; a spec is at most %d (a 128-node machine with every distance and HMAT pair takes under 1M)",
-			path, (long long)st.st_size, TIERVM_SPEC_MAX_BYTES);
-		goto out;
-	}
-	/* one byte more than the limit shows a file that grew meanwhile */
-	text = xcalloc(TIERVM_SPEC_MAX_BYTES + 2, 1);
-	for (;;) {
-		ssize_t r = read(fd, text + n, TIERVM_SPEC_MAX_BYTES + 1 - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			tiervm_error_set(errp, TIERVM_E_INPUT,
-					 "%s: cannot read: %s", path,
-					 strerror(errno));
-			goto out;
-		}
-		if (r == 0 || (n += r) > TIERVM_SPEC_MAX_BYTES)
-			break;
-	}
-	if (n > TIERVM_SPEC_MAX_BYTES) {
-		tiervm_error_set(errp, TIERVM_E_INPUT,
-				 "%s: grew past %d bytes while read", path,
-				 TIERVM_SPEC_MAX_BYTES);
-		goto out;
-	}
-	s = tiervm_spec_parse_string(path, text, (size_t)n, validate, errp);
-out:
+	if (text)
+		s = tiervm_spec_parse_string(path, text, n, validate, errp);
 	free(text);
-	close(fd);
 	return s;
 }
 

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "spec_yaml.h"
 
@@ -346,4 +350,108 @@ void *ywalk_list(struct ywalk *w, yaml_node_t *map, const char *key,
 	}
 	free(it);
 	return elems;
+}
+
+/*
+ * libyaml's scanner takes time growing with the square of the nesting
+ * depth: a spec nested 100,000 deep keeps it busy for minutes.  Its
+ * events come one at a time, so counting depth on them stops such a
+ * file at its first line past the limit, before the loader sees it.
+ * @usual says how deep such a file goes.
+ */
+bool ywalk_shallow_enough(const char *text, size_t len, struct tiervm_diags *d,
+			  int max, const char *usual)
+{
+	yaml_parser_t parser;
+	yaml_event_t e;
+	int depth = 0;
+	bool ok = true;
+
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	/* a syntax error is left to the loader, which says it better */
+	while (yaml_parser_parse(&parser, &e)) {
+		bool end = e.type == YAML_STREAM_END_EVENT;
+
+		if (e.type == YAML_SEQUENCE_START_EVENT ||
+		    e.type == YAML_MAPPING_START_EVENT) {
+			if (++depth > max) {
+				diag_add(d, (int)e.start_mark.line + 1,
+					 "(nesting)",
+					 "more than %d levels of nesting; %s",
+					 max, usual);
+				ok = false;
+				end = true;
+			}
+		} else if (e.type == YAML_SEQUENCE_END_EVENT ||
+			   e.type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		yaml_event_delete(&e);
+		if (end)
+			break;
+	}
+	yaml_parser_delete(&parser);
+	return ok;
+}
+
+/*
+ * The text of the YAML file @path, at most @max bytes; @what ("a spec")
+ * and @why (after the limit) are for messages.  O_NONBLOCK: a FIFO given
+ * as the file must not hang the open.
+ */
+char *ywalk_read_file(const char *path, size_t max, const char *what,
+		      const char *why, size_t *len, tiervm_error **errp)
+{
+	char *text = NULL;
+	size_t n = 0;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0) {
+		tiervm_error_set(errp, TIERVM_E_INPUT, "%s: cannot open: %s",
+				 path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		tiervm_error_set(errp, TIERVM_E_INPUT,
+				 "%s: not a regular file; %s is a YAML file",
+				 path, what);
+		goto fail;
+	}
+	if ((uint64_t)st.st_size > max) {
+		tiervm_error_set(errp, TIERVM_E_INPUT,
+				 "%s: %lld bytes; %s is at most %zu%s", path,
+				 (long long)st.st_size, what, max, why);
+		goto fail;
+	}
+	/* one byte more than the limit shows a file that grew meanwhile */
+	text = xcalloc(max + 2, 1);
+	for (;;) {
+		ssize_t r = read(fd, text + n, max + 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			tiervm_error_set(errp, TIERVM_E_INPUT,
+					 "%s: cannot read: %s", path,
+					 strerror(errno));
+			goto fail;
+		}
+		if (r == 0 || (n += (size_t)r) > max)
+			break;
+	}
+	if (n > max) {
+		tiervm_error_set(errp, TIERVM_E_INPUT,
+				 "%s: grew past %zu bytes while read", path,
+				 max);
+		goto fail;
+	}
+	close(fd);
+	*len = n;
+	return text;
+fail:
+	free(text);
+	close(fd);
+	return NULL;
 }

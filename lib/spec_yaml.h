@@ -89,6 +89,13 @@ void *ywalk_list(struct ywalk *w, yaml_node_t *map, const char *key,
 		}                                            \
 	} while (0)
 
+/* The text of YAML file @path, at most @max bytes (docs in spec_yaml.c). */
+char *ywalk_read_file(const char *path, size_t max, const char *what,
+		      const char *why, size_t *len, tiervm_error **errp);
+/* @text nests at most @max deep; else reported (@usual: how deep it goes). */
+bool ywalk_shallow_enough(const char *text, size_t len, struct tiervm_diags *d,
+			  int max, const char *usual);
+
 /* Levenshtein-nearest of @names to @word, or NULL when nothing is close. */
 const char *tiervm_nearest(const char *word, const char *const *names);
 

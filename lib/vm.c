@@ -173,8 +173,33 @@ bool tiervm_vm_make_dir(struct tiervm_vm *vm, tiervm_error **errp)
 	return mkdir_private(vm->dir, errp);
 }
 
+/* @from's bytes into a new @to; a console log's, so best effort. */
+static void copy_out(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC),
+	    out = in < 0 ? -1
+			 : open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+				0644);
+	char buf[65536];
+	ssize_t n;
+
+	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			break;
+	if (out >= 0)
+		close(out);
+	if (in >= 0)
+		close(in);
+}
+
 void tiervm_vm_remove_dir(struct tiervm_vm *vm)
 {
+	if (vm->keep_console) {
+		char *console = tiervm_vm_path(vm, "console.log");
+
+		copy_out(console, vm->keep_console);
+		free(console);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(runtime_files); i++) {
 		char *p = tiervm_vm_path(vm, runtime_files[i]);
 

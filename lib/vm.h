@@ -33,6 +33,9 @@ struct tiervm_vm {
 	char *missing_drivers;
 	/* why its engine cannot reach it, when it cannot (a daemon gone) */
 	char *unreachable;
+	/* where its console log goes when the runtime dir is removed (a
+	 * matrix cell's record); NULL: nowhere.  Borrowed. */
+	const char *keep_console;
 };
 
 /** tiervm_runtime_base - $XDG_RUNTIME_DIR/tiervm, else /tmp/tiervm-UID. */

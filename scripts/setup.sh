@@ -8,7 +8,7 @@ packages="gcc libc6-dev pkg-config meson ninja-build
 	libyaml-dev libjson-c-dev libxml2-dev libarchive-dev libcmocka-dev
 	qemu-system-x86 ovmf busybox-static hwloc-nox numactl ndctl daxctl
 	kmod cpio gzip xz-utils zstd file bzip2 bc clang-format git
-	clang libclang-rt-14-dev bsdutils procps python3
+	clang libclang-rt-14-dev bsdutils procps python3 python3-junitparser
 	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
 	zlib1g-dev linux-source-6.1 make flex bison libelf-dev libssl-dev"
 

@@ -101,18 +101,18 @@ grep -q "access counting: armed" watch.out || { cat watch.out; fail "status --wa
 grep -A5 "access counting: armed" watch.out | grep -Eq '^1 +[1-9][0-9]{5,}$' ||
 	{ cat watch.out; fail "status --watch showed no access rate for node 1"; }
 
-# bad input: one line, exit 2, nothing written
+# bad input: one line, exit 125 (exec's own, not the command's), nothing written
 "$tiervm" exec "$name" --membind 9 --access-counts nine.json -- ./stores > err 2>&1
-[ $? -eq 2 ] || fail "--membind 9: not exit 2"
+[ $? -eq 125 ] || fail "--membind 9: not exit 125"
 one_line err "--membind 9"
 grep -q "no node 9; its nodes are 0-3" err || { cat err; fail "--membind 9: the line does not name the guest's nodes"; }
 [ ! -e nine.json ] || fail "a refused window wrote its file"
 "$tiervm" exec "$name" --access-counts inter.json -- true > err 2>&1
-[ $? -eq 2 ] || fail "an existing counts file: not exit 2"
+[ $? -eq 125 ] || fail "an existing counts file: not exit 125"
 one_line err "an existing counts file"
 "$tiervm" up spec.yaml --name "$plain" > up2.out 2>&1 || { cat up2.out; fail "up without counting"; }
 "$tiervm" exec "$plain" --access-counts plain.json -- true > err 2>&1
-[ $? -eq 2 ] || fail "a window on a guest without counting: not exit 2"
+[ $? -eq 125 ] || fail "a window on a guest without counting: not exit 125"
 one_line err "a window on a guest without counting"
 grep -q "not started with counting" err || fail "the refusal does not say why"
 "$tiervm" down "$plain" || fail "down $plain"

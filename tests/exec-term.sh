@@ -44,7 +44,7 @@ rc=$?
 took=$(($(date +%s) - start))
 virsh -c qemu:///system resume "tiervm-$name" > /dev/null
 cat "$work/out"
-[ "$rc" -eq 1 ] || fail "exec on a paused guest: exit $rc, expected 1"
+[ "$rc" -eq 125 ] || fail "exec on a paused guest: exit $rc, expected 125"
 [ "$(wc -l < "$work/out")" -eq 1 ] || fail "not one line"
 grep -q "the exec agent of '$name' did not answer within" "$work/out" || fail "no line saying the agent did not answer"
 echo "ok: a paused guest's exec ended in $took s with one line"

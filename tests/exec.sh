@@ -36,7 +36,7 @@ no_qemu_left() {
 }
 
 # Faults before any guest runs
-expect 2 "$tiervm" exec nosuch -- true
+expect 125 "$tiervm" exec nosuch -- true
 grep -q "no running guest named 'nosuch'" err || fail "exec on no guest: $(cat err)"
 expect 2 "$tiervm" up "$spec" --share /nonexistent/dir --check
 grep -q "\-\-share: /nonexistent/dir is not a directory" err || fail "share message: $(cat err)"
