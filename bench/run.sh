@@ -27,6 +27,10 @@
 #   latency: machine.emulate-latency on the demo: the chase bound to each
 #           node from its HMAT initiator, its latency ratio to the fastest
 #           node's beside the HMAT ratio          (within 25 %)
+#   matrix: tiervm test of examples/matrix.yaml's four cells (two specs x
+#           Debian's 6.1 and 6.12 kernels) with --jobs 1 and --jobs 2, run
+#           one after the other: wall time of each, and the ratio (two
+#           cores, guests of 2 and 4 vCPUs: 0.5 at best; measured 0.72)
 # usage: bench/run.sh [BUILD_DIR]   (after scripts/setup.sh)
 set -eu
 cd "$(dirname "$0")/.."
@@ -195,6 +199,16 @@ paired '"$tiervm" up examples/demo.yaml --accel tcg -- true' \
 	'"$tiervm" up examples/demo.yaml --check --share "$work" --accel tcg' \
 	"up -- true" "up --check (shares on)"
 echo "  best: up -- true ${best_a} ms, up --check ${best_b} ms, ratio $(ratio $best_a $best_b) (target <= 1.1)"
+
+echo "== matrix: tiervm test, one cell at a time against two"
+"$tiervm" test examples/matrix.yaml --jobs 2 --keep "$work/m0" > /dev/null 2>&1 || true # warm both images
+t0=$(now)
+"$tiervm" test examples/matrix.yaml --jobs 1 --keep "$work/m1" > "$work/m1.out" 2>&1 || true
+t1=$(now)
+"$tiervm" test examples/matrix.yaml --jobs 2 --keep "$work/m2" > "$work/m2.out" 2>&1 || true
+t2=$(now)
+echo "  --jobs 1: $(ms "$t0" "$t1") ms ($(tail -n 1 "$work/m1.out")); --jobs 2: $(ms "$t1" "$t2") ms ($(tail -n 1 "$work/m2.out"))"
+echo "  ratio $(ratio "$(ms "$t1" "$t2")" "$(ms "$t0" "$t1")") (0.5 at best on two cores)"
 
 echo "== counting (tiervm's TCG plugin; QEMU 8.2 or later)"
 if ! qemu10=$(sh scripts/qemu-backports.sh 2> /dev/null); then

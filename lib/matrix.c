@@ -27,7 +27,8 @@
 static const char *const matrix_keys[] = { "specs",   "kernels", "qemu",
 					   "engines", "command", "env",
 					   "exclude", "timeout", NULL };
-static const char *const kernel_names[] = { "auto", "debian-stable",
+/* "spec": each spec's own guest.kernel, the default */
+static const char *const kernel_names[] = { "spec", "auto", "debian-stable",
 					    "debian-backports", NULL };
 static const char *const engine_names[] = { "qemu", "libvirt", NULL };
 
@@ -139,7 +140,7 @@ static void check_kernels(struct ywalk *w, struct tiervm_matrix *m)
 		if (access(path, R_OK) < 0)
 			diag_add(
 				w->d, 0, key,
-				"'%s' is no kernel: give auto, debian-stable, debian-backports, or a bzImage or kernel tree that exists (%s does not)",
+				"'%s' is no kernel: give spec (its guest.kernel), auto, debian-stable, debian-backports, or a bzImage or kernel tree that exists (%s does not)",
 				m->kernels[i], path);
 		free(m->kernels[i]);
 		m->kernels[i] = path;
@@ -368,7 +369,7 @@ static void parse_root(struct ywalk *w, yaml_node_t *root,
 	/* the defaults: the spec's kernel, the QEMU tiervm runs, its engine */
 	if (!m->kernels) {
 		m->kernels = xcalloc(2, sizeof(*m->kernels));
-		m->kernels[m->n_kernels++] = xstrdup("auto");
+		m->kernels[m->n_kernels++] = xstrdup("spec");
 	}
 	if (!m->qemus) {
 		m->qemus = xcalloc(2, sizeof(*m->qemus));

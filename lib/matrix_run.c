@@ -162,7 +162,7 @@ run_cell(const struct tiervm_matrix *m, const struct tiervm_matrix_cell *c)
 	struct tiervm_up_opts o = {
 		.spec = c->spec,
 		.name = c->name,
-		.kernel = c->kernel,
+		.kernel = strcmp(c->kernel, "spec") ? c->kernel : NULL,
 		.engine = c->engine,
 		.connect = c->connect,
 		.check = !m->command,
@@ -183,6 +183,24 @@ run_cell(const struct tiervm_matrix *m, const struct tiervm_matrix_cell *c)
 	    dup2(log_fd, 2) < 0)
 		_exit(1);
 	setenv("TIERVM_QEMU", c->qemu, 1);
+	/*
+	 * A QEMU unpacked beside the system's (scripts/qemu-backports.sh)
+	 * must load its own modules, not the system's of another build:
+	 * those of its prefix, where a relocated QEMU keeps them.
+	 */
+	if (!getenv("QEMU_MODULE_DIR")) {
+		char *bin = xstrdup(c->qemu), *slash = strrchr(bin, '/'), *mods;
+
+		if (slash && (*slash = '\0', slash = strrchr(bin, '/'))) {
+			*slash = '\0';
+			mods = xasprintf("%s/lib/x86_64-linux-gnu/qemu", bin);
+			if (strcmp(mods, "/usr/lib/x86_64-linux-gnu/qemu") &&
+			    access(mods, F_OK) == 0)
+				setenv("QEMU_MODULE_DIR", mods, 1);
+			free(mods);
+		}
+		free(bin);
+	}
 	req.env = tiervm_exec_env(m->env);
 	fprintf(stderr,
 		"tiervm up %s --name %s --kernel %s --engine %s%s%s (TIERVM_QEMU=%s)\n",

@@ -3,12 +3,13 @@
 # (two specs, Debian's stable and backports kernels) whose command fails
 # on purpose in one cell, said alike by the table, the exit status, the
 # JUnit file (read by python3-junitparser) and the JSON; a cell the
-# installed QEMU cannot run skipped with the plan's reason; ^C stopping
+# installed QEMU cannot run skipped with the plan's reason, and run on
+# the second QEMU the matrix names (bookworm-backports' 10.x); ^C stopping
 # every running cell and its QEMU.
-# usage: matrix.sh TIERVM MATRIX_DIR
+# usage: matrix.sh TIERVM MATRIX_DIR QEMU_BACKPORTS_SH
 set -u
 tiervm=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-dir=$(cd "$2" && pwd)
+dir=$(cd "$2" && pwd) fetch=$3
 . "$(dirname "$0")/common.sh"
 cd "$work" || exit 1
 py=/usr/bin/python3 # Debian's, with python3-junitparser
@@ -75,6 +76,18 @@ if qemu-system-x86_64 -version | grep -q 'version [0-7]\.'; then
 	grep -q '^1 passed, 0 failed, 1 skipped$' table || fail "the skip's count"
 	grep -q '^1: skipped .*volatile.yaml:9: cxl\[0\].type: volatile CXL memory needs QEMU 8.0' table ||
 		fail "the skip's reason"
+fi
+
+# The QEMU dimension: the same spec on Debian's QEMU and on backports'
+if qemu10=$(sh "$fetch"); then
+	printf 'specs: [%s]\nqemu: [qemu-system-x86_64, %s]\n' "$dir/../specs/cxl/volatile.yaml" "$qemu10" > q.yaml
+	"$tiervm" test q.yaml --keep rec4 > table 2>&1
+	rc=$?
+	cat table
+	[ "$rc" -eq 0 ] && grep -Eq '^2 .*/qemu-backports/.* passed +MATCH ' table ||
+		fail "volatile CXL on QEMU 10 in the matrix: exit $rc"
+else
+	echo "bookworm-backports' QEMU cannot be fetched here: its cell not run"
 fi
 
 # ^C: every running cell stops, with its QEMU
