@@ -99,8 +99,9 @@ kill -INT $job
 wait $job
 rc=$?
 [ "$rc" -eq 5 ] && grep -q got-int int.out || { cat int.out; fail "^C gave $rc"; }
-# the guest dying under a command: exit 1, a line, the console's end
-expect 1 "$tiervm" exec "$name" -- sh -c 'echo c > /proc/sysrq-trigger'
+# the guest dying under a command: exit 125 (exec's own failure), a line,
+# the console's end
+expect 125 "$tiervm" exec "$name" -- sh -c 'echo c > /proc/sysrq-trigger'
 cat err
 grep -q "the guest died" err && grep -q "console:" err || fail "no death message"
 no_qemu_left "$name"
@@ -121,17 +122,31 @@ rc=$?
 [ "$rc" -eq 137 ] || { cat int.out; fail "a second ^C gave $rc, not 137 (SIGKILL)"; }
 no_qemu_left "$name" dir
 
-# up -- CMD: the command's status; two at once of one spec both run
-"$tiervm" up "$spec" --accel tcg -- sh -c 'exit 7' > up1.out 2>&1 &
+# up -- CMD: the command's status; two at once of one spec both run; the
+# environment is --env's and a short list of the caller's, no more
+MATRIX_SECRET=host "$tiervm" up "$spec" --accel tcg -- sh -c 'exit 7' > up1.out 2>&1 &
 a=$!
-"$tiervm" up "$spec" --accel tcg -- sh -c 'echo one-shot' > up2.out 2>&1 &
+MATRIX_SECRET=host "$tiervm" up "$spec" --accel tcg --env ONE=shot -- \
+	sh -c 'echo "one-$ONE secret=${MATRIX_SECRET:-none}"' > up2.out 2>&1 &
 b=$!
 wait $a
 ra=$?
 wait $b
 rb=$?
 [ "$ra" -eq 7 ] || { cat up1.out; fail "up -- exit 7 gave $ra"; }
-[ "$rb" -eq 0 ] && grep -q '^one-shot$' up2.out || { cat up2.out; fail "up -- echo gave $rb"; }
+[ "$rb" -eq 0 ] && grep -q '^one-shot secret=none$' up2.out || { cat up2.out; fail "up --env -- echo gave $rb"; }
+# tiervm's own failures under -- CMD exit 125, never a status CMD could give
+expect 125 "$tiervm" up nosuch.yaml -- true
+expect 125 "$tiervm" up "$spec" --env NOEQUALS -- true
+expect 2 "$tiervm" up "$spec" --env A=1 --check
+# a host file the guest cannot see (its /tmp is its own): which --share
+hidden=$(mktemp -d /tmp/tiervm-hidden.XXXXXX)
+printf '#!/bin/sh\necho hi\n' > "$hidden/prog" && chmod +x "$hidden/prog"
+expect 127 "$tiervm" up "$spec" --accel tcg -- "$hidden/prog"
+grep -q "^tiervm: $hidden/prog is a file on this host, but the guest's /tmp is its own: share the directory with --share $hidden\$" err ||
+	{ cat err; fail "no --share hint for a file under /tmp"; }
+expect 0 "$tiervm" up "$spec" --accel tcg --share "$hidden" -- "$hidden/prog"
+rm -rf "$hidden"
 for o in up1.out up2.out; do
 	n=$(sed -n "s/.*guest '\([^']*\)'.*/\1/p" "$o" | head -n 1)
 	[ -n "$n" ] || fail "$o names no guest"

@@ -5,7 +5,8 @@
 # JUnit file (read by python3-junitparser) and the JSON; a cell the
 # installed QEMU cannot run skipped with the plan's reason, and run on
 # the second QEMU the matrix names (bookworm-backports' 10.x); ^C stopping
-# every running cell and its QEMU.
+# every running cell and its QEMU; --fail-fast starting nothing after a
+# failure.
 # usage: matrix.sh TIERVM MATRIX_DIR QEMU_BACKPORTS_SH
 set -u
 tiervm=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -89,6 +90,14 @@ if qemu10=$(sh "$fetch"); then
 else
 	echo "bookworm-backports' QEMU cannot be fetched here: its cell not run"
 fi
+
+# --fail-fast: the first failure, and nothing started after it
+"$tiervm" test "$dir/fail-fast.yaml" --jobs 1 --fail-fast --keep rec5 > table 2>&1
+rc=$?
+cat table
+[ "$rc" -eq 1 ] && grep -q '^1: failed two-node.yaml: the command exited 3$' table &&
+	grep -q '^2: skipped ../../examples/demo.yaml: not run: a cell failed (--fail-fast)$' table &&
+	[ ! -s rec5/02-demo-*/tiervm.log ] || fail "--fail-fast: exit $rc"
 
 # ^C: every running cell stops, with its QEMU
 "$tiervm" test "$dir/interrupt.yaml" --jobs 2 --keep rec3 > table 2>&1 &
