@@ -27,7 +27,10 @@
 #   latency: machine.emulate-latency on the demo: the chase bound to each
 #           node from its HMAT initiator, its latency ratio to the fastest
 #           node's beside the HMAT ratio          (within 25 %)
-#   matrix: tiervm test of examples/matrix.yaml's four cells (two specs x
+#   warm:   up --check and up -- true of the demo from its snapshot against
+#           the same cold, and against the bare boot above, with the
+#           restore's stages (warm/cold <= 0.3, warm/bare <= 0.15)
+#   matrix: tiervm test of examples/matrix/ci.yaml's four cells (two specs x
 #           Debian's 6.1 and 6.12 kernels) with --jobs 1 and --jobs 2, run
 #           one after the other: wall time of each, and the ratio (two
 #           cores, guests of 2 and 4 vCPUs: 0.5 at best; measured 0.72)
@@ -57,7 +60,7 @@ echo "== spec"
 "$build/bench-spec" "$work/128ia64-17n4s2c" 100
 
 echo "== up"
-"$tiervm" up examples/demo.yaml --check --accel tcg > /dev/null 2>&1 # warm the image cache
+"$tiervm" up examples/demo.yaml --check --cold --accel tcg > /dev/null 2>&1 # warm the image cache
 set --
 while IFS= read -r a; do set -- "$@" "$a"; done <<EOT
 $("$tiervm" plan examples/demo.yaml --format argv)
@@ -98,7 +101,7 @@ up_stages() {
 best_up= best_bare=
 for i in 1 2 3; do
 	t0=$(now)
-	"$tiervm" up examples/demo.yaml --check --accel tcg > /dev/null 2> "$work/up.err"
+	"$tiervm" up examples/demo.yaml --check --cold --accel tcg > /dev/null 2> "$work/up.err"
 	t1=$(now)
 	bare_boot none "$@"
 	up=$(ms "$t0" "$t1")
@@ -112,10 +115,10 @@ bare_boot "file:$work/bare.log" "$@"
 echo "  bare boot with its console to a file, ${bare} ms: $bare_stages (ms)"
 
 echo "== nvdimm, cxl: each against its own bare boot"
-# ratio SPEC LABEL: best of three paired runs of up --check and the bare
+# spec_vs_bare SPEC LABEL: best of three paired runs of up --check and the bare
 # boot of the same machine (its plan's QEMU arguments, the bzImage), both
 # with their backing files in the bench's own directory
-ratio() {
+spec_vs_bare() {
 	spec=$1 label=$2 best_u= best_b=
 	mkdir -p "$work/bare" && cp "$spec" "$work/bare/spec.yaml"
 	set --
@@ -140,8 +143,8 @@ EOT
 	bare_boot "file:$work/bare.log" "$@"
 	echo "    bare stages, its console to a file, ${bare} ms: $bare_stages (ms)"
 }
-ratio tests/specs/nvdimm/kmem.yaml "1G NVDIMM kmem node"
-ratio examples/cxl-type3.yaml "CXL type-3 kmem region"
+spec_vs_bare tests/specs/nvdimm/kmem.yaml "1G NVDIMM kmem node"
+spec_vs_bare examples/cxl-type3.yaml "CXL type-3 kmem region"
 
 echo "== resize"
 "$tiervm" up examples/virtio-mem.yaml --accel tcg > /dev/null 2>&1
@@ -195,17 +198,47 @@ paired() {
 	done
 	: # the last comparison's status is not the function's (set -e)
 }
-paired '"$tiervm" up examples/demo.yaml --accel tcg -- true' \
-	'"$tiervm" up examples/demo.yaml --check --share "$work" --accel tcg' \
+paired '"$tiervm" up examples/demo.yaml --cold --accel tcg -- true' \
+	'"$tiervm" up examples/demo.yaml --cold --check --share "$work" --accel tcg' \
 	"up -- true" "up --check (shares on)"
 echo "  best: up -- true ${best_a} ms, up --check ${best_b} ms, ratio $(ratio $best_a $best_b) (target <= 1.1)"
 
+echo "== warm: up from a snapshot against the same up cold, and the bare boot"
+# warm_stages OUT: a restore's stages as tiervm reports them (ms)
+warm_stages() {
+	stamp() { sed -n "s/^tiervm: \[ *\([0-9.]*\)s\] $1.*/\1/p" "$2" | head -n 1; }
+	q=$(sed -n 's/.*QEMU set up in \([0-9]*\) ms, its state loaded in \([0-9]*\) ms.*/\1 \2/p' "$1")
+	v=$(sed -n 's/.*re-verified in \([0-9]*\) ms.*/\1/p' "$1")
+	r=$(stamp running "$1") o=$(stamp "powered off" "$1")
+	echo "QEMU start ${q% *} ms, state load ${q#* } ms, re-verify ${v} ms, command and power-off $(echo "($o - ${r:-$o}) * 1000" | bc) ms"
+}
+for mode in "--check" "-- true"; do
+	# the first run of each takes its snapshot
+	# shellcheck disable=SC2086
+	"$tiervm" up examples/demo.yaml --accel tcg $mode > /dev/null 2>&1
+	best_w= best_c=
+	for i in 1 2 3; do
+		t0=$(now)
+		# shellcheck disable=SC2086
+		"$tiervm" up examples/demo.yaml --accel tcg $mode > /dev/null 2> "$work/warm.err"
+		t1=$(now)
+		# shellcheck disable=SC2086
+		"$tiervm" up examples/demo.yaml --cold --accel tcg $mode > /dev/null 2>&1
+		t2=$(now)
+		w=$(ms "$t0" "$t1") c=$(ms "$t1" "$t2")
+		echo "  up $mode run $i: warm ${w} ms ($(warm_stages "$work/warm.err")), cold ${c} ms"
+		[ -z "$best_w" ] || [ "$(echo "$w < $best_w" | bc)" = 1 ] && best_w=$w
+		[ -z "$best_c" ] || [ "$(echo "$c < $best_c" | bc)" = 1 ] && best_c=$c
+	done
+	echo "  best up $mode: warm ${best_w} ms, cold ${best_c} ms: warm/cold $(ratio "$best_w" "$best_c") (target <= 0.3), warm/bare boot $(ratio "$best_w" "$best_bare") (target <= 0.15)"
+done
+
 echo "== matrix: tiervm test, one cell at a time against two"
-"$tiervm" test examples/matrix.yaml --jobs 2 --keep "$work/m0" > /dev/null 2>&1 || true # warm both images
+"$tiervm" test examples/matrix/ci.yaml --jobs 2 --keep "$work/m0" > /dev/null 2>&1 || true # warm both images
 t0=$(now)
-"$tiervm" test examples/matrix.yaml --jobs 1 --keep "$work/m1" > "$work/m1.out" 2>&1 || true
+"$tiervm" test examples/matrix/ci.yaml --jobs 1 --keep "$work/m1" > "$work/m1.out" 2>&1 || true
 t1=$(now)
-"$tiervm" test examples/matrix.yaml --jobs 2 --keep "$work/m2" > "$work/m2.out" 2>&1 || true
+"$tiervm" test examples/matrix/ci.yaml --jobs 2 --keep "$work/m2" > "$work/m2.out" 2>&1 || true
 t2=$(now)
 echo "  --jobs 1: $(ms "$t0" "$t1") ms ($(tail -n 1 "$work/m1.out")); --jobs 2: $(ms "$t1" "$t2") ms ($(tail -n 1 "$work/m2.out"))"
 echo "  ratio $(ratio "$(ms "$t1" "$t2")" "$(ms "$t0" "$t1")") (0.5 at best on two cores)"

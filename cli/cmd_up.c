@@ -75,6 +75,7 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 		{ "access-counts", required_argument, NULL, 'A' },
 		{ "access-plot", required_argument, NULL, 'L' },
 		{ "env", required_argument, NULL, 'e' },
+		{ "cold", no_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -123,6 +124,9 @@ static int parse(int argc, char **argv, struct tiervm_up_opts *o, bool *json,
 			break;
 		case 'K':
 			o->counting = true;
+			break;
+		case 'O':
+			o->cold = true;
 			break;
 		case 'A':
 			o->window.file = optarg;

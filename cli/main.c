@@ -63,7 +63,8 @@ static const struct command {
 	  "[--name NAME] [--engine qemu|libvirt] [--connect URI]\n"
 	  "[--share DIR[:GUESTDIR][:ro]]... [--no-verify] [--strict]\n"
 	  "[--unchecked] [--counting] [--access-counts FILE.json\n"
-	  "[--access-plot FILE.svg]] [--env K=V]... [-- CMD [ARG]...]",
+	  "[--access-plot FILE.svg]] [--env K=V]... [--cold]\n"
+	  "[-- CMD [ARG]...]",
 	  "boot SPEC, wait for the guest's probe, compare it with the spec",
 	  "  --check         power the guest off once verified\n"
 	  "  --engine E      qemu (default: tiervm runs QEMU) or libvirt\n"
@@ -75,6 +76,9 @@ static const struct command {
 	  "  --env K=V       set K in CMD's environment (else only PATH,\n"
 	  "                  HOME, USER, LOGNAME, SHELL, TERM, LANG, LC_*\n"
 	  "                  pass from tiervm's)\n"
+	  "  --cold          boot, neither restoring a snapshot of this\n"
+	  "                  machine nor taking one (warm starts are the\n"
+	  "                  default: docs/choices.md)\n"
 	  "  --no-verify     run CMD even when the guest does not match\n"
 	  "  --strict        where the spec contradicts itself, refuse it\n"
 	  "  --unchecked     with --check: boot what validation refuses,\n"
@@ -116,6 +120,10 @@ static const struct command {
 	  "  --fail-fast     the first failed cell stops the others\n"
 	  "  --keep DIR      the cells' records: new or empty (default:\n"
 	  "                  ./tiervm-test-DATE-TIME)\n" },
+	{ "cache", cmd_cache, "list [--json] | clean [--images]",
+	  "warm starts' snapshots (and guest images) in the cache",
+	  "  list            each with its size, spec, kernel and QEMU\n"
+	  "  clean           remove the snapshots; --images: the images too\n" },
 	{ "list", cmd_list, "", "running guests started by tiervm", NULL },
 	{ "status", cmd_status, "NAME [--json | --watch]",
 	  "a guest's memory devices; per node memory, tier, pages demoted",

@@ -24,6 +24,7 @@ int cmd_host(int argc, char **argv);
 int cmd_spec(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_resize(int argc, char **argv);

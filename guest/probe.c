@@ -16,6 +16,13 @@
  *   nvdimm-attach ID:MODE:new|old
  *             provision the NVDIMM just hot-plugged (its region is the
  *             one not seen before) as MODE; answers as at boot
+ *   resume SECONDS.NANOSECONDS [tiervm.root=1] [tiervm.shares=...]
+ *             a warm start's word to go on (tiervm.defer=1 on the kernel
+ *             command line: the guest waits for it, at boot or restored
+ *             from a snapshot): the clock set from the host's, the random
+ *             pool reseeded from virtio-rng, the shares mounted and the
+ *             exec agent started; answers as "nodes" does, with "clock"
+ *             and "reseeded"
  *   pmem-write DEV, pmem-read DEV
  *             write a fixed 1 MiB pattern at the start of /dev/DEV (a
  *             pmem block device), or read it back; both answer its FNV-1a
@@ -31,6 +38,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/random.h>
+#include <sys/ioctl.h>
 #include <sys/reboot.h>
 #include <sys/utsname.h>
 #include <termios.h>
@@ -256,6 +265,62 @@ static int open_channel(void)
 	return fd;
 }
 
+/*
+ * Fresh entropy after a restore: every guest restored from one snapshot
+ * starts with the same pool, so the kernel's CRNG is reseeded at once
+ * from the host's (virtio-rng), not whenever hwrng's thread next feeds it.
+ */
+static bool reseed(void)
+{
+	struct {
+		int entropy_count;
+		int buf_size;
+		unsigned char buf[64];
+	} e;
+	int hw = open("/dev/hwrng", O_RDONLY | O_CLOEXEC), pool;
+	ssize_t n = hw >= 0 ? read(hw, e.buf, sizeof(e.buf)) : -1;
+	bool ok;
+
+	if (hw >= 0)
+		close(hw);
+	if (n <= 0)
+		return false;
+	e.entropy_count = (int)n * 8;
+	e.buf_size = (int)n;
+	pool = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
+	ok = pool >= 0 && ioctl(pool, RNDADDENTROPY, &e) == 0 &&
+	     ioctl(pool, RNDRESEEDCRNG) == 0;
+	if (pool >= 0)
+		close(pool);
+	return ok;
+}
+
+static json_object *resumed(const char *args)
+{
+	/* the host resends what is not answered soon: once is enough */
+	static bool done;
+	struct timespec ts = { 0 };
+	long long sec = 0, nsec = 0;
+	int used = 0;
+	json_object *o;
+	bool clock_ok;
+
+	if (sscanf(args, "%lld.%lld%n", &sec, &nsec, &used) < 2)
+		return NULL;
+	if (done)
+		return nodes();
+	done = true;
+	ts.tv_sec = (time_t)sec;
+	ts.tv_nsec = (long)nsec;
+	clock_ok = clock_settime(CLOCK_REALTIME, &ts) == 0;
+	o = nodes();
+	json_object_object_add(o, "clock", json_object_new_boolean(clock_ok));
+	json_object_object_add(o, "reseeded",
+			       json_object_new_boolean(reseed()));
+	agent_start(args + used);
+	return o;
+}
+
 /* The reply to @line, NULL for requests without one. */
 static json_object *answer(const char *line)
 {
@@ -265,6 +330,8 @@ static json_object *answer(const char *line)
 		return capture();
 	if (!strcmp(line, "nodes"))
 		return nodes();
+	if (!strncmp(line, "resume ", 7))
+		return resumed(line + 7);
 	if (!strncmp(line, "nvdimm-attach ", 14))
 		return attached(line + 14);
 	if (!strncmp(line, "pmem-write ", 11))
@@ -315,7 +382,8 @@ static void power_off(int fd)
 
 int main(void)
 {
-	char line[256];
+	/* "resume" carries the shares, up to the 1024 bytes up allows */
+	char line[4096];
 	size_t len = 0;
 	int fd, rc = boot_init();
 
@@ -347,7 +415,9 @@ int main(void)
 		/* devdax for whatever hot-plug brings later (boot.h) */
 		boot_load_group("dax");
 		set_tiering(cmdline);
-		agent_start(cmdline);
+		/* a warm start mounts its shares when told to resume */
+		if (!strstr(cmdline, "tiervm.defer=1"))
+			agent_start(cmdline);
 		free(cmdline);
 	}
 	say("ready");

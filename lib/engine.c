@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "nvdimm.h"
 #include "util.h"
+#include "util_json.h"
 
 static const struct tiervm_engine *const engines[] = {
 	&tiervm_engine_qemu,
@@ -77,11 +78,21 @@ static bool record_engine(struct tiervm_vm *vm, tiervm_error **errp)
 	return ok;
 }
 
+static void share_args(const struct tiervm_launch *l, struct sbuf *append);
+
 /*
  * The shares for the agent: tiervm.root=1, tiervm.shares=HEX:rw|ro,...
  * (the guest paths hex-encoded: the kernel splits its arguments at spaces
  * and takes no quoting we could rely on).
  */
+char *tiervm_engine_share_args(const struct tiervm_launch *l)
+{
+	struct sbuf b = { 0 };
+
+	share_args(l, &b);
+	return b.s ? b.s : xstrdup("");
+}
+
 static void share_args(const struct tiervm_launch *l, struct sbuf *append)
 {
 	if (l->host_root)
@@ -121,10 +132,57 @@ char *tiervm_engine_cmdline(const struct tiervm_launch *l, const bool *fresh)
 				  ? "namespaces"
 				  : tiervm_nv_mode_names[spec->nvdimms[i].mode],
 			  fresh && fresh[i] ? "new" : "old");
-	share_args(l, &append);
+	/* a warm start's shares come with the word to resume (probe.h):
+	 * one snapshot serves every working directory */
+	if (l->warm)
+		sbuf_addf(&append, " tiervm.defer=1");
+	else
+		share_args(l, &append);
 	for (size_t i = 0; i < plan->kernel_args.n; i++)
 		sbuf_addf(&append, " %s", plan->kernel_args.v[i]);
 	return append.s;
+}
+
+/*
+ * A warm start: @l->warm keyed by the command line the engine would run,
+ * and its snapshot restored when there is a whole one.  A state that does
+ * not load is discarded, with a note, and the guest boots cold: false
+ * only when what failed was not the state.
+ */
+static bool start_warm(const struct tiervm_engine *engine, struct tiervm_vm *vm,
+		       struct tiervm_launch *l, tiervm_error **errp)
+{
+	char **argv = engine->argv(vm, l), *state;
+	tiervm_error *err = NULL;
+
+	if (!argv)
+		return true;
+	tiervm_snapshot_init(l->warm, engine->name, argv, vm->dir, vm->name,
+			     l->img, l->plan);
+	tiervm_strv_free_null(argv);
+	if (!tiervm_snapshot_find(l->warm, &l->warm_note))
+		return true;
+	state = xasprintf("%s/" TIERVM_SNAPSHOT_STATE, l->warm->dir);
+	l->incoming = state;
+	l->incoming_bytes = (uint64_t)jint(l->warm->meta, "bytes", 0);
+	l->incoming_crc = (uint32_t)jint(l->warm->meta, "crc32", 0);
+	l->restored = engine->start(vm, l, &err);
+	l->incoming = NULL;
+	free(state);
+	if (l->restored) {
+		tiervm_snapshot_touch(l->warm);
+		return true;
+	}
+	if (err->code != TIERVM_E_STATE) {
+		tiervm_error_propagate(errp, err);
+		return false;
+	}
+	l->warm_note = xasprintf("snapshot %s discarded: %s; booting cold",
+				 l->warm->key, err->msg);
+	tiervm_error_free(err);
+	tiervm_snapshot_discard(l->warm);
+	/* what the failed QEMU left in the runtime dir is stale */
+	return tiervm_vm_make_dir(vm, errp) && record_engine(vm, errp);
 }
 
 bool tiervm_engine_start(const struct tiervm_engine *engine,
@@ -155,10 +213,16 @@ bool tiervm_engine_start(const struct tiervm_engine *engine,
 	if (!launch.remote)
 		launch.append = append = tiervm_engine_cmdline(&launch, fresh);
 	launch.nv_locks = locks;
-	if (!engine->start(vm, &launch, errp))
+	if (launch.warm && !start_warm(engine, vm, &launch, errp))
+		goto out_remove;
+	if (!launch.restored && !engine->start(vm, &launch, errp))
 		goto out_remove;
 	request->uploaded_to = launch.uploaded_to;
 	request->uploaded = launch.uploaded;
+	request->restored = launch.restored;
+	request->warm_note = launch.warm_note;
+	request->start_ms = launch.start_ms;
+	request->load_ms = launch.load_ms;
 	ok = true;
 	goto out;
 out_remove:

@@ -9,6 +9,7 @@
 #include "util_error.h"
 #include "image.h"
 #include "plan.h"
+#include "snapshot.h"
 #include "vm.h"
 
 /*
@@ -46,7 +47,20 @@ struct tiervm_launch {
 	bool remote;
 	/* tiervm's TCG plugin loaded on RUNDIR/counts (counts.h) */
 	bool counting;
+	/*
+	 * Warm starts (snapshot.h): the shares are mounted when the guest is
+	 * told to resume, not at boot; tiervm_engine_start() keys @warm and
+	 * restores its snapshot when there is a whole one.  NULL: cold.
+	 */
+	struct tiervm_snapshot *warm;
 	/* filled by tiervm_engine_start() */
+	bool restored;	 /* the guest runs on from @warm's snapshot */
+	char *warm_note; /* why a snapshot there was not used (caller frees) */
+	long long start_ms, load_ms; /* a restore: QEMU's start, its load */
+	/* for the engine: the state to load and what it must sum to */
+	const char *incoming;
+	uint64_t incoming_bytes;
+	uint32_t incoming_crc;
 	const char *append;  /* the whole kernel command line */
 	const int *nv_locks; /* [plan->spec->n_nvdimms]: locked backing files */
 	/* set by an engine that copies the image to the host: where, and the
@@ -79,9 +93,20 @@ struct tiervm_engine {
 	const char *name;
 	/* it loads tiervm's TCG plugin (tiervm_launch.counting) */
 	bool counts;
-	/* Start the guest, detached: it outlives the caller unless stopped. */
+	/*
+	 * Start the guest, detached: it outlives the caller unless stopped.
+	 * With launch->incoming, from that state (checked against its size
+	 * and CRC-32 as it streams in), running once it is loaded; a state
+	 * that does not load is TIERVM_E_STATE, and nothing is left running.
+	 */
 	bool (*start)(struct tiervm_vm *vm, struct tiervm_launch *launch,
 		      tiervm_error **errp);
+	/* The command line start() would run, for warm starts' key; NULL:
+	 * the engine takes no snapshots. */
+	char **(*argv)(struct tiervm_vm *vm, struct tiervm_launch *launch);
+	/* Save the guest's state to @fd: paused while it is written, then
+	 * running on. */
+	bool (*snapshot)(struct tiervm_vm *vm, int fd, tiervm_error **errp);
 	/* Whether it runs now; sets vm->pid. */
 	bool (*running)(struct tiervm_vm *vm);
 	bool (*wait_exit)(struct tiervm_vm *vm, int timeout_ms);
@@ -164,6 +189,12 @@ bool tiervm_engine_start(const struct tiervm_engine *engine,
  * none was), the shares, then the plan's kernel arguments.
  */
 char *tiervm_engine_cmdline(const struct tiervm_launch *l, const bool *fresh);
+
+/**
+ * tiervm_engine_share_args - " tiervm.root=1 tiervm.shares=..." for @l's
+ * shares: on the kernel command line, or told a warm start's guest.
+ */
+char *tiervm_engine_share_args(const struct tiervm_launch *l);
 
 /** tiervm_engine_not_running - an input error naming @vm if it runs. */
 bool tiervm_engine_not_running(struct tiervm_vm *vm, tiervm_error **errp);

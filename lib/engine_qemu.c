@@ -166,6 +166,8 @@ static bool qmp_ready(struct tiervm_vm *vm)
  * die, however we die: a one-shot guest never outlives tiervm.  Its
  * stderr goes to RUNDIR/qemu.err.
  */
+static void qemu_kill(struct tiervm_vm *vm, int grace_ms);
+
 static bool spawn_bound(struct tiervm_vm *vm, char *const argv[],
 			tiervm_error **errp)
 {
@@ -251,15 +253,12 @@ static void private_sockets(struct tiervm_vm *vm)
 	free(probe);
 }
 
-static bool qemu_start(struct tiervm_vm *vm, struct tiervm_launch *l,
-		       tiervm_error **errp)
+/* The command line of @l as @vm, daemonizing aside. */
+static bool build_argv(struct tiervm_vm *vm, struct tiervm_launch *l,
+		       struct strv *out, tiervm_error **errp)
 {
 	const struct tiervm_plan *plan = l->plan;
 	struct strv argv = { 0 };
-	char *out = NULL;
-	mode_t old_umask;
-	int status;
-	bool ok = false;
 
 	for (size_t i = 0; i < plan->argv.n; i++)
 		strv_push(&argv, nvdimm_by_fd(l, plan->argv.v[i]));
@@ -319,6 +318,34 @@ static bool qemu_start(struct tiervm_vm *vm, struct tiervm_launch *l,
 	strv_pushf(&argv, "%s/qemu.pid", vm->dir);
 	strv_pushf(&argv, "-D");
 	strv_pushf(&argv, "%s/qemu.log", vm->dir);
+	*out = argv;
+	return true;
+}
+
+static char **qemu_argv(struct tiervm_vm *vm, struct tiervm_launch *l)
+{
+	struct strv argv = { 0 };
+
+	return build_argv(vm, l, &argv, NULL) ? argv.v : NULL;
+}
+
+static bool qemu_start(struct tiervm_vm *vm, struct tiervm_launch *l,
+		       tiervm_error **errp)
+{
+	struct strv argv = { 0 };
+	char *out = NULL;
+	mode_t old_umask;
+	int status;
+	bool ok = false;
+
+	if (!build_argv(vm, l, &argv, errp))
+		return false;
+	/* a warm start: the machine set up, paused, for the state to load */
+	if (l->incoming) {
+		strv_pushf(&argv, "-S");
+		strv_pushf(&argv, "-incoming");
+		strv_pushf(&argv, "defer");
+	}
 	/*
 	 * QEMU inherits the NVDIMM lock fds (l->nv_locks, not close-on-exec)
 	 * and so holds the locks while it runs.  Its files are this user's
@@ -345,7 +372,10 @@ static bool qemu_start(struct tiervm_vm *vm, struct tiervm_launch *l,
 		goto out;
 	}
 	private_sockets(vm);
-	ok = true;
+	l->start_ms = tiervm_now_ms();
+	ok = !l->incoming || tiervm_qemu_restore(vm, l, errp);
+	if (!ok)
+		qemu_kill(vm, TIERVM_TIMEOUT_KILL_GRACE_MS);
 out:
 	umask(old_umask);
 	free(out);
@@ -547,4 +577,6 @@ const struct tiervm_engine tiervm_engine_qemu = {
 	.powerdown = qemu_powerdown,
 	.quit = qemu_quit,
 	.rebind = tiervm_qemu_rebind,
+	.argv = qemu_argv,
+	.snapshot = tiervm_qemu_snapshot,
 };

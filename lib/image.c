@@ -42,7 +42,7 @@ char *tiervm_helper_path(const char *name)
 	return xasprintf("%s/%s", TIERVM_LIBEXECDIR, name);
 }
 
-static char *cache_base(void)
+char *tiervm_cache_base(void)
 {
 	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 
@@ -66,8 +66,6 @@ static uint64_t file_hash(const char *path, uint64_t h)
 	return h;
 }
 
-static bool mkdir_p(char *path);
-
 /*
  * A file's content hash, remembered in the cache under what identifies
  * that version of the file (device, inode, size, change time), so that a
@@ -88,7 +86,7 @@ bool tiervm_content_hash(const char *path, uint64_t *hash, tiervm_error **errp)
 	id = tiervm_fnv1a(id, &st.st_ino, sizeof(st.st_ino));
 	id = tiervm_fnv1a(id, &st.st_size, sizeof(st.st_size));
 	id = tiervm_fnv1a(id, &st.st_ctim, sizeof(st.st_ctim));
-	base = cache_base();
+	base = tiervm_cache_base();
 	memo = xasprintf("%s/content/%016" PRIx64, base, id);
 	free(base);
 	f = fopen(memo, "re");
@@ -102,25 +100,12 @@ bool tiervm_content_hash(const char *path, uint64_t *hash, tiervm_error **errp)
 		}
 	}
 	*hash = file_hash(path, 0xcbf29ce484222325ULL);
-	if (mkdir_p(memo) && (f = fopen(memo, "we"))) {
+	if (tiervm_mkdir_p(memo) && (f = fopen(memo, "we"))) {
 		fprintf(f, "%016" PRIx64 "\n", *hash);
 		fclose(f);
 	}
 	free(memo);
 	return true;
-}
-
-static bool mkdir_p(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return false;
-		*p = '/';
-	}
-	return mkdir(path, 0755) == 0 || errno == EEXIST;
 }
 
 static char *slurp_line(const char *path)
@@ -181,7 +166,8 @@ bool tiervm_image_get(const struct tiervm_kernel *k, bool uefi,
 {
 	char *probe = tiervm_helper_path("tiervm-probe"),
 	     *builder = tiervm_helper_path("tiervm-build-image");
-	char *base = cache_base(), *dir = NULL, *lock = NULL, *out = NULL;
+	char *base = tiervm_cache_base(), *dir = NULL, *lock = NULL,
+	     *out = NULL;
 	const char *kind =
 		!strcmp(k->choice, "auto") ? "debian-stable" : k->choice;
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -212,7 +198,7 @@ bool tiervm_image_get(const struct tiervm_kernel *k, bool uefi,
 				(unsigned long long)(where & 0xffffffffu),
 				(unsigned long long)h);
 	}
-	if (!mkdir_p(dir)) {
+	if (!tiervm_mkdir_p(dir)) {
 		tiervm_error_set_errno(errp, errno, "cannot create %s", dir);
 		goto out;
 	}

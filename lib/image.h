@@ -40,4 +40,7 @@ bool tiervm_content_hash(const char *path, uint64_t *hash, tiervm_error **errp);
  */
 char *tiervm_helper_path(const char *name);
 
+/** tiervm_cache_base - $XDG_CACHE_HOME/tiervm, else ~/.cache/tiervm. */
+char *tiervm_cache_base(void);
+
 #endif

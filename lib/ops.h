@@ -94,7 +94,8 @@ struct tiervm_up_opts {
 	unsigned n_shares;
 	/* run once verified, then power off; its status in the result */
 	const struct tiervm_exec_req *command;
-	bool no_verify;	    /* run it even when the guest does not match */
+	bool no_verify; /* run it even when the guest does not match */
+	bool cold; /* boot, never restore or take a snapshot (snapshot.h) */
 	const char *engine; /* "qemu" (NULL) or "libvirt" */
 	const char
 		*connect; /* libvirt's connection URI; NULL: qemu:///system */

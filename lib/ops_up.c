@@ -172,7 +172,8 @@ static bool place_counted(struct tiervm_vm *vm, tiervm_error **errp)
 static bool boot_and_verify(const struct tiervm_up_opts *o,
 			    struct tiervm_vm *vm,
 			    const struct tiervm_plan *plan, bool last,
-			    struct tiervm_up_result *res, tiervm_error **errp)
+			    json_object *restored, struct tiervm_up_result *res,
+			    tiervm_error **errp)
 {
 	long long wait_ms = o->timeout_ms ? o->timeout_ms
 					  : TIERVM_TIMEOUT_BOOT_MS,
@@ -183,6 +184,11 @@ static bool boot_and_verify(const struct tiervm_up_opts *o,
 	    !tiervm_ops_save_spec(vm, plan->spec, errp) ||
 	    !place_counted(vm, errp))
 		return false;
+	/* a restored guest is the one its snapshot's report describes */
+	if (restored) {
+		res->report = json_object_get(restored);
+		goto verify;
+	}
 	if (jget(plan->expected, "virtio_mem") &&
 	    !wait_vmem(vm,
 		       wait_ms < TIERVM_TIMEOUT_VMEM_SETTLE_MS
@@ -209,6 +215,7 @@ static bool boot_and_verify(const struct tiervm_up_opts *o,
 					o->progress, o->opaque, errp);
 	if (!res->report)
 		return false;
+verify:
 	tiervm_vm_save_json(vm, "report.json", res->report, NULL);
 	tiervm_verify(plan, res->report, &res->verdict);
 	{
@@ -433,6 +440,40 @@ static bool want_counting(const struct tiervm_up_opts *o,
 	return true;
 }
 
+/*
+ * A warm start's guest, verified: after a cold boot that matched, its
+ * snapshot taken (a failure to take one is a note, not the run's); then,
+ * restored or not, told to resume.  A restored guest that is not the
+ * snapshot's takes its snapshot with it.
+ */
+static bool warm_resume(const struct tiervm_up_opts *o, struct tiervm_vm *vm,
+			struct tiervm_launch *l, struct tiervm_up_result *res,
+			tiervm_error **errp)
+{
+	long long t0 = tiervm_now_ms();
+	tiervm_error *err = NULL;
+
+	if (!l->restored && !res->verdict.failed &&
+	    !tiervm_warm_take(o, vm, l, res->report, &err)) {
+		tiervm_progressf(o->progress, o->opaque,
+				 "note: no snapshot taken: %s", err->msg);
+		tiervm_error_free(err);
+		err = NULL;
+	}
+	if (!tiervm_warm_resume(o, vm, l, res->report, &err)) {
+		if (l->restored && err->code == TIERVM_E_STATE)
+			tiervm_snapshot_discard(l->warm);
+		tiervm_error_propagate(errp, err);
+		return false;
+	}
+	if (l->restored)
+		tiervm_progressf(
+			o->progress, o->opaque,
+			"re-verified in %lld ms: the restored guest's nodes and memory are its snapshot's, whose boot matched; clock, random pool and shares fresh",
+			tiervm_now_ms() - t0);
+	return true;
+}
+
 /* "qemu+ssh://host/system" names a host; "qemu:///system" this one. */
 bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	       tiervm_error **errp)
@@ -451,6 +492,8 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	struct tiervm_plan *plan = NULL;
 	struct tiervm_vm *vm = NULL;
 	char *name = NULL, *cwd = NULL, where[1200];
+	struct tiervm_snapshot snap = { 0 };
+	long long started;
 	/* --check wants nothing after the report, unless more follows */
 	bool last = o->check && !o->capture && !o->picture && !o->command,
 	     ok = false;
@@ -501,6 +544,17 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	}
 	if (!want_counting(o, plan, engine, &launch, errp))
 		goto out;
+	{
+		bool quiet;
+		const char *why =
+			tiervm_warm_refusal(o, plan, engine, &launch, &quiet);
+
+		if (!why)
+			launch.warm = &snap;
+		else if (!quiet)
+			tiervm_progressf(o->progress, o->opaque,
+					 "no snapshot: %s", why);
+	}
 	name = guest_name(o, plan->spec);
 	tiervm_sweep_stale();
 	vm = tiervm_engine_open(name, false, errp);
@@ -520,8 +574,21 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	launch.img = &img;
 	launch.die_with_caller = o->check || o->command;
 	launch.connect = o->connect;
-	if (!tiervm_engine_start(engine, vm, &launch, errp))
+	started = tiervm_now_ms();
+	ok = tiervm_engine_start(engine, vm, &launch, errp);
+	if (launch.warm_note)
+		tiervm_progressf(o->progress, o->opaque, "%s",
+				 launch.warm_note);
+	free(launch.warm_note);
+	if (!ok)
 		goto out;
+	ok = false;
+	if (launch.restored)
+		tiervm_progressf(
+			o->progress, o->opaque,
+			"restored snapshot %s: QEMU set up in %lld ms, its state loaded in %lld ms",
+			snap.key, launch.start_ms - started,
+			launch.load_ms - launch.start_ms);
 	if (launch.uploaded)
 		tiervm_progressf(
 			o->progress, o->opaque,
@@ -554,7 +621,11 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	res->name = xstrdup(vm->name);
 	res->dir = xstrdup(vm->dir);
 	res->accel = xstrdup(plan->accel);
-	if (!boot_and_verify(o, vm, plan, last, res, errp)) {
+	/* a warm start's guest waits for the word to resume: no shortcut */
+	if (!boot_and_verify(o, vm, plan, last && !launch.warm,
+			     launch.restored ? jget(snap.meta, "report") : NULL,
+			     res, errp) ||
+	    (launch.warm && !warm_resume(o, vm, &launch, res, errp))) {
 		tiervm_engine_kill(vm, TIERVM_TIMEOUT_KILL_GRACE_MS);
 		tiervm_vm_remove_dir(vm);
 		goto out;
@@ -563,12 +634,13 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	if (res->command_status == 127)
 		res->hint = unshared_hint(&launch, o->command->argv[0]);
 	if (o->check || o->command) {
-		power_off(o, vm, last);
+		power_off(o, vm, last && !launch.warm);
 	} else {
 		res->running = true;
 		res->pid = (long)vm->pid;
 	}
 out:
+	tiervm_snapshot_clear(&snap);
 	tiervm_vm_free(vm);
 	tiervm_image_clear(&img);
 	tiervm_plan_free(plan);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "util.h"
@@ -188,4 +190,17 @@ void tiervm_strv_free_null(char **v)
 	for (char **p = v; *p; p++)
 		free(*p);
 	free(v);
+}
+
+bool tiervm_mkdir_p(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return false;
+		*p = '/';
+	}
+	return mkdir(path, 0755) == 0 || errno == EEXIST;
 }

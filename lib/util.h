@@ -50,6 +50,9 @@ void sbuf_free(struct sbuf *b);
 unsigned char *base64_decode(const char *in, size_t *out_len);
 
 /* CLOCK_MONOTONIC in milliseconds and microseconds. */
+/* mkdir -p @path (each component 0755); @path is restored as it was. */
+bool tiervm_mkdir_p(char *path);
+
 long long tiervm_now_ms(void);
 long long tiervm_now_us(void);
 

@@ -17,6 +17,8 @@ typedef struct tiervm_error {
 enum {
 	TIERVM_E_FAIL = 1,  /* something at run time failed */
 	TIERVM_E_INPUT = 2, /* the user's input is wrong */
+	/* a snapshot's state did not load (exits as TIERVM_E_FAIL) */
+	TIERVM_E_STATE = 3,
 };
 
 /** tiervm_error_set - set *@errp to a formatted message with exit @code. */

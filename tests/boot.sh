@@ -3,7 +3,8 @@
 # usage: boot.sh TIERVM SPEC match|mismatch|timeout|dies [KERNEL [ENGINE]]
 # With KERNEL debian-backports the test is skipped (exit 77), saying why,
 # when the backports kernel cannot be fetched here.
-# Each run gets its own runtime dir; the image cache is shared.
+# Each run gets its own runtime dir; the image cache is shared.  Cold:
+# these boots are the verification a snapshot would only replay.
 set -u
 tiervm=$1 spec=$2 want=$3 kernel=${4:-auto} engine=${5:-qemu}
 XDG_RUNTIME_DIR=$(mktemp -d)
@@ -22,7 +23,7 @@ timeout) extra="--timeout 40" ;;
 *) extra= ;;
 esac
 # shellcheck disable=SC2086
-"$tiervm" up "$spec" --check --accel tcg --kernel "$kernel" --engine "$engine" $extra > "$XDG_RUNTIME_DIR/out" 2>&1
+"$tiervm" up "$spec" --check --cold --accel tcg --kernel "$kernel" --engine "$engine" $extra > "$XDG_RUNTIME_DIR/out" 2>&1
 rc=$?
 cat "$XDG_RUNTIME_DIR/out"
 if [ "$kernel" = debian-backports ] && grep -q "building the guest image failed" "$XDG_RUNTIME_DIR/out"; then
