@@ -162,10 +162,10 @@ static bool start_warm(const struct tiervm_engine *engine, struct tiervm_vm *vm,
 	tiervm_strv_free_null(argv);
 	if (!tiervm_snapshot_find(l->warm, &l->warm_note))
 		return true;
+	if (!tiervm_snapshot_check(l->warm, &l->warm_note))
+		return true;
 	state = xasprintf("%s/" TIERVM_SNAPSHOT_STATE, l->warm->dir);
 	l->incoming = state;
-	l->incoming_bytes = (uint64_t)jint(l->warm->meta, "bytes", 0);
-	l->incoming_crc = (uint32_t)jint(l->warm->meta, "crc32", 0);
 	l->restored = engine->start(vm, l, &err);
 	l->incoming = NULL;
 	free(state);

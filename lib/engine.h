@@ -57,10 +57,8 @@ struct tiervm_launch {
 	bool restored;	 /* the guest runs on from @warm's snapshot */
 	char *warm_note; /* why a snapshot there was not used (caller frees) */
 	long long start_ms, load_ms; /* a restore: QEMU's start, its load */
-	/* for the engine: the state to load and what it must sum to */
+	/* for the engine: the state to load */
 	const char *incoming;
-	uint64_t incoming_bytes;
-	uint32_t incoming_crc;
 	const char *append;  /* the whole kernel command line */
 	const int *nv_locks; /* [plan->spec->n_nvdimms]: locked backing files */
 	/* set by an engine that copies the image to the host: where, and the
@@ -95,18 +93,21 @@ struct tiervm_engine {
 	bool counts;
 	/*
 	 * Start the guest, detached: it outlives the caller unless stopped.
-	 * With launch->incoming, from that state (checked against its size
-	 * and CRC-32 as it streams in), running once it is loaded; a state
-	 * that does not load is TIERVM_E_STATE, and nothing is left running.
+	 * With launch->incoming, from that state (already checked), running
+	 * once it is loaded; a state that does not load is TIERVM_E_STATE,
+	 * and nothing is left running.
 	 */
 	bool (*start)(struct tiervm_vm *vm, struct tiervm_launch *launch,
 		      tiervm_error **errp);
 	/* The command line start() would run, for warm starts' key; NULL:
 	 * the engine takes no snapshots. */
 	char **(*argv)(struct tiervm_vm *vm, struct tiervm_launch *launch);
-	/* Save the guest's state to @fd: paused while it is written, then
-	 * running on. */
-	bool (*snapshot)(struct tiervm_vm *vm, int fd, tiervm_error **errp);
+	/* Save the guest's state to the file @path: paused while it is
+	 * written, then running on. */
+	bool (*snapshot)(struct tiervm_vm *vm, const char *path,
+			 tiervm_error **errp);
+	/* Whether the engine can snapshot @plan's guest: NULL, or why not. */
+	const char *(*snapshot_refusal)(const struct tiervm_plan *plan);
 	/* Whether it runs now; sets vm->pid. */
 	bool (*running)(struct tiervm_vm *vm);
 	bool (*wait_exit)(struct tiervm_vm *vm, int timeout_ms);

@@ -329,6 +329,14 @@ static char **qemu_argv(struct tiervm_vm *vm, struct tiervm_launch *l)
 	return build_argv(vm, l, &argv, NULL) ? argv.v : NULL;
 }
 
+/* engine_qemu_snapshot.c says why mapped-ram, QEMU 9.0+, is the floor. */
+static const char *qemu_snapshot_refusal(const struct tiervm_plan *plan)
+{
+	if (plan->caps->major >= 9)
+		return NULL;
+	return "QEMU before 9.0 has no mapped-ram, and loading its state reads all of the guest's memory: slower here than the boot it would save; booting cold (QEMU 10: TIERVM_QEMU=$(scripts/qemu-backports.sh))";
+}
+
 static bool qemu_start(struct tiervm_vm *vm, struct tiervm_launch *l,
 		       tiervm_error **errp)
 {
@@ -579,4 +587,5 @@ const struct tiervm_engine tiervm_engine_qemu = {
 	.rebind = tiervm_qemu_rebind,
 	.argv = qemu_argv,
 	.snapshot = tiervm_qemu_snapshot,
+	.snapshot_refusal = qemu_snapshot_refusal,
 };

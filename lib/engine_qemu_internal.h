@@ -15,11 +15,12 @@ bool tiervm_qemu_rebind(struct tiervm_vm *vm, struct tiervm_migration *mig,
 			tiervm_error **errp);
 
 /** tiervm_qemu_snapshot - the engine's snapshot (engine.h). */
-bool tiervm_qemu_snapshot(struct tiervm_vm *vm, int fd, tiervm_error **errp);
+bool tiervm_qemu_snapshot(struct tiervm_vm *vm, const char *path,
+			  tiervm_error **errp);
 
 /**
- * tiervm_qemu_restore - load @l->incoming into a QEMU started with -S
- * -incoming defer, checking its size and CRC-32, then run it.
+ * tiervm_qemu_restore - load @l->incoming (checked by the caller) into a
+ * QEMU started with -S -incoming defer, then run it.
  */
 bool tiervm_qemu_restore(struct tiervm_vm *vm, struct tiervm_launch *l,
 			 tiervm_error **errp);

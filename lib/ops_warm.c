@@ -31,6 +31,9 @@ const char *tiervm_warm_refusal(const struct tiervm_up_opts *o,
 		return "cold";
 	if (l->counting)
 		return "the TCG plugin's counters are not in QEMU's state";
+	/* said in docs, not at every boot of Debian's QEMU 7.2 */
+	if (engine->snapshot_refusal && engine->snapshot_refusal(plan))
+		return engine->snapshot_refusal(plan);
 	*quiet = false;
 	return tiervm_snapshot_refusal(plan);
 }
@@ -90,14 +93,12 @@ bool tiervm_warm_take(const struct tiervm_up_opts *o, struct tiervm_vm *vm,
 		      tiervm_error **errp)
 {
 	long long t0 = tiervm_now_ms();
-	char *tmp = NULL;
-	int fd = tiervm_snapshot_begin(l->warm, &tmp, errp);
+	char *tmp = tiervm_snapshot_begin(l->warm, errp);
 	bool ok;
 
-	if (fd < 0)
+	if (!tmp)
 		return false;
-	ok = vm->engine->snapshot(vm, fd, errp);
-	close(fd);
+	ok = vm->engine->snapshot(vm, tmp, errp);
 	if (!ok) {
 		unlink(tmp);
 		free(tmp);
@@ -110,7 +111,7 @@ bool tiervm_warm_take(const struct tiervm_up_opts *o, struct tiervm_vm *vm,
 			o->progress, o->opaque,
 			"snapshot %s taken: %.0f MB in %lld ms; later runs of this machine start from it (--cold boots)",
 			l->warm->key,
-			(double)jint(l->warm->meta, "bytes", 0) / 1e6,
+			(double)jint(l->warm->meta, "data", 0) / 1e6,
 			tiervm_now_ms() - t0);
 	return ok;
 }

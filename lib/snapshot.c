@@ -201,44 +201,92 @@ out:
 	return s->meta != NULL;
 }
 
-int tiervm_snapshot_begin(struct tiervm_snapshot *s, char **tmp,
-			  tiervm_error **errp)
+char *tiervm_snapshot_begin(struct tiervm_snapshot *s, tiervm_error **errp)
 {
+	char *tmp;
 	int fd;
 
 	if (!tiervm_mkdir_p(s->dir) || chmod(s->dir, 0700) < 0) {
 		tiervm_error_set_errno(errp, errno, "cannot make %s", s->dir);
-		return -1;
+		return NULL;
 	}
-	*tmp = xasprintf("%s/" TIERVM_SNAPSHOT_STATE ".%ld", s->dir,
-			 (long)getpid());
-	fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	tmp = xasprintf("%s/" TIERVM_SNAPSHOT_STATE ".%ld", s->dir,
+			(long)getpid());
+	/* made here, 0600: the engine writes into it, never creates it */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		tiervm_error_set_errno(errp, errno, "cannot make %s", *tmp);
-		free(*tmp);
-		*tmp = NULL;
+		tiervm_error_set_errno(errp, errno, "cannot make %s", tmp);
+		free(tmp);
+		return NULL;
 	}
-	return fd;
+	close(fd);
+	return tmp;
 }
 
-/* Size and CRC-32 of @path, read whole. */
-static bool checksum(const char *path, uint64_t *bytes, uint32_t *crc)
+/*
+ * Size and CRC-32 of @path's data: a mapped-ram state is sparse (its zero
+ * pages are holes), so only the extents with data are read, each summed
+ * with its offset.  *@bytes is the file's size, *@data what it holds.
+ */
+static bool checksum(const char *path, uint64_t *bytes, uint64_t *data,
+		     uint32_t *crc)
 {
 	static unsigned char buf[1 << 20];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	uLong c = crc32(0L, Z_NULL, 0);
-	ssize_t n;
+	struct stat st;
+	off_t at = 0, end;
+	bool ok = true;
 
-	*bytes = 0;
-	if (fd < 0)
+	*bytes = *data = 0;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
 		return false;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		c = crc32_z(c, buf, (size_t)n);
-		*bytes += (uint64_t)n;
+	}
+	*bytes = (uint64_t)st.st_size;
+	while (ok && (at = lseek(fd, at, SEEK_DATA)) >= 0) {
+		uint64_t where = (uint64_t)at;
+
+		end = lseek(fd, at, SEEK_HOLE);
+		c = crc32_z(c, (const unsigned char *)&where, sizeof(where));
+		while (at < end) {
+			size_t want = (size_t)(end - at) < sizeof(buf)
+					      ? (size_t)(end - at)
+					      : sizeof(buf);
+			ssize_t n = pread(fd, buf, want, at);
+
+			if (n <= 0) {
+				ok = false;
+				break;
+			}
+			c = crc32_z(c, buf, (size_t)n);
+			*data += (uint64_t)n;
+			at += n;
+		}
 	}
 	close(fd);
 	*crc = (uint32_t)c;
-	return n == 0;
+	return ok;
+}
+
+bool tiervm_snapshot_check(struct tiervm_snapshot *s, char **note)
+{
+	char *state = in_dir(s, TIERVM_SNAPSHOT_STATE);
+	uint64_t bytes, data;
+	uint32_t crc;
+	bool ok = checksum(state, &bytes, &data, &crc) &&
+		  bytes == (uint64_t)jint(s->meta, "bytes", -1) &&
+		  crc == (uint32_t)jint(s->meta, "crc32", -1);
+
+	free(state);
+	if (ok)
+		return true;
+	*note = xasprintf(
+		"snapshot %s discarded: its state is corrupt (CRC-32 %08x, its key file says %08llx); booting cold",
+		s->key, crc, (unsigned long long)jint(s->meta, "crc32", -1));
+	tiervm_snapshot_discard(s);
+	return false;
 }
 
 /* The snapshots' directories, each with its size and last use. */
@@ -267,7 +315,10 @@ static struct entry *entries(unsigned *n)
 		state = xasprintf("%s/" TIERVM_SNAPSHOT_STATE, dir);
 		e = xrealloc(e, (*n + 1) * sizeof(*e));
 		e[*n].dir = dir;
-		e[*n].bytes = stat(state, &st) == 0 ? (uint64_t)st.st_size : 0;
+		/* on disk: a state is sparse */
+		e[*n].bytes = stat(state, &st) == 0
+				      ? (uint64_t)st.st_blocks * 512
+				      : 0;
 		e[*n].used = stat(key, &st) == 0 ? st.st_mtime : 0;
 		(*n)++;
 		free(key);
@@ -314,17 +365,19 @@ bool tiervm_snapshot_commit(struct tiervm_snapshot *s, const char *tmp,
 	     *key = in_dir(s, "key.json"),
 	     *key_tmp = xasprintf("%s.%ld", key, (long)getpid());
 	json_object *meta = json_object_new_object();
-	uint64_t bytes;
+	uint64_t bytes, data;
 	uint32_t crc;
 	bool ok = false;
 
-	if (!checksum(tmp, &bytes, &crc)) {
+	if (!checksum(tmp, &bytes, &data, &crc)) {
 		tiervm_error_setg(errp, "cannot read back %s", tmp);
 		goto out;
 	}
 	json_object_object_add(meta, "material", json_object_get(s->material));
 	json_object_object_add(meta, "bytes",
 			       json_object_new_int64((int64_t)bytes));
+	json_object_object_add(meta, "data",
+			       json_object_new_int64((int64_t)data));
 	json_object_object_add(meta, "crc32", json_object_new_int64(crc));
 	json_object_object_add(meta, "created",
 			       json_object_new_int64((int64_t)time(NULL)));

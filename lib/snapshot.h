@@ -19,7 +19,7 @@
  * with the paths that change from run to run (the runtime dir, the name,
  * the shares' host directories) taken out.  Cached in
  * $XDG_CACHE_HOME/tiervm/snapshots/KEY/: "state" (0600, QEMU's migration
- * stream) and "key.json" (the key's material, the state's size and CRC-32,
+ * file) and "key.json" (the key's material, the state's size and CRC-32,
  * the verified report), written and renamed into place, key.json last.
  */
 struct tiervm_snapshot {
@@ -58,11 +58,16 @@ void tiervm_snapshot_init(struct tiervm_snapshot *s, const char *engine,
 bool tiervm_snapshot_find(struct tiervm_snapshot *s, char **note);
 
 /**
- * tiervm_snapshot_begin - a new state file for @s, 0600, not yet in place:
- * its fd (for the engine to write) and *@tmp, its path.
+ * tiervm_snapshot_check - whether @s's state still sums to what its key
+ * file says; else it is discarded, and *@note (caller frees) says so.
  */
-int tiervm_snapshot_begin(struct tiervm_snapshot *s, char **tmp,
-			  tiervm_error **errp);
+bool tiervm_snapshot_check(struct tiervm_snapshot *s, char **note);
+
+/**
+ * tiervm_snapshot_begin - the path of a new, empty state file for @s,
+ * 0600, not yet in place, for the engine to write (caller frees).
+ */
+char *tiervm_snapshot_begin(struct tiervm_snapshot *s, tiervm_error **errp);
 
 /**
  * tiervm_snapshot_commit - put the state @tmp in place with its size and
