@@ -17,6 +17,7 @@
 #include "spec.h"
 #include "spec_yaml.h"
 #include "util.h"
+#include "util_proc.h"
 
 /* A matrix is a page of YAML; this is far more than any needs. */
 #define MATRIX_MAX_BYTES (256 << 10)
@@ -148,26 +149,6 @@ static void check_kernels(struct ywalk *w, struct tiervm_matrix *m)
 	}
 }
 
-/* A QEMU given by name is looked up in PATH, as a shell would. */
-static char *find_in_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	char *copy = xstrdup(path ? path : "/usr/bin:/bin"), *save = NULL;
-
-	for (char *d = strtok_r(copy, ":", &save); d;
-	     d = strtok_r(NULL, ":", &save)) {
-		char *p = xasprintf("%s/%s", *d ? d : ".", name);
-
-		if (access(p, X_OK) == 0) {
-			free(copy);
-			return p;
-		}
-		free(p);
-	}
-	free(copy);
-	return NULL;
-}
-
 /* Each QEMU runs here; labelled by its file's name where that is unique. */
 static void check_qemus(struct ywalk *w, struct tiervm_matrix *m)
 {
@@ -177,8 +158,9 @@ static void check_qemus(struct ywalk *w, struct tiervm_matrix *m)
 		const char *given = m->qemu_labels[i];
 		char *key = xasprintf("qemu[%u]", i);
 
+		/* a name is looked up in PATH, as a shell would */
 		m->qemus[i] = strchr(given, '/') ? beside(w->dir, given)
-						 : find_in_path(given);
+						 : tiervm_which(given);
 		if (!m->qemus[i] || access(m->qemus[i], X_OK) < 0)
 			diag_add(
 				w->d, 0, key,

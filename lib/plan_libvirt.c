@@ -17,6 +17,7 @@
 #include "plan_libvirt.h"
 #include "spec_diag.h"
 #include "util.h"
+#include "util_proc.h"
 
 #define QEMU_NS "http://libvirt.org/schemas/domain/qemu/1.0"
 
@@ -646,22 +647,8 @@ static void qemu_commandline(struct dom *x, xmlNode *domain)
 /* libvirt wants the emulator's absolute path; QEMU's argv[0] is searched. */
 static char *emulator(const char *bin)
 {
-	const char *path = getenv("PATH");
-	char *copy, *save = NULL, *found = NULL;
+	char *found = strchr(bin, '/') ? NULL : tiervm_which(bin);
 
-	if (strchr(bin, '/') || !path)
-		return xstrdup(bin);
-	copy = xstrdup(path);
-	for (char *d = strtok_r(copy, ":", &save); d && !found;
-	     d = strtok_r(NULL, ":", &save)) {
-		char *c = xasprintf("%s/%s", d, bin);
-
-		if (*d == '/' && access(c, X_OK) == 0)
-			found = c;
-		else
-			free(c);
-	}
-	free(copy);
 	return found ? found : xstrdup(bin);
 }
 

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <fcntl.h>
+#include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util_proc.h"
 #include "qemu_caps.h"
 #include "host_sysfs.h"
+#include "image.h"
 #include "util.h"
+#include "util_json.h"
 
 const char *tiervm_qemu_binary(void)
 {
@@ -95,14 +100,118 @@ static char *find_ovmf(void)
 	return NULL;
 }
 
+/*
+ * What asking QEMU finds is kept per binary (its path, size and mtime,
+ * and the module directory it loads from): five QEMU runs were 0.4 s of
+ * every `up`, more than a warm start's whole load.
+ */
+static char *memo_path(const char *bin)
+{
+	char *found = tiervm_which(bin), *real, *base, *path = NULL;
+	const char *mods = getenv("QEMU_MODULE_DIR");
+	struct stat st;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	real = found ? realpath(found, NULL) : NULL;
+	free(found);
+	if (!real || stat(real, &st) < 0) {
+		free(real);
+		return NULL;
+	}
+	h = tiervm_fnv1a(h, real, strlen(real) + 1);
+	h = tiervm_fnv1a(h, &st.st_size, sizeof(st.st_size));
+	h = tiervm_fnv1a(h, &st.st_mtim, sizeof(st.st_mtim));
+	if (mods)
+		h = tiervm_fnv1a(h, mods, strlen(mods));
+	base = tiervm_cache_base();
+	path = xasprintf("%s/qemu-caps/%016llx.json", base,
+			 (unsigned long long)h);
+	free(base);
+	free(real);
+	return path;
+}
+
+static const char *const memo_flags[] = {
+	"machine_q35",
+	"machine_pc",
+	"cxl_volatile",
+	"cxl_persistent_memdev",
+	"generic_port",
+	"vmem_dynamic_memslots",
+	"vmem_unplugged_inaccessible",
+};
+
+static bool *memo_flag(struct tiervm_qemu_caps *caps, size_t i)
+{
+	bool *const flags[] = {
+		&caps->machine_q35,
+		&caps->machine_pc,
+		&caps->cxl_volatile,
+		&caps->cxl_persistent_memdev,
+		&caps->generic_port,
+		&caps->vmem_dynamic_memslots,
+		&caps->vmem_unplugged_inaccessible,
+	};
+
+	return flags[i];
+}
+
+static bool memo_read(const char *path, struct tiervm_qemu_caps *caps)
+{
+	json_object *o = path ? json_object_from_file(path) : NULL;
+
+	if (!o || !jget(o, "major")) {
+		json_object_put(o);
+		return false;
+	}
+	caps->major = (unsigned)jint(o, "major", 0);
+	caps->minor = (unsigned)jint(o, "minor", 0);
+	caps->micro = (unsigned)jint(o, "micro", 0);
+	for (size_t i = 0; i < ARRAY_SIZE(memo_flags); i++)
+		*memo_flag(caps, i) = jint(o, memo_flags[i], 0) != 0;
+	json_object_put(o);
+	return true;
+}
+
+static void memo_write(const char *path, struct tiervm_qemu_caps *caps)
+{
+	json_object *o = json_object_new_object();
+	char *dir, *tmp;
+
+	if (!path)
+		return;
+	json_object_object_add(o, "major",
+			       json_object_new_int((int)caps->major));
+	json_object_object_add(o, "minor",
+			       json_object_new_int((int)caps->minor));
+	json_object_object_add(o, "micro",
+			       json_object_new_int((int)caps->micro));
+	for (size_t i = 0; i < ARRAY_SIZE(memo_flags); i++)
+		json_object_object_add(
+			o, memo_flags[i],
+			json_object_new_int(*memo_flag(caps, i)));
+	dir = xstrdup(path);
+	*strrchr(dir, '/') = '\0';
+	tmp = xasprintf("%s.%ld", path, (long)getpid());
+	/* best effort: without it the next up asks QEMU again */
+	if (tiervm_mkdir_p(dir) && json_object_to_file(tmp, o) == 0)
+		rename(tmp, path);
+	unlink(tmp);
+	free(tmp);
+	free(dir);
+	json_object_put(o);
+}
+
 bool tiervm_qemu_probe(struct tiervm_qemu_caps *caps, tiervm_error **errp)
 {
 	const char *bin = tiervm_qemu_binary();
-	char *out = NULL;
+	char *out = NULL, *memo = memo_path(bin);
 	const char *v;
 
 	memset(caps, 0, sizeof(*caps));
 	caps->binary = xstrdup(bin);
+	if (memo_read(memo, caps))
+		goto host;
 	if (!ask(bin, "-version", "-nodefaults", &out, errp))
 		goto fail;
 	v = strstr(out, "version ");
@@ -134,11 +243,16 @@ bool tiervm_qemu_probe(struct tiervm_qemu_caps *caps, tiervm_error **errp)
 	caps->vmem_unplugged_inaccessible =
 		has_property(out, "unplugged-inaccessible");
 	free(out);
+	memo_write(memo, caps);
+host:
+	/* the host's, not the binary's: asked every time */
 	caps->kvm_usable = kvm_usable();
 	caps->ovmf = find_ovmf();
+	free(memo);
 	return true;
 fail:
 	free(out);
+	free(memo);
 	tiervm_qemu_caps_clear(caps);
 	return false;
 }

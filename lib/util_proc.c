@@ -76,3 +76,24 @@ char *tiervm_shell_quote(const char *s)
 	sbuf_addf(&b, "'");
 	return b.s;
 }
+
+char *tiervm_which(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *copy, *save = NULL, *found = NULL;
+
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+	copy = xstrdup(path ? path : "/usr/bin:/bin");
+	for (char *d = strtok_r(copy, ":", &save); d && !found;
+	     d = strtok_r(NULL, ":", &save)) {
+		char *c = xasprintf("%s/%s", d, name);
+
+		if (*d == '/' && access(c, X_OK) == 0)
+			found = c;
+		else
+			free(c);
+	}
+	free(copy);
+	return found;
+}

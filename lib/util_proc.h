@@ -17,4 +17,11 @@ bool tiervm_run_capture(char *const argv[], char **out, int *status,
 /** tiervm_shell_quote - @s quoted for POSIX sh, inert whatever it holds. */
 char *tiervm_shell_quote(const char *s);
 
+/**
+ * tiervm_which - where a shell finds the program @name: @name itself when
+ * it has a '/', else the first executable of that name in an absolute
+ * directory of $PATH; NULL when none.  Caller frees.
+ */
+char *tiervm_which(const char *name);
+
 #endif

@@ -45,6 +45,7 @@ expect 2 "$tiervm" up "$spec" --share afile --check
 [ -z "$(ls "$XDG_RUNTIME_DIR/tiervm" 2> /dev/null)" ] || fail "a refused share started a guest"
 
 "$tiervm" up "$spec" --name "$name" --accel tcg > up.out 2>&1 || { cat up.out; fail "up"; }
+grep "snapshot" up.out # booted or restored: the rest holds either way
 
 # exit statuses as a shell gives them
 expect 0 "$tiervm" exec "$name" -- true
