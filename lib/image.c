@@ -138,12 +138,22 @@ static void drop_stale(const char *base, const char *fresh)
 	while (d && (de = readdir(d))) {
 		char *path, *argv[4];
 		char *out = NULL;
-		int status;
+		int status, busy;
 
 		if (strncmp(de->d_name, name, prefix) ||
 		    !strcmp(de->d_name, name) || strstr(de->d_name, ".lock") ||
 		    strlen(de->d_name) != strlen(name))
 			continue;
+		/* one being built or booted holds its lock: left for later */
+		path = xasprintf("%s/%s.lock", images, de->d_name);
+		busy = open(path, O_RDWR | O_CLOEXEC);
+		if (busy >= 0 && flock(busy, LOCK_EX | LOCK_NB) < 0) {
+			close(busy);
+			free(path);
+			continue;
+		}
+		unlink(path);
+		free(path);
 		path = xasprintf("%s/%s", images, de->d_name);
 		argv[0] = "rm";
 		argv[1] = "-rf";
@@ -152,9 +162,8 @@ static void drop_stale(const char *base, const char *fresh)
 		if (tiervm_run_capture(argv, &out, &status, NULL))
 			free(out);
 		free(path);
-		path = xasprintf("%s/%s.lock", images, de->d_name);
-		unlink(path);
-		free(path);
+		if (busy >= 0)
+			close(busy);
 	}
 	if (d)
 		closedir(d);
@@ -175,6 +184,7 @@ bool tiervm_image_get(const struct tiervm_kernel *k, bool uefi,
 	int fd = -1, status;
 
 	memset(img, 0, sizeof(*img));
+	img->lock_fd = -1;
 	h = file_hash(probe, h);
 	h = file_hash(builder, h);
 	{
@@ -202,15 +212,21 @@ bool tiervm_image_get(const struct tiervm_kernel *k, bool uefi,
 		tiervm_error_set_errno(errp, errno, "cannot create %s", dir);
 		goto out;
 	}
-	/* two `up`s building the same image at once would race */
+	/* shared to use it, exclusive to build it: two `up`s building the
+	 * same image at once would race */
 	lock = xasprintf("%s.lock", dir);
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+	if (fd < 0 || flock(fd, LOCK_SH) < 0) {
 		tiervm_error_set_errno(errp, errno, "cannot lock %s", lock);
 		goto out;
 	}
 	img->kernel = xasprintf("%s/vmlinuz", dir);
 	img->initrd = xasprintf("%s/initrd.img", dir);
+	if ((access(img->kernel, R_OK) || access(img->initrd, R_OK)) &&
+	    flock(fd, LOCK_EX) < 0) {
+		tiervm_error_set_errno(errp, errno, "cannot lock %s", lock);
+		goto out;
+	}
 	if (access(img->kernel, R_OK) || access(img->initrd, R_OK)) {
 		char *argv[] = { builder,
 				 (char *)(k->kind == TIERVM_KERNEL_DEBIAN ? kind
@@ -250,7 +266,16 @@ bool tiervm_image_get(const struct tiervm_kernel *k, bool uefi,
 			free(vmlinux);
 		}
 	}
-	ok = true;
+	/*
+	 * Held shared while the caller boots from it, so that another
+	 * tiervm's drop_stale() (one built from other sources, sharing the
+	 * cache) leaves it alone.
+	 */
+	ok = flock(fd, LOCK_SH) == 0;
+	if (ok) {
+		img->lock_fd = fd;
+		fd = -1;
+	}
 out:
 	if (fd >= 0)
 		close(fd);
@@ -267,6 +292,8 @@ out:
 
 void tiervm_image_clear(struct tiervm_image *img)
 {
+	if (img->lock_fd > 0)
+		close(img->lock_fd);
 	free(img->kernel);
 	free(img->initrd);
 	free(img->release);

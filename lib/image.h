@@ -14,6 +14,8 @@ struct tiervm_image {
 	/* kernel is the uncompressed vmlinux, booted at its PVH entry: the
 	 * bzImage's decompressor takes seconds under TCG */
 	bool pvh;
+	/* its lock, held shared until tiervm_image_clear() (0 or -1: none) */
+	int lock_fd;
 };
 
 struct tiervm_kernel;
