@@ -12,7 +12,6 @@
 
 struct progress {
 	bool tty;
-	long long last_ms;
 };
 
 /*
@@ -44,7 +43,6 @@ static void show_progress(const struct tiervm_matrix *m,
 							     : "skipped");
 	fputs(p->tty ? "" : "\n", stderr);
 	fflush(stderr);
-	p->last_ms = now;
 }
 
 int cmd_test(int argc, char **argv)

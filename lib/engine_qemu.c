@@ -472,15 +472,64 @@ static json_object *qemu_memory_devices(struct tiervm_monitor *m,
 				  TIERVM_TIMEOUT_QMP_MS, errp);
 }
 
-/* Runs @cmd for its effect; true on success. */
-static bool run(struct tiervm_monitor *m, const char *cmd, json_object *args,
-		tiervm_error **errp)
+bool tiervm_qemu_run(struct tiervm_qmp *q, const char *cmd, json_object *args,
+		     tiervm_error **errp)
 {
-	json_object *r = tiervm_qmp_execute(qmp_of(m), cmd, args,
-					    TIERVM_TIMEOUT_QMP_MS, errp);
+	json_object *r =
+		tiervm_qmp_execute(q, cmd, args, TIERVM_TIMEOUT_QMP_MS, errp);
 
 	json_object_put(r);
 	return r != NULL;
+}
+
+static bool run(struct tiervm_monitor *m, const char *cmd, json_object *args,
+		tiervm_error **errp)
+{
+	return tiervm_qemu_run(qmp_of(m), cmd, args, errp);
+}
+
+json_object *tiervm_qemu_arg(const char *key, const char *value)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, key, json_object_new_string(value));
+	return o;
+}
+
+bool tiervm_qemu_migrated(struct tiervm_qmp *q, int timeout_ms, int failed_code,
+			  tiervm_error **errp)
+{
+	long long end = tiervm_now_ms() + timeout_ms;
+
+	for (;;) {
+		json_object *r = tiervm_qmp_execute(
+			q, "query-migrate", NULL, TIERVM_TIMEOUT_QMP_MS, errp);
+		const char *st = jstr(r, "status", "");
+		bool done = !strcmp(st, "completed");
+
+		if (!r)
+			return false;
+		if (done || !strcmp(st, "failed") || !strcmp(st, "cancelled")) {
+			if (!done)
+				tiervm_error_set(errp, failed_code,
+						 "QEMU's migration %s: %s", st,
+						 jstr(r, "error-desc",
+						      "no reason given"));
+			json_object_put(r);
+			return done;
+		}
+		json_object_put(r);
+		if (tiervm_interrupted || tiervm_now_ms() > end) {
+			tiervm_qemu_run(q, "migrate_cancel", NULL, NULL);
+			tiervm_error_setg(errp, "QEMU's migration %s",
+					  tiervm_interrupted
+						  ? "was interrupted"
+						  : "did not end in time");
+			return false;
+		}
+		/* a warm start's load is a tenth of a second: poll finely */
+		usleep(10 * 1000);
+	}
 }
 
 static bool qemu_vmem_request(struct tiervm_monitor *m, const char *id,
@@ -515,14 +564,6 @@ static json_object *qemu_size_event(struct tiervm_monitor *m, int timeout_ms,
 	}
 }
 
-static json_object *name_arg(const char *key, const char *value)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, key, json_object_new_string(value));
-	return o;
-}
-
 static bool qemu_nvdimm_plug(struct tiervm_monitor *m,
 			     const struct tiervm_nvdimm *nv, bool on_dax,
 			     int lock_fd, tiervm_error **errp)
@@ -533,8 +574,9 @@ static bool qemu_nvdimm_plug(struct tiervm_monitor *m,
 	bool ok = false;
 
 	tiervm_nvdimm_qmp_args(nv, on_dax, &backend, &device);
-	r = tiervm_qmp_execute_fd(qmp_of(m), "getfd", name_arg("fdname", lock),
-				  lock_fd, TIERVM_TIMEOUT_QMP_MS, errp);
+	r = tiervm_qmp_execute_fd(qmp_of(m), "getfd",
+				  tiervm_qemu_arg("fdname", lock), lock_fd,
+				  TIERVM_TIMEOUT_QMP_MS, errp);
 	json_object_put(r);
 	if (!r)
 		goto out;
@@ -548,9 +590,9 @@ static bool qemu_nvdimm_plug(struct tiervm_monitor *m,
 	if (ok)
 		goto out;
 	/* undo what QEMU got; the caller undoes what it made */
-	run(m, "object-del", name_arg("id", bid), NULL);
+	run(m, "object-del", tiervm_qemu_arg("id", bid), NULL);
 out_fd:
-	run(m, "closefd", name_arg("fdname", lock), NULL);
+	run(m, "closefd", tiervm_qemu_arg("fdname", lock), NULL);
 out:
 	json_object_put(backend);
 	json_object_put(device);

@@ -14,6 +14,21 @@ struct tiervm_qmp *tiervm_qemu_qmp(struct tiervm_monitor *m);
 bool tiervm_qemu_rebind(struct tiervm_vm *vm, struct tiervm_migration *mig,
 			tiervm_error **errp);
 
+/** tiervm_qemu_run - run QMP's @cmd (@args owned) for its effect. */
+bool tiervm_qemu_run(struct tiervm_qmp *q, const char *cmd, json_object *args,
+		     tiervm_error **errp);
+
+/** tiervm_qemu_arg - the arguments {"@key": "@value"}. */
+json_object *tiervm_qemu_arg(const char *key, const char *value);
+
+/**
+ * tiervm_qemu_migrated - wait up to @timeout_ms for QEMU's migration (out
+ * or in) to complete; one that failed is an error of @failed_code, one
+ * that did not end (or an interrupt) is cancelled.
+ */
+bool tiervm_qemu_migrated(struct tiervm_qmp *q, int timeout_ms, int failed_code,
+			  tiervm_error **errp);
+
 /** tiervm_qemu_snapshot - the engine's snapshot (engine.h). */
 bool tiervm_qemu_snapshot(struct tiervm_vm *vm, const char *path,
 			  tiervm_error **errp);

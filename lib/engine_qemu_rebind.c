@@ -269,59 +269,6 @@ static void take_names(struct tiervm_vm *vm, const struct names *n)
 	}
 }
 
-static bool qmp_run(struct tiervm_qmp *q, const char *cmd, json_object *args,
-		    tiervm_error **errp)
-{
-	json_object *r =
-		tiervm_qmp_execute(q, cmd, args, TIERVM_TIMEOUT_QMP_MS, errp);
-
-	json_object_put(r);
-	return r != NULL;
-}
-
-/* Waits for QEMU's migration to end: true when it completed. */
-static bool migrated(struct tiervm_qmp *q, tiervm_error **errp)
-{
-	long long end = tiervm_now_ms() + TIERVM_TIMEOUT_REBIND_MS;
-
-	for (;;) {
-		json_object *r = tiervm_qmp_execute(
-			q, "query-migrate", NULL, TIERVM_TIMEOUT_QMP_MS, errp);
-		const char *st = jstr(r, "status", "");
-		bool done = !strcmp(st, "completed");
-
-		if (!r)
-			return false;
-		if (done || !strcmp(st, "failed") || !strcmp(st, "cancelled")) {
-			if (!done)
-				tiervm_error_setg(errp,
-						  "QEMU's migration %s: %s", st,
-						  jstr(r, "error-desc",
-						       "no reason given"));
-			json_object_put(r);
-			return done;
-		}
-		json_object_put(r);
-		if (tiervm_interrupted || tiervm_now_ms() > end) {
-			qmp_run(q, "migrate_cancel", NULL, NULL);
-			tiervm_error_setg(errp, "QEMU's migration %s",
-					  tiervm_interrupted
-						  ? "was interrupted"
-						  : "did not end in time");
-			return false;
-		}
-		usleep(50 * 1000);
-	}
-}
-
-static json_object *uri_arg(const char *uri)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "uri", json_object_new_string(uri));
-	return o;
-}
-
 /* "guest node N: host nodes S (policy)" for each bound backend; QEMU
  * takes a node set as host-nodes=A,host-nodes=B-C. */
 static void bindings(const struct tiervm_plan *plan, struct strv *out)
@@ -403,15 +350,17 @@ bool tiervm_qemu_rebind(struct tiervm_vm *vm, struct tiervm_migration *mig,
 	json_object_object_add(params, "max-bandwidth",
 			       json_object_new_int64(INT64_C(1) << 40));
 	t0 = tiervm_now_ms();
-	if (!qmp_run(tiervm_qemu_qmp(m), "migrate-set-parameters", params,
-		     errp) ||
-	    !qmp_run(tiervm_qemu_qmp(m), "migrate", uri_arg(sock), errp) ||
-	    !migrated(tiervm_qemu_qmp(m), errp)) {
+	if (!tiervm_qemu_run(tiervm_qemu_qmp(m), "migrate-set-parameters",
+			     params, errp) ||
+	    !tiervm_qemu_run(tiervm_qemu_qmp(m), "migrate",
+			     tiervm_qemu_arg("uri", sock), errp) ||
+	    !tiervm_qemu_migrated(tiervm_qemu_qmp(m), TIERVM_TIMEOUT_REBIND_MS,
+				  TIERVM_E_FAIL, errp)) {
 		kill_next(vm, &names);
 		goto out;
 	}
 	mig->moved_ms = tiervm_now_ms() - t0;
-	qmp_run(tiervm_qemu_qmp(m), "quit", NULL, NULL);
+	tiervm_qemu_run(tiervm_qemu_qmp(m), "quit", NULL, NULL);
 	tiervm_engine_qemu.monitor_close(m);
 	m = NULL;
 	if (!tiervm_engine_qemu.wait_exit(vm, TIERVM_TIMEOUT_QUIT_MS))

@@ -17,28 +17,9 @@
 #include "engine_qemu_internal.h"
 #include "timeouts.h"
 #include "util.h"
-#include "util_json.h"
 
 /* Saving reads all of the guest's memory: tens of seconds under load. */
 #define SNAPSHOT_TIMEOUT_MS 180000
-
-static bool run(struct tiervm_qmp *q, const char *cmd, json_object *args,
-		tiervm_error **errp)
-{
-	json_object *r =
-		tiervm_qmp_execute(q, cmd, args, TIERVM_TIMEOUT_QMP_MS, errp);
-
-	json_object_put(r);
-	return r != NULL;
-}
-
-static json_object *one_arg(const char *key, const char *value)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, key, json_object_new_string(value));
-	return o;
-}
 
 /* mapped-ram on, and no bandwidth limit (QEMU's default is 128 MiB/s). */
 static bool mapped_ram(struct tiervm_qmp *q, bool outgoing, tiervm_error **errp)
@@ -52,44 +33,14 @@ static bool mapped_ram(struct tiervm_qmp *q, bool outgoing, tiervm_error **errp)
 	json_object_object_add(cap, "state", json_object_new_boolean(true));
 	json_object_array_add(caps, cap);
 	json_object_object_add(args, "capabilities", caps);
-	if (!run(q, "migrate-set-capabilities", args, errp))
+	if (!tiervm_qemu_run(q, "migrate-set-capabilities", args, errp))
 		return false;
 	if (!outgoing)
 		return true;
 	args = json_object_new_object();
 	json_object_object_add(args, "max-bandwidth",
 			       json_object_new_int64(INT64_C(1) << 40));
-	return run(q, "migrate-set-parameters", args, errp);
-}
-
-/* Until query-migrate says "completed"; its error otherwise. */
-static bool wait_migration(struct tiervm_qmp *q, int timeout_ms,
-			   tiervm_error **errp)
-{
-	long long end = tiervm_now_ms() + timeout_ms;
-
-	for (;;) {
-		json_object *r = tiervm_qmp_execute(
-			q, "query-migrate", NULL, TIERVM_TIMEOUT_QMP_MS, errp);
-		const char *status = jstr(r, "status", "");
-		bool done = !strcmp(status, "completed"),
-		     failed = !strcmp(status, "failed") ||
-			      !strcmp(status, "cancelled");
-
-		if (failed)
-			tiervm_error_set(
-				errp, TIERVM_E_STATE, "QEMU's migration %s: %s",
-				status,
-				jstr(r, "error-desc", "no reason given"));
-		json_object_put(r);
-		if (!r || done || failed)
-			return r && done;
-		if (tiervm_interrupted || tiervm_now_ms() > end) {
-			tiervm_error_setg(errp, "QEMU's migration did not end");
-			return false;
-		}
-		usleep(5 * 1000);
-	}
+	return tiervm_qemu_run(q, "migrate-set-parameters", args, errp);
 }
 
 static char *file_uri(const char *path)
@@ -105,12 +56,13 @@ bool tiervm_qemu_snapshot(struct tiervm_vm *vm, const char *path,
 	char *uri = file_uri(path);
 	bool ok = false;
 
-	if (!q || !mapped_ram(q, true, errp) || !run(q, "stop", NULL, errp))
+	if (!q || !mapped_ram(q, true, errp) ||
+	    !tiervm_qemu_run(q, "stop", NULL, errp))
 		goto out;
-	ok = run(q, "migrate", one_arg("uri", uri), errp) &&
-	     wait_migration(q, SNAPSHOT_TIMEOUT_MS, errp);
+	ok = tiervm_qemu_run(q, "migrate", tiervm_qemu_arg("uri", uri), errp) &&
+	     tiervm_qemu_migrated(q, SNAPSHOT_TIMEOUT_MS, TIERVM_E_FAIL, errp);
 	/* the guest goes on either way: from here it is the caller's */
-	if (!run(q, "cont", NULL, ok ? errp : NULL))
+	if (!tiervm_qemu_run(q, "cont", NULL, ok ? errp : NULL))
 		ok = false;
 out:
 	free(uri);
@@ -125,11 +77,13 @@ bool tiervm_qemu_restore(struct tiervm_vm *vm, struct tiervm_launch *l,
 	struct tiervm_qmp *q = m ? tiervm_qemu_qmp(m) : NULL;
 	char *uri = file_uri(l->incoming);
 	bool ok = q && mapped_ram(q, false, errp) &&
-		  run(q, "migrate-incoming", one_arg("uri", uri), errp) &&
-		  wait_migration(q, TIERVM_TIMEOUT_BOOT_MS, errp);
+		  tiervm_qemu_run(q, "migrate-incoming",
+				  tiervm_qemu_arg("uri", uri), errp) &&
+		  tiervm_qemu_migrated(q, TIERVM_TIMEOUT_BOOT_MS,
+				       TIERVM_E_STATE, errp);
 
 	l->load_ms = tiervm_now_ms();
-	ok = ok && run(q, "cont", NULL, errp);
+	ok = ok && tiervm_qemu_run(q, "cont", NULL, errp);
 	free(uri);
 	tiervm_monitor_close(m);
 	return ok;

@@ -33,6 +33,14 @@ static const char *const kernel_names[] = { "spec", "auto", "debian-stable",
 					    "debian-backports", NULL };
 static const char *const engine_names[] = { "qemu", "libvirt", NULL };
 
+/* A file's (or a tree's) name, for labels. */
+static const char *leaf(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && slash[1] ? slash + 1 : path;
+}
+
 /* @rel against the matrix's directory @dir (NULL: the working one). */
 static char *beside(const char *dir, const char *rel)
 {
@@ -293,6 +301,7 @@ static void lay_out(struct tiervm_matrix *m, char **kernels, char **qemus,
 					c->spec_label = m->spec_labels[s];
 					c->spec_name = m->spec_names[s];
 					c->kernel = m->kernels[k];
+					c->kernel_label = leaf(c->kernel);
 					c->qemu = m->qemus[q];
 					c->qemu_label = m->qemu_labels[q];
 					c->engine = m->engines[e];
@@ -421,6 +430,7 @@ struct tiervm_matrix *tiervm_matrix_load(const char *path, tiervm_error **errp)
 	else
 		w.dir = NULL;
 	m->file = xstrdup(path);
+	m->name = leaf(m->file);
 	text = ywalk_read_file(path, MATRIX_MAX_BYTES, "a matrix", "", &len,
 			       errp);
 	if (!text)

@@ -26,7 +26,8 @@ enum tiervm_cell_result {
 struct tiervm_matrix_cell {
 	/* what it runs: a spec file, a --kernel, a QEMU binary, an engine;
 	 * each with its label, as the MATRIX wrote it (or shorter) */
-	const char *spec, *spec_label, *kernel, *qemu, *qemu_label, *engine;
+	const char *spec, *spec_label, *kernel, *kernel_label, *qemu,
+		*qemu_label, *engine;
 	const char *spec_name; /* the spec's own name: */
 	const char *connect;   /* the libvirt host; NULL: this one's */
 	char *name;	       /* the guest's */
@@ -48,6 +49,7 @@ struct tiervm_matrix_exclude {
 
 struct tiervm_matrix {
 	char *file;
+	const char *name; /* the file's, for reports */
 	char **specs, **spec_labels, **spec_names;
 	unsigned n_specs;
 	char **kernels;

@@ -24,13 +24,6 @@ static const char *const result_names[] = {
 	[TIERVM_CELL_SKIPPED] = "skipped",
 };
 
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash && slash[1] ? slash + 1 : path;
-}
-
 static double seconds(const struct tiervm_matrix_cell *c)
 {
 	return c->start_ms && c->end_ms
@@ -55,7 +48,7 @@ static void command_text(const struct tiervm_matrix_cell *c, char *buf,
 /* "KERNEL/QEMU/ENGINE[@HOST]": a cell's name within its spec. */
 static char *cell_label(const struct tiervm_matrix_cell *c)
 {
-	return xasprintf("%s/%s/%s%s%s", base_name(c->kernel), c->qemu_label,
+	return xasprintf("%s/%s/%s%s%s", c->kernel_label, c->qemu_label,
 			 c->engine, c->connect ? "@" : "",
 			 c->connect ? c->connect : "");
 }
@@ -86,7 +79,7 @@ char *tiervm_matrix_table(const struct tiervm_matrix *m)
 			command_text(c, cmd, sizeof(cmd));
 			row[0] = xasprintf("%u", i);
 			row[1] = xstrdup(c->spec_label);
-			row[2] = xstrdup(base_name(c->kernel));
+			row[2] = xstrdup(c->kernel_label);
 			row[3] = xstrdup(c->qemu_label);
 			row[4] = xstrdup(c->engine);
 			row[5] = xstrdup(c->connect ? c->connect : "local");
@@ -286,7 +279,6 @@ bool tiervm_matrix_write_junit(const struct tiervm_matrix *m, const char *path,
 {
 	char *tmp = xasprintf("%s.tmp", path), num[32];
 	xmlTextWriterPtr w = xmlNewTextWriterFilename(tmp, 0);
-	const char *name = base_name(m->file);
 	bool ok;
 
 	if (!w) {
@@ -298,7 +290,7 @@ bool tiervm_matrix_write_junit(const struct tiervm_matrix *m, const char *path,
 	xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
 	xmlTextWriterStartElement(w, BAD_CAST "testsuites");
 	xmlTextWriterStartElement(w, BAD_CAST "testsuite");
-	xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST name);
+	xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST m->name);
 	snprintf(num, sizeof(num), "%u", m->n_cells);
 	xmlTextWriterWriteAttribute(w, BAD_CAST "tests", BAD_CAST num);
 	snprintf(num, sizeof(num), "%u",

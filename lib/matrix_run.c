@@ -43,13 +43,6 @@ static void tame(char *s)
 			*s = '_';
 }
 
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash && slash[1] ? slash + 1 : path;
-}
-
 /* --keep DIR, new or empty; else a dated one here. */
 static bool make_keep(struct tiervm_matrix *m, const char *keep,
 		      tiervm_error **errp)
@@ -91,9 +84,9 @@ static bool make_keep(struct tiervm_matrix *m, const char *keep,
 	free(dir);
 	for (unsigned i = 0; i < m->n_cells; i++) {
 		struct tiervm_matrix_cell *c = &m->cells[i];
-		char *leaf = xasprintf("%02u-%s-%s-%s-%s", i + 1, c->spec_name,
-				       base_name(c->kernel), c->qemu_label,
-				       c->engine);
+		char *leaf =
+			xasprintf("%02u-%s-%s-%s-%s", i + 1, c->spec_name,
+				  c->kernel_label, c->qemu_label, c->engine);
 
 		tame(leaf);
 		c->dir = xasprintf("%s/%s", m->keep, leaf);

@@ -26,14 +26,17 @@ const char *tiervm_warm_refusal(const struct tiervm_up_opts *o,
 				const struct tiervm_engine *engine,
 				const struct tiervm_launch *l, bool *quiet)
 {
+	const char *why;
+
 	*quiet = true;
 	if (o->cold || o->unchecked || !engine->argv || !engine->snapshot)
 		return "cold";
 	if (l->counting)
 		return "the TCG plugin's counters are not in QEMU's state";
 	/* said in docs, not at every boot of Debian's QEMU 7.2 */
-	if (engine->snapshot_refusal && engine->snapshot_refusal(plan))
-		return engine->snapshot_refusal(plan);
+	why = engine->snapshot_refusal ? engine->snapshot_refusal(plan) : NULL;
+	if (why)
+		return why;
 	*quiet = false;
 	return tiervm_snapshot_refusal(plan);
 }
