@@ -160,15 +160,28 @@ static bool follow(const struct resize *r, struct tiervm_resize_result *res,
 			res->seen_us = wall_us();
 		}
 		if (res->qemu_ms >= 0) {
+			long long now;
+
 			res->node_mem = node_memory(r->vm, res->node, errp);
 			if (res->node_mem < 0)
 				return false;
+			now = tiervm_now_ms() - start;
 			/* the node shows the change to within one block */
 			if (llabs(res->node_mem - base_mem -
-				  (target - res->from)) <= r->block) {
-				res->guest_ms = tiervm_now_ms() - start;
+				  (target - res->from)) > r->block)
+				res->guest_ms = -1;
+			else if (res->guest_ms < 0)
+				res->guest_ms = now;
+			/*
+			 * ... and keeps showing it: Linux's virtio-mem driver
+			 * takes unplugged pages out of the node's total at
+			 * once, offlines their memory block only after QEMU
+			 * has the new size, and 6.1's offlining counts them
+			 * back in until the block is gone.
+			 */
+			if (res->guest_ms >= 0 &&
+			    now - res->guest_ms >= TIERVM_VMEM_STEADY_MS)
 				return true;
-			}
 		}
 		if (o->progress)
 			o->progress(o, got, res->node, res->node_mem,

@@ -47,6 +47,8 @@
  */
 #define TIERVM_TIMEOUT_PROBE_RESEND_MS 2000
 
+/* resize: the guest node keeps its new size this long before it counts */
+#define TIERVM_VMEM_STEADY_MS 300
 /* resize and attach: the default of --timeout. */
 #define TIERVM_TIMEOUT_HOTPLUG_MS 60000
 
