@@ -29,7 +29,8 @@
 #           node's beside the HMAT ratio          (within 25 %)
 #   warm:   up --check and up -- true of the demo from its snapshot against
 #           the same cold, and against the bare boot above, with the
-#           restore's stages (warm/cold <= 0.3, warm/bare <= 0.15)
+#           restore's stages (warm/cold <= 0.3, warm/bare <= 0.15), on
+#           tiervm's engine (QEMU 10) and through libvirt (its QEMU)
 #   matrix: tiervm test of examples/matrix/ci.yaml's four cells (two specs x
 #           Debian's 6.1 and 6.12 kernels) with --jobs 1 and --jobs 2, run
 #           one after the other: wall time of each, and the ratio (two
@@ -212,42 +213,48 @@ warm_stages() {
 	r=$(stamp running "$1") o=$(stamp "powered off" "$1")
 	echo "QEMU start ${q% *} ms, state load ${q#* } ms, re-verify ${v} ms, command and power-off $(echo "($o - ${r:-$o}) * 1000" | bc) ms"
 }
-# snapshots need QEMU 9.0+ (mapped-ram): bookworm-backports' 10.x, for
-# warm and cold alike; the bare boot is the one above (Debian's 7.2)
-if q10=$(sh scripts/qemu-backports.sh 2> /dev/null); then
-	export TIERVM_QEMU="$q10"
-	export QEMU_MODULE_DIR="$(dirname "$(dirname "$q10")")/lib/x86_64-linux-gnu/qemu"
-	warm_modes='--check|-- true'
-else
-	echo "  bookworm-backports' QEMU cannot be fetched here: no warm starts to measure"
-	warm_modes=
-fi
-old_ifs=$IFS
-IFS='|'
-for mode in $warm_modes; do
-	IFS=$old_ifs
-	# the first run of each takes its snapshot
-	# shellcheck disable=SC2086
-	"$tiervm" up examples/demo.yaml --accel tcg $mode > /dev/null 2>&1
-	best_w= best_c=
-	for i in 1 2 3; do
-		t0=$(now)
+# warm_vs_cold ENGINE MODE...: each `up MODE` warm against the same cold
+warm_vs_cold() {
+	engine=$1
+	shift
+	for mode in "$@"; do
+		# the first run of each takes its snapshot
 		# shellcheck disable=SC2086
-		"$tiervm" up examples/demo.yaml --accel tcg $mode > /dev/null 2> "$work/warm.err"
-		t1=$(now)
-		# shellcheck disable=SC2086
-		"$tiervm" up examples/demo.yaml --cold --accel tcg $mode > /dev/null 2>&1
-		t2=$(now)
-		w=$(ms "$t0" "$t1") c=$(ms "$t1" "$t2")
-		echo "  up $mode run $i: warm ${w} ms ($(warm_stages "$work/warm.err")), cold ${c} ms"
-		[ -z "$best_w" ] || [ "$(echo "$w < $best_w" | bc)" = 1 ] && best_w=$w
-		[ -z "$best_c" ] || [ "$(echo "$c < $best_c" | bc)" = 1 ] && best_c=$c
+		"$tiervm" up examples/demo.yaml --engine "$engine" --accel tcg $mode > /dev/null 2>&1
+		best_w= best_c=
+		for i in 1 2 3; do
+			t0=$(now)
+			# shellcheck disable=SC2086
+			"$tiervm" up examples/demo.yaml --engine "$engine" --accel tcg $mode > /dev/null 2> "$work/warm.err"
+			t1=$(now)
+			# shellcheck disable=SC2086
+			"$tiervm" up examples/demo.yaml --engine "$engine" --cold --accel tcg $mode > /dev/null 2>&1
+			t2=$(now)
+			w=$(ms "$t0" "$t1") c=$(ms "$t1" "$t2")
+			echo "  $engine: up $mode run $i: warm ${w} ms ($(warm_stages "$work/warm.err")), cold ${c} ms"
+			[ -z "$best_w" ] || [ "$(echo "$w < $best_w" | bc)" = 1 ] && best_w=$w
+			[ -z "$best_c" ] || [ "$(echo "$c < $best_c" | bc)" = 1 ] && best_c=$c
+		done
+		echo "  $engine: best up $mode: warm ${best_w} ms, cold ${best_c} ms: warm/cold $(ratio "$best_w" "$best_c") (target <= 0.3), warm/bare boot $(ratio "$best_w" "$best_bare") (target <= 0.15)"
 	done
-	echo "  best up $mode: warm ${best_w} ms, cold ${best_c} ms: warm/cold $(ratio "$best_w" "$best_c") (target <= 0.3), warm/bare boot $(ratio "$best_w" "$best_bare") (target <= 0.15)"
-	IFS='|'
-done
-IFS=$old_ifs
-unset TIERVM_QEMU QEMU_MODULE_DIR
+}
+# tiervm's engine needs QEMU 9.0+ (mapped-ram): bookworm-backports' 10.x,
+# for warm and cold alike; the bare boot is the one above (Debian's 7.2)
+if q10=$(sh scripts/qemu-backports.sh 2> /dev/null); then
+	(
+		export TIERVM_QEMU="$q10"
+		export QEMU_MODULE_DIR="$(dirname "$(dirname "$q10")")/lib/x86_64-linux-gnu/qemu"
+		warm_vs_cold qemu --check '-- true'
+	)
+else
+	echo "  bookworm-backports' QEMU cannot be fetched here: no warm starts on tiervm's engine to measure"
+fi
+# libvirt's save and restore, on the daemon's QEMU (Debian's 7.2 here)
+if sh scripts/libvirtd.sh start > /dev/null 2>&1; then
+	warm_vs_cold libvirt --check '-- true'
+else
+	echo "  libvirtd does not start here: no warm starts through libvirt to measure"
+fi
 
 echo "== matrix: tiervm test, one cell at a time against two"
 "$tiervm" test examples/matrix/ci.yaml --jobs 2 --keep "$work/m0" > /dev/null 2>&1 || true # warm both images

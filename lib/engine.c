@@ -155,8 +155,10 @@ static bool start_warm(const struct tiervm_engine *engine, struct tiervm_vm *vm,
 	char **argv = engine->argv(vm, l), *state;
 	tiervm_error *err = NULL;
 
-	if (!argv)
+	if (!argv) {
+		l->unkeyed = true;
 		return true;
+	}
 	tiervm_snapshot_init(l->warm, engine->name, argv, vm->dir, vm->name,
 			     l->img, l->plan);
 	tiervm_strv_free_null(argv);
@@ -220,6 +222,7 @@ bool tiervm_engine_start(const struct tiervm_engine *engine,
 	request->uploaded_to = launch.uploaded_to;
 	request->uploaded = launch.uploaded;
 	request->restored = launch.restored;
+	request->unkeyed = launch.unkeyed;
 	request->warm_note = launch.warm_note;
 	request->start_ms = launch.start_ms;
 	request->load_ms = launch.load_ms;

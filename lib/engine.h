@@ -54,7 +54,9 @@ struct tiervm_launch {
 	 */
 	struct tiervm_snapshot *warm;
 	/* filled by tiervm_engine_start() */
-	bool restored;	 /* the guest runs on from @warm's snapshot */
+	bool restored; /* the guest runs on from @warm's snapshot */
+	/* the engine keyed no snapshot for this guest: none is taken */
+	bool unkeyed;
 	char *warm_note; /* why a snapshot there was not used (caller frees) */
 	long long start_ms, load_ms; /* a restore: QEMU's start, its load */
 	/* for the engine: the state to load */
@@ -99,8 +101,14 @@ struct tiervm_engine {
 	 */
 	bool (*start)(struct tiervm_vm *vm, struct tiervm_launch *launch,
 		      tiervm_error **errp);
+	/*
+	 * A restore gives the guest back the name and identity it was saved
+	 * with (libvirt's keep the domain's name and UUID): one-shot guests
+	 * take names that recur (up's slots), or no snapshot would serve two.
+	 */
+	bool restore_keeps_name;
 	/* The command line start() would run, for warm starts' key; NULL:
-	 * the engine takes no snapshots. */
+	 * no snapshot of this guest (the engine takes none, or not here). */
 	char **(*argv)(struct tiervm_vm *vm, struct tiervm_launch *launch);
 	/* Save the guest's state to the file @path: paused while it is
 	 * written, then running on. */

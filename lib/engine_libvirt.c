@@ -235,8 +235,9 @@ static bool lv_start(struct tiervm_vm *vm, struct tiervm_launch *l,
 	const char *uri = l->connect ? l->connect : DEFAULT_URI;
 	const unsigned n_nv = l->plan->spec->n_nvdimms;
 	char *name = tiervm_lv_domain_name(vm), *xml = NULL, *append = NULL,
-	     *uuid = new_uuid(), *uri_path = tiervm_vm_path(vm, "libvirt.uri"),
-	     *kernel = NULL, *initrd = NULL;
+	     *uuid = tiervm_lv_warm_uuid(l),
+	     *uri_path = tiervm_vm_path(vm, "libvirt.uri"), *kernel = NULL,
+	     *initrd = NULL;
 	struct tiervm_nv_volume *nv = xcalloc(n_nv + 1, sizeof(*nv));
 	const char **nv_paths = xcalloc(n_nv + 1, sizeof(*nv_paths));
 	struct tiervm_domain_env env = {
@@ -254,6 +255,8 @@ static bool lv_start(struct tiervm_vm *vm, struct tiervm_launch *l,
 	FILE *f;
 	bool ok = false;
 
+	if (!env.uuid)
+		env.uuid = uuid = new_uuid();
 	f = fopen(uri_path, "wxe");
 	if (!f || fprintf(f, "%s\n", uri) < 0 || fclose(f) != 0) {
 		tiervm_error_setg(errp, "cannot write %s", uri_path);
@@ -272,16 +275,25 @@ static bool lv_start(struct tiervm_vm *vm, struct tiervm_launch *l,
 		env.nv_paths = nv_paths;
 	}
 	xml = tiervm_plan_format_libvirt(l->plan, &env, NULL, errp);
+	if (xml && l->incoming) {
+		char *ours = xml;
+
+		xml = tiervm_lv_restore_xml(c, l->incoming, ours, errp);
+		free(ours);
+	}
 	/*
 	 * The relay creates the domain on its own connection: a one-shot
 	 * guest is autodestroyed with it, and the relay ends with us.
 	 */
+	l->start_ms = tiervm_now_ms();
 	ok = xml &&
 	     tiervm_relay_start(
-		     vm, uri, name, xml,
-		     TIERVM_RELAY_CREATE |
+		     vm, uri, name, xml, l->incoming,
+		     (l->incoming ? TIERVM_RELAY_RESTORE
+				  : TIERVM_RELAY_CREATE) |
 			     (l->die_with_caller ? TIERVM_RELAY_ONE_SHOT : 0),
 		     errp);
+	l->load_ms = tiervm_now_ms();
 	if (ok)
 		vm->pid = qemu_pid(vm);
 	else if (c)
@@ -799,7 +811,10 @@ static bool lv_quit(struct tiervm_monitor *m, tiervm_error **errp)
 
 const struct tiervm_engine tiervm_engine_libvirt = {
 	.name = "libvirt",
+	.restore_keeps_name = true,
 	.start = lv_start,
+	.argv = tiervm_lv_argv,
+	.snapshot = tiervm_lv_snapshot,
 	.running = lv_running,
 	.wait_exit = lv_wait_exit,
 	.kill = lv_kill,

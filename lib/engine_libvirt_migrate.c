@@ -373,7 +373,7 @@ bool tiervm_lv_migrate(struct tiervm_vm *vm, struct tiervm_migration *mig,
 	/* the old relay's streams ended with the source; a new one there */
 	tiervm_relay_stop(vm);
 	ok = write_uri(vm, mig->uri, errp) &&
-	     tiervm_relay_start(vm, mig->uri, name, NULL, 0, errp);
+	     tiervm_relay_start(vm, mig->uri, name, NULL, NULL, 0, errp);
 out:
 	for (unsigned i = 0; !moved && i < mv.n_made; i++)
 		tiervm_nv_volume_drop(mv.pool, &mv.made[i]);

@@ -289,8 +289,8 @@ static bool listen_link(struct relay *r, struct link *k,
 
 /* The relay's work up to "ready": false with *errp when it cannot start. */
 static bool relay_setup(struct relay *r, struct tiervm_vm *vm, const char *uri,
-			const char *name, const char *xml, unsigned flags,
-			tiervm_error **errp)
+			const char *name, const char *xml, const char *state,
+			unsigned flags, tiervm_error **errp)
 {
 	char *log = tiervm_vm_path(vm, "console.log");
 	unsigned cflags = VIR_DOMAIN_START_PAUSED;
@@ -324,6 +324,23 @@ static bool relay_setup(struct relay *r, struct tiervm_vm *vm, const char *uri,
 	virConnectRegisterCloseCallback(r->conn, conn_closed, NULL, NULL);
 	if (flags & TIERVM_RELAY_ONE_SHOT)
 		cflags |= VIR_DOMAIN_START_AUTODESTROY;
+	/* a name taken is not the state's fault: said before libvirt says
+	 * it as a failed restore */
+	if ((flags & TIERVM_RELAY_RESTORE) &&
+	    (r->dom = virDomainLookupByName(r->conn, name))) {
+		virDomainFree(r->dom);
+		r->dom = NULL;
+		tiervm_error_setg(errp, "a domain named %s runs on %s already",
+				  name, uri);
+		return false;
+	}
+	if ((flags & TIERVM_RELAY_RESTORE) &&
+	    virDomainRestoreFlags(r->conn, state, xml, VIR_DOMAIN_SAVE_PAUSED) <
+		    0) {
+		tiervm_libvirt_error(errp, TIERVM_E_STATE,
+				     "the saved state did not load");
+		return false;
+	}
 	r->dom = (flags & TIERVM_RELAY_CREATE)
 			 ? virDomainCreateXML(r->conn, xml, cflags)
 			 : virDomainLookupByName(r->conn, name);
@@ -352,7 +369,8 @@ static bool relay_setup(struct relay *r, struct tiervm_vm *vm, const char *uri,
 		return false;
 	}
 	link_update(&r->links[0]);
-	if ((flags & TIERVM_RELAY_CREATE) && virDomainResume(r->dom) < 0) {
+	if ((flags & (TIERVM_RELAY_CREATE | TIERVM_RELAY_RESTORE)) &&
+	    virDomainResume(r->dom) < 0) {
 		tiervm_libvirt_error(errp, TIERVM_E_FAIL,
 				     "resuming the domain");
 		return false;
@@ -363,7 +381,7 @@ static bool relay_setup(struct relay *r, struct tiervm_vm *vm, const char *uri,
 static void report(int fd, const tiervm_error *err)
 {
 	const char *msg = err ? err->msg : "";
-	char c = err ? 'E' : 'K';
+	char c = !err ? 'K' : err->code == TIERVM_E_STATE ? 'S' : 'E';
 
 	if (write(fd, &c, 1) != 1 || write(fd, msg, strlen(msg)) < 0)
 		say("relay: cannot report to the engine");
@@ -372,8 +390,11 @@ static void report(int fd, const tiervm_error *err)
 
 static void __attribute__((noreturn))
 relay_main(struct tiervm_vm *vm, const char *uri, const char *name,
-	   const char *xml, unsigned flags, int status_fd)
+	   const char *xml, const char *state, unsigned flags, int status_fd)
 {
+	/* libvirt's autodestroy is for domains created, not restored */
+	const bool destroy = (flags & TIERVM_RELAY_RESTORE) &&
+			     (flags & TIERVM_RELAY_ONE_SHOT);
 	struct relay r = { .log_fd = -1 };
 	struct sigaction sa = { .sa_handler = on_term };
 	tiervm_error *err = NULL;
@@ -385,8 +406,9 @@ relay_main(struct tiervm_vm *vm, const char *uri, const char *name,
 	if (virInitialize() < 0 || virEventRegisterDefaultImpl() < 0 ||
 	    virEventAddTimeout(500, tick, NULL, NULL) < 0) {
 		tiervm_error_setg(&err, "libvirt's event loop did not start");
-	} else if (!relay_setup(&r, vm, uri, name, xml, flags, &err) && r.dom &&
-		   (flags & TIERVM_RELAY_CREATE)) {
+	} else if (!relay_setup(&r, vm, uri, name, xml, state, flags, &err) &&
+		   r.dom &&
+		   (flags & (TIERVM_RELAY_CREATE | TIERVM_RELAY_RESTORE))) {
 		virDomainDestroy(r.dom);
 	}
 	report(status_fd, err);
@@ -394,6 +416,8 @@ relay_main(struct tiervm_vm *vm, const char *uri, const char *name,
 		_exit(1);
 	while (!quit)
 		virEventRunDefaultImpl();
+	if (destroy && virDomainIsActive(r.dom) == 1)
+		virDomainDestroy(r.dom);
 	/* nothing to flush: the guest's lines stay with the guest */
 	if (r.conn)
 		virConnectClose(r.conn);
@@ -401,7 +425,8 @@ relay_main(struct tiervm_vm *vm, const char *uri, const char *name,
 }
 
 bool tiervm_relay_start(struct tiervm_vm *vm, const char *uri, const char *dom,
-			const char *xml, unsigned flags, tiervm_error **errp)
+			const char *xml, const char *state, unsigned flags,
+			tiervm_error **errp)
 {
 	char *log = tiervm_vm_path(vm, "relay.log"), *pidfile, status[1024];
 	int p[2], logfd;
@@ -441,7 +466,7 @@ bool tiervm_relay_start(struct tiervm_vm *vm, const char *uri, const char *dom,
 			if (getppid() != parent)
 				_exit(1);
 		}
-		relay_main(vm, uri, dom, xml, flags, 3);
+		relay_main(vm, uri, dom, xml, state, flags, 3);
 	}
 	close(p[1]);
 	close(logfd);
@@ -456,7 +481,10 @@ bool tiervm_relay_start(struct tiervm_vm *vm, const char *uri, const char *dom,
 	close(p[0]);
 	status[got] = '\0';
 	if (got < 1 || status[0] != 'K') {
-		tiervm_error_set(errp, TIERVM_E_FAIL, "%s",
+		tiervm_error_set(errp,
+				 got && status[0] == 'S' ? TIERVM_E_STATE
+							 : TIERVM_E_FAIL,
+				 "%s",
 				 got > 1 ? status + 1
 					 : "the libvirt relay ended at start");
 		waitpid(pid, NULL, 0);

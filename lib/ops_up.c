@@ -300,6 +300,50 @@ static char *guest_name(const struct tiervm_up_opts *o,
 	return xstrdup(spec->name);
 }
 
+/* One-shot guests' slots on an engine whose restores keep the name. */
+#define NAME_SLOTS 64
+
+/*
+ * The guest, its name locked and free.  A one-shot guest on an engine
+ * whose restores keep the saved guest's name (@slots) is SPEC-1, SPEC-2,
+ * ..., the first free: sequential runs take the same name, so its
+ * snapshot serves them all, and runs in parallel take names, and
+ * snapshots, of their own.
+ */
+static struct tiervm_vm *open_guest(const struct tiervm_up_opts *o,
+				    const struct tiervm_spec *spec, bool slots,
+				    tiervm_error **errp)
+{
+	struct tiervm_vm *vm;
+	char *name;
+
+	if (!slots || o->name || !(o->check || o->command)) {
+		name = guest_name(o, spec);
+		vm = tiervm_engine_open(name, false, errp);
+		free(name);
+		if (vm && tiervm_vm_lock_name(vm, errp) &&
+		    tiervm_engine_not_running(vm, errp))
+			return vm;
+		tiervm_vm_free(vm);
+		return NULL;
+	}
+	for (unsigned n = 1; n <= NAME_SLOTS; n++) {
+		name = xasprintf("%s-%u", spec->name, n);
+		vm = tiervm_engine_open(name, false, errp);
+		free(name);
+		if (!vm)
+			return NULL;
+		if (tiervm_vm_lock_name(vm, NULL) && !tiervm_engine_running(vm))
+			return vm;
+		tiervm_vm_free(vm);
+	}
+	tiervm_error_set(
+		errp, TIERVM_E_INPUT,
+		"%u guests named %s-1 to %s-%u run already; `tiervm list`",
+		NAME_SLOTS, spec->name, spec->name, NAME_SLOTS);
+	return NULL;
+}
+
 /* @path is @dir or below it. */
 static bool path_under(const char *path, const char *dir)
 {
@@ -453,7 +497,7 @@ static bool warm_resume(const struct tiervm_up_opts *o, struct tiervm_vm *vm,
 	long long t0 = tiervm_now_ms();
 	tiervm_error *err = NULL;
 
-	if (!l->restored && !res->verdict.failed &&
+	if (!l->restored && !l->unkeyed && !res->verdict.failed &&
 	    !tiervm_warm_take(o, vm, l, res->report, &err)) {
 		tiervm_progressf(o->progress, o->opaque,
 				 "note: no snapshot taken: %s", err->msg);
@@ -491,7 +535,7 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 	struct tiervm_image img = { 0 };
 	struct tiervm_plan *plan = NULL;
 	struct tiervm_vm *vm = NULL;
-	char *name = NULL, *cwd = NULL, where[1200];
+	char *cwd = NULL, where[1200];
 	struct tiervm_snapshot snap = { 0 };
 	long long started;
 	/* --check wants nothing after the report, unless more follows */
@@ -555,12 +599,11 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 			tiervm_progressf(o->progress, o->opaque,
 					 "no snapshot: %s", why);
 	}
-	name = guest_name(o, plan->spec);
 	tiervm_sweep_stale();
-	vm = tiervm_engine_open(name, false, errp);
 	/* refused now, not after the image is built */
-	if (!vm || !tiervm_vm_lock_name(vm, errp) ||
-	    !tiervm_engine_not_running(vm, errp))
+	vm = open_guest(o, plan->spec,
+			launch.warm && engine->restore_keeps_name, errp);
+	if (!vm)
 		goto out;
 	vm->keep_console = o->keep_console;
 	tiervm_progressf(o->progress, o->opaque, "image (kernel %s)",
@@ -645,7 +688,6 @@ out:
 	tiervm_image_clear(&img);
 	tiervm_plan_free(plan);
 	free(shares);
-	free(name);
 	free(cwd);
 	return ok;
 }
