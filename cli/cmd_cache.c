@@ -17,8 +17,8 @@ static int list(bool json)
 		print_json(l);
 		return EXIT_OK;
 	}
-	printf("%-8s  %-38s  %9s  %-12s  %-8s  %s\n", "kind", "name", "MiB",
-	       "spec", "qemu", "last used");
+	printf("%-8s  %-38s  %9s  %-12s  %-7s  %-8s  %s\n", "kind", "name",
+	       "MiB", "spec", "engine", "qemu", "last used");
 	for (size_t i = 0; i < jlen(l); i++) {
 		json_object *o = jidx(l, i);
 		time_t used = (time_t)jint(o, "used", 0);
@@ -27,10 +27,11 @@ static int list(bool json)
 
 		if (used && localtime_r(&used, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-		printf("%-8s  %-38s  %9.1f  %-12s  %-8s  %s\n",
+		printf("%-8s  %-38s  %9.1f  %-12s  %-7s  %-8s  %s\n",
 		       jstr(o, "kind", ""), jstr(o, "name", ""),
 		       (double)jint(o, "bytes", 0) / (1 << 20),
-		       jstr(o, "spec", "-"), jstr(o, "qemu", "-"), when);
+		       jstr(o, "spec", "-"), jstr(o, "engine", "-"),
+		       jstr(o, "qemu", "-"), when);
 		total += (unsigned long long)jint(o, "bytes", 0);
 	}
 	printf("%zu entries, %.1f MiB\n", jlen(l), (double)total / (1 << 20));

@@ -21,8 +21,7 @@
 /* Saving reads all of the guest's memory: tens of seconds under load. */
 #define SNAPSHOT_TIMEOUT_MS 180000
 
-/* mapped-ram on, and no bandwidth limit (QEMU's default is 128 MiB/s). */
-static bool mapped_ram(struct tiervm_qmp *q, bool outgoing, tiervm_error **errp)
+static bool set_mapped_ram(struct tiervm_qmp *q, bool on, tiervm_error **errp)
 {
 	json_object *caps = json_object_new_array(),
 		    *cap = json_object_new_object(),
@@ -30,10 +29,18 @@ static bool mapped_ram(struct tiervm_qmp *q, bool outgoing, tiervm_error **errp)
 
 	json_object_object_add(cap, "capability",
 			       json_object_new_string("mapped-ram"));
-	json_object_object_add(cap, "state", json_object_new_boolean(true));
+	json_object_object_add(cap, "state", json_object_new_boolean(on));
 	json_object_array_add(caps, cap);
 	json_object_object_add(args, "capabilities", caps);
-	if (!tiervm_qemu_run(q, "migrate-set-capabilities", args, errp))
+	return tiervm_qemu_run(q, "migrate-set-capabilities", args, errp);
+}
+
+/* mapped-ram on, and no bandwidth limit (QEMU's default is 128 MiB/s). */
+static bool mapped_ram(struct tiervm_qmp *q, bool outgoing, tiervm_error **errp)
+{
+	json_object *args;
+
+	if (!set_mapped_ram(q, true, errp))
 		return false;
 	if (!outgoing)
 		return true;
@@ -61,6 +68,9 @@ bool tiervm_qemu_snapshot(struct tiervm_vm *vm, const char *path,
 		goto out;
 	ok = tiervm_qemu_run(q, "migrate", tiervm_qemu_arg("uri", uri), errp) &&
 	     tiervm_qemu_migrated(q, SNAPSHOT_TIMEOUT_MS, TIERVM_E_FAIL, errp);
+	/* mapped-ram only to files: a later migration (rebind) streams */
+	if (!set_mapped_ram(q, false, ok ? errp : NULL))
+		ok = false;
 	/* the guest goes on either way: from here it is the caller's */
 	if (!tiervm_qemu_run(q, "cont", NULL, ok ? errp : NULL))
 		ok = false;
@@ -83,7 +93,8 @@ bool tiervm_qemu_restore(struct tiervm_vm *vm, struct tiervm_launch *l,
 				       TIERVM_E_STATE, errp);
 
 	l->load_ms = tiervm_now_ms();
-	ok = ok && tiervm_qemu_run(q, "cont", NULL, errp);
+	ok = ok && set_mapped_ram(q, false, errp) &&
+	     tiervm_qemu_run(q, "cont", NULL, errp);
 	free(uri);
 	tiervm_monitor_close(m);
 	return ok;

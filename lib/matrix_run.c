@@ -22,6 +22,7 @@
 #include "ops.h"
 #include "util.h"
 #include "util_json.h"
+#include "vm.h"
 
 /* After a stop, how long a cell has before the next, harder one. */
 #define CELL_SECOND_STOP_MS 15000
@@ -43,8 +44,11 @@ static void tame(char *s)
 			*s = '_';
 }
 
+/* Matrix runs at once, each with its slot (their cells' names). */
+#define RUN_SLOTS 64
+
 /* --keep DIR, new or empty; else a dated one here. */
-static bool make_keep(struct tiervm_matrix *m, const char *keep,
+static bool make_keep(struct tiervm_matrix *m, const char *keep, unsigned slot,
 		      tiervm_error **errp)
 {
 	char stamp[64], *dir;
@@ -90,9 +94,8 @@ static bool make_keep(struct tiervm_matrix *m, const char *keep,
 
 		tame(leaf);
 		c->dir = xasprintf("%s/%s", m->keep, leaf);
-		/* unique among concurrent runs: the pid; among cells: i */
-		c->name = xasprintf("%s-m%u-%ld", c->spec_name, i + 1,
-				    (long)getpid());
+		/* unique among cells: i; among concurrent runs: the slot */
+		c->name = xasprintf("%s-m%u-%u", c->spec_name, i + 1, slot);
 		free(leaf);
 		if (mkdir(c->dir, 0755) < 0) {
 			tiervm_error_set_errno(errp, errno, "cannot make %s",
@@ -441,9 +444,20 @@ bool tiervm_matrix_run(struct tiervm_matrix *m,
 {
 	struct runner r = { .m = m, .o = o };
 	sigset_t block, old;
+	unsigned slot;
+	/*
+	 * Cells are named SPEC-mI-SLOT, names that recur from one run to the
+	 * next: on libvirt, whose restores keep the saved domain's name, a
+	 * cell's snapshot then serves the same cell of the next run.
+	 */
+	int slot_fd = tiervm_lock_slot("matrix", RUN_SLOTS, &slot, errp);
 
-	if (!make_keep(m, o->keep, errp))
+	if (slot_fd < 0)
 		return false;
+	if (!make_keep(m, o->keep, slot, errp)) {
+		close(slot_fd);
+		return false;
+	}
 	m->jobs = o->jobs ? o->jobs : tiervm_matrix_default_jobs(m, NULL);
 	r.running = xcalloc(1 + o->n_connect, sizeof(*r.running));
 	r.given = xcalloc(1 + o->n_connect, sizeof(*r.given));
@@ -469,5 +483,6 @@ bool tiervm_matrix_run(struct tiervm_matrix *m,
 	}
 	free(r.running);
 	free(r.given);
+	close(slot_fd);
 	return true;
 }

@@ -586,6 +586,15 @@ bool tiervm_up(const struct tiervm_up_opts *o, struct tiervm_up_result *res,
 			"--connect names a libvirt URI: it needs --engine libvirt");
 		goto out;
 	}
+	/* libvirt probes and starts QEMU in an environment of its own */
+	if (engine == &tiervm_engine_libvirt && !launch.remote &&
+	    getenv("TIERVM_QEMU") && getenv("QEMU_MODULE_DIR")) {
+		tiervm_error_set(
+			errp, TIERVM_E_INPUT,
+			"TIERVM_QEMU=%s finds its modules through QEMU_MODULE_DIR, which libvirt does not pass on to the QEMU it starts: run it with --engine qemu, or unset TIERVM_QEMU for libvirt's own QEMU",
+			getenv("TIERVM_QEMU"));
+		goto out;
+	}
 	if (!want_counting(o, plan, engine, &launch, errp))
 		goto out;
 	{

@@ -521,6 +521,9 @@ json_object *tiervm_cache_list(void)
 		json_object_object_add(o, "spec",
 				       json_object_new_string(sname));
 		json_object_object_add(
+			o, "engine",
+			json_object_new_string(jstr(m, "engine", "?")));
+		json_object_object_add(
 			o, "kernel",
 			json_object_new_string(
 				jstr(jget(m, "kernel"), "path", "?")));

@@ -121,6 +121,34 @@ out:
 	return ok;
 }
 
+int tiervm_lock_slot(const char *what, unsigned max, unsigned *slot,
+		     tiervm_error **errp)
+{
+	char *base = tiervm_runtime_base(), *dir = xasprintf("%s/.locks", base);
+	int fd = -1;
+
+	if (!mkdir_private(base, errp) || !mkdir_private(dir, errp))
+		goto out;
+	for (unsigned n = 1; n <= max && fd < 0; n++) {
+		char *path = xasprintf("%s/%s-%u", dir, what, n);
+
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		free(path);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			close(fd);
+			fd = -1;
+		}
+		*slot = n;
+	}
+	if (fd < 0)
+		tiervm_error_setg(errp, "all %u %s slots are held (%s/%s-N)",
+				  max, what, dir, what);
+out:
+	free(dir);
+	free(base);
+	return fd;
+}
+
 char *tiervm_vm_path(const struct tiervm_vm *vm, const char *file)
 {
 	return xasprintf("%s/%s", vm->dir, file);

@@ -56,6 +56,14 @@ void tiervm_vm_free(struct tiervm_vm *vm);
 bool tiervm_vm_lock_name(struct tiervm_vm *vm, tiervm_error **errp);
 
 /**
+ * tiervm_lock_slot - the first of @what-1 .. @what-@max that no other
+ * process holds, locked: its number in *@slot, and the descriptor that
+ * holds it (closing it lets go), or -1 with *@errp when all are held.
+ */
+int tiervm_lock_slot(const char *what, unsigned max, unsigned *slot,
+		     tiervm_error **errp);
+
+/**
  * tiervm_vm_console_tail - "; its console's last lines:\nconsole: ..." with
  * the last @n lines of the guest's console.log, for an error that says why
  * the guest stopped answering; "" when the log is empty.  Caller frees.

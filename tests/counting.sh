@@ -31,11 +31,12 @@ loop=16777216
 cc -O2 -static -o stores "$src" || fail "cannot build the store loop"
 
 # QEMU 7.2 gives plugins wrong physical addresses: refused, not miscounted
-if qemu-system-x86_64 -version | grep -q 'version [0-7]\.\|version 8\.[01]\.'; then
+qemu=${TIERVM_QEMU:-qemu-system-x86_64}
+if "$qemu" -version | grep -q 'version [0-7]\.\|version 8\.[01]\.'; then
 	"$tiervm" up spec.yaml --counting --name "$name" > err 2>&1
 	rc=$?
 	cat err
-	[ "$rc" -eq 2 ] || fail "--counting on $(qemu-system-x86_64 -version | head -n 1): exit $rc, not 2"
+	[ "$rc" -eq 2 ] || fail "--counting on $("$qemu" -version | head -n 1): exit $rc, not 2"
 	one_line err "--counting on an old QEMU"
 	grep -q "fixed in 8.2.*qemu-backports.sh" err || fail "the refusal does not say which QEMU counts"
 	[ ! -d "$XDG_RUNTIME_DIR/tiervm/$name" ] || fail "a refused up left a runtime dir"

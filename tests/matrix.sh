@@ -72,7 +72,7 @@ EOF
 "$tiervm" test "$dir/skip.yaml" --keep rec2 > table 2>&1
 rc=$?
 cat table
-if qemu-system-x86_64 -version | grep -q 'version [0-7]\.'; then
+if "${TIERVM_QEMU:-qemu-system-x86_64}" -version | grep -q 'version [0-7]\.'; then
 	[ "$rc" -eq 0 ] || fail "a skipped cell made exit $rc"
 	grep -q '^1 passed, 0 failed, 1 skipped$' table || fail "the skip's count"
 	grep -q '^1: skipped .*volatile.yaml:9: cxl\[0\].type: volatile CXL memory needs QEMU 8.0' table ||
@@ -106,14 +106,21 @@ for _ in $(seq 120); do
 	[ "$(grep -l "running sleep" rec3/*/tiervm.log 2> /dev/null | wc -l)" -eq 2 ] && break
 	sleep 1
 done
-[ "$(pgrep -fc "qemu-system.*-m[12]-$pid")" -eq 2 ] || { cat table rec3/*/tiervm.log; fail "not two guests running"; }
+# this run's guests: their sockets are in this test's runtime dir
+guests="qemu-system.*$XDG_RUNTIME_DIR/tiervm/[^/]*-m[12]-[0-9]*/"
+[ "$(pgrep -fc "$guests")" -eq 2 ] || {
+	cat table rec3/*/tiervm.log
+	kill -INT "$pid"
+	wait "$pid"
+	fail "not two guests running"
+}
 kill -INT "$pid"
 wait "$pid"
 rc=$?
 cat table
 [ "$rc" -eq 130 ] || fail "an interrupted matrix gave exit $rc, not 130"
 sleep 1
-pgrep -f "qemu-system.*-m[12]-$pid" && fail "a QEMU was left behind"
+pgrep -f "$guests" && fail "a QEMU was left behind"
 [ "$(grep -c ': failed .*: interrupted$' table)" -eq 2 ] || fail "the cells do not say they were interrupted"
 echo "matrix: refused, 3 passed + 1 failed on purpose, skipped with a reason, interrupted cleanly"
 rm -rf "$work"

@@ -21,8 +21,18 @@ row() {
 row cpu_cache cpu_cache ok
 
 sed 's/nvdimm-persistence: cpu/nvdimm-persistence: mem-ctrl/' cpu.yaml > mc.yaml
-"$tiervm" up mc.yaml --check --engine libvirt > out 2>&1 || { cat out; fail "up (mem-ctrl, libvirt)"; }
-row memory_controller memory_controller ok
+if [ -z "${QEMU_MODULE_DIR:-}" ]; then
+	"$tiervm" up mc.yaml --check --engine libvirt > out 2>&1 || { cat out; fail "up (mem-ctrl, libvirt)"; }
+	row memory_controller memory_controller ok
+else
+	# a QEMU of its own prefix (.ci/run's second pass) runs only on
+	# tiervm's engine: libvirt refuses it in one line
+	"$tiervm" up mc.yaml --check --engine libvirt > out 2>&1
+	[ $? -eq 2 ] && [ "$(wc -l < out)" -eq 1 ] && grep -q "QEMU_MODULE_DIR" out ||
+		{ cat out; fail "libvirt with a QEMU of its own prefix: not one refusing line"; }
+	"$tiervm" up mc.yaml --check > out 2>&1 || { cat out; fail "up (mem-ctrl)"; }
+	row memory_controller memory_controller ok
+fi
 
 # the same NVDIMM with nothing said: QEMU's NFIT says nothing, and the
 # guest's region shows no domain (so the rows above saw what QEMU was told)

@@ -32,10 +32,11 @@ cp "$4" cxl.yaml
 key_of() { sed -n "s/.*snapshot \([0-9a-f]\{16\}\) taken.*/\1/p" "$1"; }
 snapshots() { "$tiervm" cache list --json | /usr/bin/python3 -c '
 import json, sys
-print(sum(1 for e in json.load(sys.stdin) if e["kind"] == "snapshot" and e["spec"] == sys.argv[1]))' "$name"; }
+print(sum(1 for e in json.load(sys.stdin)
+          if e["kind"] == "snapshot" and e["spec"] == sys.argv[1] and e["engine"] == sys.argv[2]))' "$name" "$engine"; }
 
 # Debian's QEMU 7.2: cold, quietly (docs/choices.md says why)
-if [ "$engine" = qemu ] && qemu-system-x86_64 -version | grep -q 'version [0-8]\.'; then
+if [ "$engine" = qemu ] && "${TIERVM_QEMU:-qemu-system-x86_64}" -version | grep -q 'version [0-8]\.'; then
 	up warm.yaml -- true > out 2>&1 || { cat out; fail "QEMU 7.2"; }
 	grep -q "snapshot" out && { cat out; fail "QEMU 7.2 took or used a snapshot"; }
 fi
@@ -50,6 +51,7 @@ grep -q "snapshot" out && { cat out; fail "--cold took or used a snapshot"; }
 up warm.yaml -- true > out 2>&1 || { cat out; fail "the first warm run"; }
 key=$(key_of out)
 [ -n "$key" ] || { cat out; fail "no snapshot taken"; }
+[ "$(snapshots)" -eq 1 ] || { "$tiervm" cache list; fail "cache list does not show one $engine snapshot of $name"; }
 state=$("$tiervm" cache list --json | /usr/bin/python3 -c '
 import json, sys
 print([e["path"] for e in json.load(sys.stdin) if e["name"] == sys.argv[1]][0])' "$key")/state
